@@ -1,0 +1,5 @@
+"""`python -m opsdesk`."""
+
+from opsdesk.entry import main
+
+main()

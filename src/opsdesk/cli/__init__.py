@@ -1,0 +1,42 @@
+"""The `opsdesk` command line: a click group; each area registers its commands from its module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from opsdesk import __version__
+from opsdesk.paths import default_db_path
+
+
+@click.group(invoke_without_command=True)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The store (SQLite file). Default: $OPSDESK_DB, else the user data directory.",
+)
+@click.version_option(__version__, prog_name="opsdesk")
+@click.pass_context
+def main(ctx: click.Context, db: Path | None) -> None:
+    """opsdesk: KPIs, stand-ups, SOP checklists, PDCA and risks for e-commerce operations.
+
+    Without a command, opens the terminal app on the stand-up.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db or default_db_path()
+    if ctx.invoked_subcommand is None:
+        from opsdesk.entry import open_app
+
+        raise SystemExit(open_app(ctx.obj["db"]))
+
+
+def _register() -> None:
+    from opsdesk.cli import base, demo, imports, reports
+
+    for module in (base, imports, reports, demo):
+        module.register(main)
+
+
+_register()

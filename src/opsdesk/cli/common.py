@@ -1,0 +1,70 @@
+"""What every sub-command shares: the store path, opening it, and turning errors into exits."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from opsdesk.store.connection import StoreError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class CliError(click.ClickException):
+    """A user-facing failure with its own exit status (1 by default)."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def db_path(ctx: click.Context) -> Path:
+    obj = ctx.find_root().obj or {}
+    return Path(obj["db"])
+
+
+@contextmanager
+def store(ctx: click.Context, *, create: bool = False) -> Iterator[sqlite3.Connection]:
+    """The store for one command; StoreError and sqlite errors become clean exits."""
+    from opsdesk.store.db import initialise, open_store
+
+    path = db_path(ctx)
+    try:
+        conn = initialise(path) if create else open_store(path)
+    except StoreError as e:
+        raise CliError(str(e)) from None
+    except sqlite3.DatabaseError as e:
+        raise CliError(f"{path}: {e}") from None
+    try:
+        yield conn
+    except StoreError as e:
+        raise CliError(str(e)) from None
+    except sqlite3.OperationalError as e:
+        raise CliError(f"{path}: database error: {e}") from None
+    finally:
+        conn.close()
+
+
+def user_errors(fn: F) -> F:
+    """Decorator: ValueError raised by validation becomes a clean one-line error, exit 1."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ValueError as e:
+            raise CliError(str(e)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def console() -> Any:
+    from rich.console import Console
+
+    return Console()

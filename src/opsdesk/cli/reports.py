@@ -1,0 +1,7 @@
+"""Commands: reports (being built)."""
+
+import click
+
+
+def register(group: click.Group) -> None:
+    return None

@@ -1,0 +1,1 @@
+"""Pure logic, no I/O: metrics and formulas, KPI rollups, statuses, alerts, recurrence."""
