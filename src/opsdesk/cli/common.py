@@ -20,7 +20,8 @@ class CliError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        # click declares exit_code on the class; the instance value picks the process status.
+        setattr(self, "exit_code", exit_code)  # noqa: B010
 
 
 def db_path(ctx: click.Context) -> Path:

@@ -94,9 +94,7 @@ def _render(side: Linear) -> str:
     return f"({text})" if len(side) > 1 else text
 
 
-_TERM = re.compile(
-    r"\s*([+-])?\s*(?:(\d+(?:\.\d+)?)\s*\*\s*)?([a-z][a-z0-9_]*)\s*", re.IGNORECASE
-)
+_TERM = re.compile(r"\s*([+-])?\s*(?:(\d+(?:\.\d+)?)\s*\*\s*)?([a-z][a-z0-9_]*)\s*", re.IGNORECASE)
 
 
 def _parse_side(text: str, known_base: set[str] | None, whole: str) -> Linear:

@@ -8,6 +8,7 @@ rule are added only when the store has none for them yet, so users' edits are ne
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import tomllib
 from dataclasses import dataclass
@@ -110,6 +111,13 @@ def _validate(entry: dict[str, Any], where: str, base_keys: set[str]) -> dict[st
     }
 
 
+def _table_lines(path: Path, name: str) -> list[int]:
+    """Line numbers of each `[[name]]` header, so errors can point at the entry's line."""
+    pattern = re.compile(rf"^\s*\[\[\s*{name}\s*\]\]")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return [i for i, line in enumerate(text.splitlines(), 1) if pattern.match(line)]
+
+
 def read_catalogue_file(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
@@ -133,12 +141,20 @@ def load_catalogue(
         r["key"]: r for r in conn.execute("SELECT key, kind, formula, id FROM metrics").fetchall()
     }
     base_keys = {k for k, r in existing.items() if r["kind"] == "base"}
+    metric_lines = _table_lines(path, "metric")
+    rule_lines = _table_lines(path, "rule")
     validated = []
     seen: set[str] = set()
     for i, entry in enumerate(entries, 1):
-        where = f"{path}: metric #{i}" + (f" ({entry.get('key')})" if entry.get("key") else "")
-        v = _validate(entry, where, base_keys | {e.get("key", "") for e in entries[:i - 1]
-                                                 if not e.get("formula")})
+        line = metric_lines[i - 1] if i <= len(metric_lines) else 0
+        where = f"{path}:{line}: metric #{i}" + (
+            f" ({entry.get('key')})" if entry.get("key") else ""
+        )
+        v = _validate(
+            entry,
+            where,
+            base_keys | {e.get("key", "") for e in entries[: i - 1] if not e.get("formula")},
+        )
         if v["key"] in seen:
             raise CatalogueError(f"{where}: key {v['key']!r} appears twice in the file")
         seen.add(v["key"])
@@ -177,7 +193,9 @@ def load_catalogue(
                     updated.append(v["key"])
                     audit.record(conn, "metric", v["key"], "update", old, new, actor=actor)
             if target is not None:
-                mid = conn.execute("SELECT id FROM metrics WHERE key = ?", (v["key"],)).fetchone()[0]
+                mid = conn.execute("SELECT id FROM metrics WHERE key = ?", (v["key"],)).fetchone()[
+                    0
+                ]
                 has = conn.execute(
                     "SELECT 1 FROM targets WHERE metric_id = ? AND shop_id IS NULL", (mid,)
                 ).fetchone()
@@ -185,12 +203,18 @@ def load_catalogue(
                     conn.execute(
                         "INSERT INTO targets (metric_id, shop_id, valid_from, valid_to, value,"
                         " amber, created_at, created_by) VALUES (?, NULL, NULL, NULL, ?, ?, ?, ?)",
-                        (mid, float(target["value"]), float(target.get("amber", 0.0)), now_iso(),
-                         actor),
+                        (
+                            mid,
+                            float(target["value"]),
+                            float(target.get("amber", 0.0)),
+                            now_iso(),
+                            actor,
+                        ),
                     )
                     targets_added.append(v["key"])
         for i, rule in enumerate(rules, 1):
-            where = f"{path}: rule #{i}"
+            line = rule_lines[i - 1] if i <= len(rule_lines) else 0
+            where = f"{path}:{line}: rule #{i}"
             key = rule.get("key")
             if not key:
                 raise CatalogueError(f"{where}: field 'key' is required")
@@ -207,8 +231,15 @@ def load_catalogue(
                 conn.execute(
                     "INSERT INTO alert_rules (key, metric_id, kind, baseline, threshold, severity,"
                     " description) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (key, mid, rule.get("kind"), rule.get("baseline"), rule.get("threshold"),
-                     rule.get("severity", "warning"), rule.get("description", "")),
+                    (
+                        key,
+                        mid,
+                        rule.get("kind"),
+                        rule.get("baseline"),
+                        rule.get("threshold"),
+                        rule.get("severity", "warning"),
+                        rule.get("description", ""),
+                    ),
                 )
             except sqlite3.IntegrityError as e:
                 raise CatalogueError(f"{where} ({key}): {e}") from None

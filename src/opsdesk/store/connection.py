@@ -12,7 +12,7 @@ import pwd
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 BUSY_TIMEOUT_MS = 10_000
@@ -33,7 +33,7 @@ def current_user() -> str:
 
 def now_iso() -> str:
     """The current instant, UTC, ISO 8601 to the second, for `*_at` columns."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def connect(path: str | Path, *, create: bool = False) -> sqlite3.Connection:

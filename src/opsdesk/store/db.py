@@ -9,7 +9,9 @@ from opsdesk.store import migrations
 from opsdesk.store.connection import StoreError, connect
 
 
-def open_store(path: str | Path, *, create: bool = False, migrate: bool = True) -> sqlite3.Connection:
+def open_store(
+    path: str | Path, *, create: bool = False, migrate: bool = True
+) -> sqlite3.Connection:
     """A connection to an up-to-date store.
 
     With `migrate` (the default) pending migrations are applied; without it a store that is

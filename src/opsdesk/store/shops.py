@@ -38,7 +38,8 @@ def add(conn: sqlite3.Connection, key: str, name: str, platform: str) -> Shop:
         if conn.execute("SELECT 1 FROM shops WHERE key = ?", (key,)).fetchone():
             raise ValueError(f"shop {key!r} exists already")
         cur = conn.execute(
-            "INSERT INTO shops (key, name, platform, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO shops (key, name, platform, created_at, created_by)"
+            " VALUES (?, ?, ?, ?, ?)",
             (key, name, platform, now_iso(), current_user()),
         )
         audit.record(conn, "shop", key, "create", None, {"name": name, "platform": platform})
