@@ -66,6 +66,9 @@ def user_errors(fn: F) -> F:
 
 
 def console() -> Any:
+    """A rich console; when output is piped or captured, wide enough not to wrap tables."""
+    import sys
+
     from rich.console import Console
 
-    return Console()
+    return Console(width=None if sys.stdout.isatty() else 160)
