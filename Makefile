@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	@test -n "$$OPSDESK_DB" || test -f "$$($(BIN)/opsdesk db path)" || $(BIN)/opsdesk demo
+	@test -f "$$($(BIN)/opsdesk db path)" || $(BIN)/opsdesk demo
 	$(BIN)/opsdesk
 
 test: $(STAMP)
