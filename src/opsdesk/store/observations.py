@@ -1,0 +1,160 @@
+"""Daily values in the store: reading them for a date range, and manual entry of one value.
+
+`load_daily` reads the `observations` table through its (day, shop_id) index, so the cost
+follows the range asked for, not the history. Other modules can contribute computed base
+metrics (SOP adherence: `sop_due`, `sop_on_time` per shop and day) by appending a provider to
+`DAILY_PROVIDERS`; their values are merged in as if they had been recorded.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from opsdesk.store import audit
+from opsdesk.store.connection import write_transaction
+
+DailyValues = dict[tuple[str, date], dict[str, float]]
+"""(shop key, day) -> metric key -> value."""
+
+DailyProvider = Callable[[sqlite3.Connection, date, date], DailyValues]
+
+DAILY_PROVIDERS: list[DailyProvider] = []
+"""Extra sources of daily base values, called by `load_daily` with (conn, start, end)."""
+
+
+def _id_maps(conn: sqlite3.Connection) -> tuple[dict[int, str], dict[int, str]]:
+    shops = {r[0]: r[1] for r in conn.execute("SELECT id, key FROM shops")}
+    metrics = {r[0]: r[1] for r in conn.execute("SELECT id, key FROM metrics")}
+    return shops, metrics
+
+
+def load_daily(
+    conn: sqlite3.Connection,
+    start: date,
+    end: date,
+    shop_keys: Iterable[str] | None = None,
+) -> DailyValues:
+    """Every recorded (and provided) base value from `start` to `end` inclusive."""
+    shop_names, metric_names = _id_maps(conn)
+    wanted = None if shop_keys is None else set(shop_keys)
+    sql = "SELECT shop_id, metric_id, day, value FROM observations WHERE day BETWEEN ? AND ?"
+    params: list[object] = [start.isoformat(), end.isoformat()]
+    if wanted is not None:
+        ids = [i for i, k in shop_names.items() if k in wanted]
+        sql += f" AND shop_id IN ({', '.join('?' for _ in ids)})"  # noqa: S608 (placeholders)
+        params.extend(ids)
+    out: DailyValues = {}
+    days: dict[str, date] = {}
+    for shop_id, metric_id, day_text, value in conn.execute(sql, params):
+        d = days.get(day_text)
+        if d is None:
+            d = days[day_text] = date.fromisoformat(day_text)
+        key = (shop_names[shop_id], d)
+        row = out.get(key)
+        if row is None:
+            row = out[key] = {}
+        row[metric_names[metric_id]] = value
+    for provider in DAILY_PROVIDERS:
+        for (shop, d), values in provider(conn, start, end).items():
+            if (wanted is None or shop in wanted) and start <= d <= end:
+                out.setdefault((shop, d), {}).update(values)
+    return out
+
+
+def by_shop(values: DailyValues) -> dict[str, dict[date, dict[str, float]]]:
+    """Regroup `load_daily`'s result per shop: shop key -> day -> metric key -> value."""
+    out: dict[str, dict[date, dict[str, float]]] = {}
+    for (shop, d), row in values.items():
+        out.setdefault(shop, {})[d] = row
+    return out
+
+
+def get_value(conn: sqlite3.Connection, shop_key: str, metric_key: str, day: date) -> float | None:
+    row = conn.execute(
+        "SELECT o.value FROM observations o JOIN shops s ON s.id = o.shop_id"
+        " JOIN metrics m ON m.id = o.metric_id WHERE s.key = ? AND m.key = ? AND o.day = ?",
+        (shop_key, metric_key, day.isoformat()),
+    ).fetchone()
+    return None if row is None else float(row[0])
+
+
+def set_value(
+    conn: sqlite3.Connection, shop_key: str, metric_key: str, day: date, value: float | None
+) -> None:
+    """Record (or with None, remove) one base value typed in by hand; audited.
+
+    ValueError names the field when the shop or metric is unknown, the metric is derived
+    (computed, never entered) or the value is negative or not a finite number.
+    """
+    shop = conn.execute("SELECT id FROM shops WHERE key = ?", (shop_key,)).fetchone()
+    if shop is None:
+        raise ValueError(f"shop: unknown shop {shop_key!r} (see `opsdesk shop list`)")
+    metric = conn.execute("SELECT id, kind FROM metrics WHERE key = ?", (metric_key,)).fetchone()
+    if metric is None:
+        raise ValueError(f"metric: unknown metric {metric_key!r} (see `opsdesk metrics`)")
+    if metric["kind"] != "base":
+        raise ValueError(f"metric: {metric_key!r} is derived: it is computed, not entered")
+    if value is not None:
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"value: {value!r} is not a number") from None
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"value: {value!r} must be a finite number, zero or more")
+    params = (shop["id"], metric["id"], day.isoformat())
+    object_key = f"{shop_key}/{metric_key}/{day.isoformat()}"
+    with write_transaction(conn):
+        old_row = conn.execute(
+            "SELECT value FROM observations WHERE shop_id = ? AND metric_id = ? AND day = ?",
+            params,
+        ).fetchone()
+        old = None if old_row is None else float(old_row[0])
+        if old == value:
+            return
+        if value is None:
+            conn.execute(
+                "DELETE FROM observations WHERE shop_id = ? AND metric_id = ? AND day = ?", params
+            )
+            audit.record(conn, "observation", object_key, "delete", old, None)
+            return
+        conn.execute(
+            "INSERT INTO observations (shop_id, metric_id, day, value, import_id)"
+            " VALUES (?, ?, ?, ?, NULL) ON CONFLICT (shop_id, metric_id, day)"
+            " DO UPDATE SET value = excluded.value, import_id = NULL",
+            (*params, value),
+        )
+        audit.record(conn, "observation", object_key, "set", old, value)
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened, shown as a marker on charts. shop_key None: every shop."""
+
+    id: int
+    day: date
+    shop_key: str | None
+    kind: str
+    title: str
+
+
+def load_events(
+    conn: sqlite3.Connection, start: date, end: date, shop_key: str | None = None
+) -> list[Event]:
+    """Events from `start` to `end`; with a shop, that shop's events and the all-shops ones."""
+    sql = (
+        "SELECT e.id, e.day, s.key AS shop_key, e.kind, e.title FROM events e"
+        " LEFT JOIN shops s ON s.id = e.shop_id WHERE e.day BETWEEN ? AND ?"
+    )
+    params: list[object] = [start.isoformat(), end.isoformat()]
+    if shop_key is not None:
+        sql += " AND (e.shop_id IS NULL OR s.key = ?)"
+        params.append(shop_key)
+    sql += " ORDER BY e.day, e.id"
+    return [
+        Event(r["id"], date.fromisoformat(r["day"]), r["shop_key"], r["kind"], r["title"])
+        for r in conn.execute(sql, params)
+    ]

@@ -1,0 +1,164 @@
+"""The daily stand-up: yesterday's KPIs per shop and for all shops, and the alerts that fired.
+
+Read-only and fast (it is the app's first paint): it reads the fifteen days it needs (the day,
+the 14-day sparkline, the same weekday a week earlier, the 7-day baseline) through the
+observations (day, shop_id) index, never the whole history.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from opsdesk.domain import alerts as alert_rules
+from opsdesk.domain.kpis import (
+    Daily,
+    PeriodTarget,
+    aggregate,
+    has_data,
+    headline_metrics,
+    relative_change,
+    status,
+    status_rank,
+)
+from opsdesk.domain.metrics import Metric
+from opsdesk.store.alerts import alerts_for_day, load_rules
+from opsdesk.store.catalogue import load_metrics
+from opsdesk.store.observations import by_shop, load_daily
+from opsdesk.store.shops import list_shops
+from opsdesk.store.targets import load_targets
+
+SPARK_DAYS = 14
+ALL_SHOPS_KEY = "all"
+
+
+@dataclass(frozen=True)
+class KpiLine:
+    metric: Metric
+    value: float | None
+    target: float | None
+    amber: float | None
+    status: str  # "green" | "amber" | "red" | "stale" | "none"
+    previous_day: float | None
+    change_day: float | None  # relative change, 0.05 = +5%
+    same_weekday: float | None
+    change_week: float | None  # vs the same weekday last week
+    spark: tuple[float | None, ...]  # SPARK_DAYS days ending on the day
+
+
+@dataclass(frozen=True)
+class ShopStandup:
+    shop_key: str
+    shop_name: str
+    platform: str
+    has_data: bool  # False: no value at all for the day, so every line is stale
+    lines: list[KpiLine]  # red first, then amber, stale, green, none; catalogue order within
+
+
+@dataclass(frozen=True)
+class AlertView:
+    rule_key: str
+    shop_key: str
+    metric_key: str | None
+    day: date
+    severity: str  # "warning" | "red"
+    message: str
+    value: float | None
+    reference: float | None
+    acked_by: str | None
+    acked_at: str | None
+
+
+@dataclass(frozen=True)
+class Standup:
+    day: date
+    summary: ShopStandup  # all shops: base metrics summed, ratios as ratio of sums
+    shops: list[ShopStandup]
+    alerts: list[AlertView]  # red first; acknowledged ones included (acked_by set)
+
+
+def kpi_line(
+    metric: Metric,
+    metrics: Mapping[str, Metric],
+    dailies: Sequence[Daily],
+    day: date,
+    target: PeriodTarget | None,
+    data: bool,
+) -> KpiLine:
+    """One metric on `day` for one shop (`[daily]`) or several combined."""
+    spark = tuple(
+        aggregate(metric, metrics, dailies, [day - timedelta(days=i)])
+        for i in range(SPARK_DAYS - 1, -1, -1)
+    )
+    value = spark[-1]
+    previous = spark[-2]
+    same_weekday = spark[-8]
+    return KpiLine(
+        metric=metric,
+        value=value,
+        target=None if target is None else target.value,
+        amber=None if target is None else target.amber,
+        status=status(metric.direction, value, target, data=data),
+        previous_day=previous,
+        change_day=relative_change(value, previous),
+        same_weekday=same_weekday,
+        change_week=relative_change(value, same_weekday),
+        spark=spark,
+    )
+
+
+def order_lines(lines: list[KpiLine]) -> list[KpiLine]:
+    """Red, amber, stale, green, none; the given (catalogue) order within each group."""
+    return sorted(lines, key=lambda line: status_rank(line.status))
+
+
+def build_standup(conn: sqlite3.Connection, day: date) -> Standup:
+    metrics = load_metrics(conn)
+    shown = headline_metrics(metrics)
+    shops = list_shops(conn)
+    values = by_shop(load_daily(conn, day - timedelta(days=SPARK_DAYS), day))
+    targets = load_targets(conn)
+
+    shop_views: list[ShopStandup] = []
+    raised: list[alert_rules.Alert] = []
+    rules = load_rules(conn)
+    for shop in shops:
+        daily = values.get(shop.key, {})
+        data = has_data(daily, day)
+        lines = [
+            kpi_line(m, metrics, [daily], day, targets.for_period(m, shop.key, [day]), data)
+            for m in shown
+        ]
+        shop_views.append(ShopStandup(shop.key, shop.name, shop.platform, data, order_lines(lines)))
+        raised.extend(alert_rules.evaluate(rules, metrics, shop.key, daily, day, targets))
+
+    keys = [s.key for s in shops]
+    dailies = [values.get(k, {}) for k in keys]
+    all_data = bool(shop_views) and all(s.has_data for s in shop_views)
+    summary_lines = [
+        kpi_line(m, metrics, dailies, day, targets.for_period_all_shops(m, keys, [day]), all_data)
+        for m in shown
+    ]
+    summary = ShopStandup(ALL_SHOPS_KEY, "All shops", "", all_data, order_lines(summary_lines))
+
+    stored = {s.alert.identity: s for s in alerts_for_day(conn, day)}
+    views = []
+    for a in alert_rules.sort_alerts(raised):
+        s = stored.get(a.identity)
+        views.append(
+            AlertView(
+                rule_key=a.rule_key,
+                shop_key=a.shop_key,
+                metric_key=a.metric_key,
+                day=a.day,
+                severity=a.severity,
+                message=a.message,
+                value=a.value,
+                reference=a.reference,
+                acked_by=None if s is None else s.acked_by,
+                acked_at=None if s is None else s.acked_at,
+            )
+        )
+    return Standup(day, summary, shop_views, views)

@@ -1,0 +1,139 @@
+"""The stand-up read model on a real store: values, targets, status order, stale, alerts."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from datetime import date, timedelta
+
+import pytest
+
+from opsdesk.store import shops
+from opsdesk.store.alerts import acknowledge, alerts_for_day
+from opsdesk.store.audit import events_for
+from opsdesk.store.observations import set_value
+from opsdesk.views.standup import build_standup
+
+DAY = date(2026, 11, 21)  # a Saturday
+
+
+def _fill(conn: sqlite3.Connection, shop: str, day: date, **values: float) -> None:
+    for key, value in values.items():
+        set_value(conn, shop, key, day, value)
+
+
+@pytest.fixture
+def two_shops(conn: sqlite3.Connection) -> sqlite3.Connection:
+    shops.add(conn, "tmall-apparel", "Tmall apparel flagship", "tmall")
+    shops.add(conn, "jd-home", "JD home store", "jd")
+    for i in range(1, 15):
+        d = DAY - timedelta(days=i)
+        _fill(conn, "tmall-apparel", d, visitors=1000, buyers=40, gmv=8000, dsr=4.9)
+        _fill(conn, "jd-home", d, visitors=500, buyers=30, gmv=6000)
+    # The day under review: tmall converts worse, jd has no visitors recorded.
+    _fill(conn, "tmall-apparel", DAY, visitors=1000, buyers=34, gmv=6800, dsr=4.75)
+    _fill(conn, "jd-home", DAY, buyers=30, gmv=6000)
+    return conn
+
+
+def _line(standup_shop: object, key: str) -> object:
+    return next(line for line in standup_shop.lines if line.metric.key == key)  # type: ignore[attr-defined]
+
+
+def test_shop_lines_values_changes_targets_and_status(two_shops: sqlite3.Connection) -> None:
+    s = build_standup(two_shops, DAY)
+    assert [sh.shop_key for sh in s.shops] == ["jd-home", "tmall-apparel"]
+    tmall = s.shops[1]
+    assert tmall.has_data is True
+    conv = _line(tmall, "conversion_rate")
+    assert conv.value == pytest.approx(0.034)
+    assert (conv.target, conv.amber, conv.status) == (0.05, 0.005, "red")
+    assert conv.previous_day == pytest.approx(0.04)
+    assert conv.change_day == pytest.approx(-0.15)
+    assert conv.same_weekday == pytest.approx(0.04)
+    assert len(conv.spark) == 14 and conv.spark[0] == pytest.approx(0.04)
+    dsr = _line(tmall, "dsr")
+    assert (dsr.value, dsr.target, dsr.status) == (4.75, 4.8, "amber")
+    aov = _line(tmall, "aov")
+    assert (aov.value, aov.status) == (200.0, "none")
+    # red first, then amber, then none; catalogue order within a group
+    statuses = [line.status for line in tmall.lines]
+    assert statuses == sorted(statuses, key=["red", "amber", "stale", "green", "none"].index)
+    nones = [line.metric.key for line in tmall.lines if line.status == "none"]
+    assert nones[:4] == ["visitors", "buyers", "orders", "gmv"]
+
+
+def test_missing_inputs_are_none_not_zero(two_shops: sqlite3.Connection) -> None:
+    jd = build_standup(two_shops, DAY).shops[0]
+    assert jd.has_data is True
+    conv = _line(jd, "conversion_rate")
+    assert (conv.value, conv.status, conv.change_day) == (None, "none", None)
+    assert conv.previous_day == pytest.approx(0.06)
+
+
+def test_all_shops_summary_is_ratio_of_sums(two_shops: sqlite3.Connection) -> None:
+    s = build_standup(two_shops, DAY)
+    assert s.summary.shop_key == "all" and s.summary.has_data is True
+    # jd-home has no visitors on DAY, so only tmall's day counts for conversion: 34 / 1000.
+    assert _line(s.summary, "conversion_rate").value == pytest.approx(0.034)
+    # the day before: (40 + 30) / (1000 + 500), not the mean of 4% and 6%
+    assert _line(s.summary, "conversion_rate").previous_day == pytest.approx(70 / 1500)
+    assert _line(s.summary, "gmv").value == 12800.0
+    assert _line(s.summary, "aov").value == pytest.approx(12800 / 64)
+    assert _line(s.summary, "dsr").value == 4.75  # a score is averaged, jd has none
+
+
+def test_a_shop_without_data_for_the_day_is_stale_never_green(
+    two_shops: sqlite3.Connection,
+) -> None:
+    shops.add(two_shops, "douyin-beauty", "Douyin beauty", "douyin")
+    _fill(two_shops, "douyin-beauty", DAY - timedelta(days=1), visitors=100, buyers=10, dsr=4.9)
+    s = build_standup(two_shops, DAY)
+    douyin = next(sh for sh in s.shops if sh.shop_key == "douyin-beauty")
+    assert douyin.has_data is False
+    assert {line.status for line in douyin.lines} == {"stale"}
+    assert _line(douyin, "dsr").previous_day == 4.9
+    # one shop's export missing makes the all-shops totals incomplete: stale too
+    assert s.summary.has_data is False
+    assert {line.status for line in s.summary.lines} == {"stale"}
+    stale = [a for a in s.alerts if a.rule_key == "stale-data"]
+    assert [(a.shop_key, a.severity) for a in stale] == [("douyin-beauty", "red")]
+    assert s.alerts[0].severity == "red"
+
+
+def test_alerts_and_acknowledgement(two_shops: sqlite3.Connection) -> None:
+    s = build_standup(two_shops, DAY)
+    got = {(a.rule_key, a.shop_key) for a in s.alerts}
+    assert got == {
+        ("conversion-below-target", "tmall-apparel"),
+        ("conversion-drop", "tmall-apparel"),
+    }
+    drop = next(a for a in s.alerts if a.rule_key == "conversion-drop")
+    assert drop.message == "tmall-apparel: Conversion 3.40% is 15.0% below its 7-day mean 4.00%"
+    assert drop.acked_by is None
+    acknowledge(two_shops, drop.rule_key, drop.shop_key, drop.metric_key, drop.day)
+    again = next(a for a in build_standup(two_shops, DAY).alerts if a.rule_key == "conversion-drop")
+    assert again.acked_by is not None and again.acked_at is not None
+    stored = alerts_for_day(two_shops, DAY)
+    assert len(stored) == 1 and stored[0].alert.severity == "warning"
+    events = events_for(
+        two_shops, "alert", "conversion-drop/tmall-apparel/conversion_rate/2026-11-21"
+    )
+    assert [e["action"] for e in events] == ["acknowledge"]
+
+
+def test_standup_with_no_shops(conn: sqlite3.Connection) -> None:
+    s = build_standup(conn, DAY)
+    assert s.shops == [] and s.alerts == [] and s.summary.has_data is False
+
+
+def test_views_do_not_import_pandas_or_sqlite_utils() -> None:
+    import subprocess
+
+    code = (
+        "import sys, opsdesk.views.standup, opsdesk.views; "
+        "bad = [m for m in ('pandas', 'sqlite_utils', 'textual', 'plotext') if m in sys.modules]; "
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
