@@ -1,7 +1,150 @@
-"""Commands: imports (being built)."""
+"""Commands: `import FILE [--shop KEY] [--dry-run]`, `import list`, `import undo ID`.
+
+`import` is a group whose first argument is a FILE unless it names a sub-command (`list`,
+`undo`); a file literally called `list` is given as `./list`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from opsdesk.cli.common import CliError, console, store, user_errors
+
+if TYPE_CHECKING:
+    from opsdesk.io.importer import ImportPlan
+    from opsdesk.store.imports import Diff
+
+REJECTED_EXIT = 2
+
+
+class ImportGroup(click.Group):
+    """A group that treats an unknown first argument as the FILE of its hidden `file` command."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = ["file", *args]
+        return super().parse_args(ctx, args)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, "FILE [--shop KEY] [--dry-run] | list | undo ID")
+
+
+@click.group("import", cls=ImportGroup)
+def import_group() -> None:
+    """Import daily values from a CSV or XLSX file, list past imports, undo one.
+
+    \b
+    opsdesk import FILE [--shop KEY] [--dry-run]
+    opsdesk import list
+    opsdesk import undo ID
+    """
+
+
+@import_group.command("file", hidden=True)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--shop", default=None, help="The shop of a wide file without a shop column.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.pass_context
+def import_file(ctx: click.Context, file: Path, shop: str | None, dry_run: bool) -> None:
+    """Import FILE (long: date,shop,metric,value; wide: a date column and metric columns)."""
+    from opsdesk.io.importer import ImportRejected, parse_file
+    from opsdesk.io.readers import ReadError
+    from opsdesk.store import imports
+
+    with store(ctx) as conn:
+        try:
+            plan = parse_file(file, imports.read_catalogue(conn), shop)
+        except ImportRejected as e:
+            raise CliError(e.render(), exit_code=REJECTED_EXIT) from None
+        except ReadError as e:
+            raise CliError(f"{e}; nothing was imported", exit_code=REJECTED_EXIT) from None
+        if dry_run:
+            result = imports.diff(conn, plan)
+            import_id = None
+        else:
+            applied = imports.apply(conn, plan)
+            result, import_id = applied.diff, applied.import_id
+    _print_summary(plan, result, import_id, dry_run)
+
+
+def _print_summary(plan: ImportPlan, result: Diff, import_id: int | None, dry_run: bool) -> None:
+    counts = f"{result.new:,} new, {result.changed:,} changed, {result.unchanged:,} unchanged"
+    what = f"{plan.shape}, {plan.encoding}, {plan.rows:,} rows"
+    if dry_run:
+        click.echo(f"dry run: {plan.file_name} ({what}) would give {counts}; nothing written")
+    elif import_id is None:
+        click.echo(f"{plan.file_name} ({what}): {counts}; nothing changed, not recorded")
+    else:
+        click.echo(f"imported {plan.file_name} as import {import_id} ({what}): {counts}")
+    if result.changes:
+        more = result.changed - len(result.changes)
+        click.echo("changed (old → new):" + (f" first {len(result.changes)}" if more else ""))
+        for c in result.changes:
+            click.echo(f"  {c.day} {c.shop} {c.metric}: {c.old:g} → {c.new:g}")
+    if plan.ignored:
+        click.echo("ignored columns (not recorded by opsdesk): " + ", ".join(plan.ignored))
+    for check in plan.derived:
+        click.echo(
+            f"derived column '{check.header}' ({check.metric} = {check.formula}): not imported;"
+            f" checked {check.checked:,} rows, {check.mismatches:,} mismatches"
+        )
+    for warning in plan.warnings:
+        click.echo(f"warning: {warning}")
+
+
+@import_group.command("list")
+@click.pass_context
+def import_list(ctx: click.Context) -> None:
+    """Past imports: when, who, file, rows new/changed/unchanged, and whether undone."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from opsdesk.store import imports
+
+    with store(ctx) as conn:
+        records = imports.list_imports(conn)
+    if not records:
+        click.echo("no imports yet")
+        return
+    table = Table(
+        "id", "imported", "by", "file", "shape", "new", "changed", "unchanged", "undone", box=None
+    )
+    for r in records:
+        undone = f"{r.undone_at} by {r.undone_by}" if r.undone_at else ""
+        table.add_row(
+            str(r.id),
+            r.imported_at,
+            r.imported_by,
+            escape(r.file_name),
+            r.shape,
+            f"{r.rows_new:,}",
+            f"{r.rows_changed:,}",
+            f"{r.rows_unchanged:,}",
+            undone,
+        )
+    console().print(table)
+
+
+@import_group.command("undo")
+@click.argument("import_id", metavar="ID", type=int)
+@click.pass_context
+@user_errors
+def import_undo(ctx: click.Context, import_id: int) -> None:
+    """Undo import ID: restore the values it replaced and remove the rows it added."""
+    from opsdesk.store import imports
+
+    with store(ctx) as conn:
+        result = imports.undo(conn, import_id)
+    click.echo(
+        f"undid import {import_id}: {result.restored:,} values restored,"
+        f" {result.deleted:,} added rows removed"
+    )
+    if result.left:
+        click.echo(f"left alone: {result.left:,} rows overwritten since by a later import")
+
 
 def register(group: click.Group) -> None:
-    return None
+    group.add_command(import_group)

@@ -1,0 +1,268 @@
+"""Imports in the store: compare a validated plan with what is stored, apply it, list, undo.
+
+An import writes only what it changes. `import_changes` keeps the old value of every row it
+replaced; a row it added is recognisable as an observation carrying its `import_id` with no
+`import_changes` row (so a fresh import of a million rows writes no second million). Undo
+restores the replaced values and deletes the added rows — but only rows that still carry the
+import's id: a row overwritten since by a later import is left alone and reported.
+A file that changes nothing (a re-import) is not recorded.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+
+from opsdesk.io.importer import Catalogue, ImportPlan
+from opsdesk.store import audit
+from opsdesk.store.catalogue import load_metrics, metric_ids
+from opsdesk.store.connection import current_user, now_iso, write_transaction
+
+CHANGES_SHOWN = 20
+
+_UPSERT = (
+    "INSERT INTO observations (shop_id, metric_id, day, value, import_id) VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (shop_id, metric_id, day) DO UPDATE"
+    " SET value = excluded.value, import_id = excluded.import_id"
+)
+_REPLACED = (
+    "INSERT INTO import_changes (import_id, shop_id, metric_id, day, old_value, old_import_id)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
+def read_catalogue(conn: sqlite3.Connection) -> Catalogue:
+    """The metrics and shops a file may name, as the importer needs them."""
+    shops = {r[0]: r[1] for r in conn.execute("SELECT key, id FROM shops")}
+    return Catalogue(load_metrics(conn), metric_ids(conn), shops)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One stored value a file would replace."""
+
+    shop: str
+    metric: str
+    day: str
+    old: float
+    new: float
+
+
+@dataclass
+class Diff:
+    """What a plan would do to the store: counts, the first changes, and the rows to write."""
+
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    changes: list[Change] = field(default_factory=list)
+    writes: list[tuple[int, int, str, float, int | None]] = field(default_factory=list)
+    replaced: list[tuple[int | None, int, int, str, float, int | None]] = field(
+        default_factory=list
+    )
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.new or self.changed)
+
+
+def diff(conn: sqlite3.Connection, plan: ImportPlan, import_id: int | None = None) -> Diff:
+    """Classify every value of the plan as new, changed or unchanged against the store.
+
+    Existing values for the shops, metrics and days the file covers are read in one query.
+    """
+    out = Diff()
+    if not plan.values:
+        return out
+    shop_ids = sorted({s for s, _ in plan.values})
+    metric_ids_ = sorted({m for _, m in plan.values})
+    first = min(min(days) for days in plan.values.values() if days)
+    last = max(max(days) for days in plan.values.values() if days)
+    cur = conn.cursor()
+    cur.row_factory = None
+    cur.execute(
+        "SELECT shop_id, metric_id, day, value, import_id FROM observations"  # noqa: S608
+        f" WHERE shop_id IN ({','.join('?' * len(shop_ids))})"
+        f" AND metric_id IN ({','.join('?' * len(metric_ids_))})"
+        " AND day BETWEEN ? AND ?",
+        (*shop_ids, *metric_ids_, first, last),
+    )
+    existing: dict[tuple[int, int], dict[str, tuple[float, int | None]]] = {}
+    for sid, mid, day, value, old_import in cur:
+        existing.setdefault((sid, mid), {})[day] = (value, old_import)
+    names = _names(conn) if existing else ({}, {})
+    writes = out.writes
+    for (sid, mid), days in plan.values.items():
+        stored = existing.get((sid, mid))
+        if not stored:
+            writes.extend([(sid, mid, day, value, import_id) for day, value in days.items()])
+            out.new += len(days)
+            continue
+        for day, value in days.items():
+            old = stored.get(day)
+            if old is None:
+                writes.append((sid, mid, day, value, import_id))
+                out.new += 1
+            elif old[0] == value:
+                out.unchanged += 1
+            else:
+                writes.append((sid, mid, day, value, import_id))
+                out.replaced.append((import_id, sid, mid, day, old[0], old[1]))
+                out.changed += 1
+                if len(out.changes) < CHANGES_SHOWN:
+                    out.changes.append(Change(names[0][sid], names[1][mid], day, old[0], value))
+    out.changes.sort(key=lambda c: (c.day, c.shop, c.metric))
+    return out
+
+
+def _names(conn: sqlite3.Connection) -> tuple[dict[int, str], dict[int, str]]:
+    shops = {r[0]: r[1] for r in conn.execute("SELECT id, key FROM shops")}
+    metrics = {r[0]: r[1] for r in conn.execute("SELECT id, key FROM metrics")}
+    return shops, metrics
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did; `import_id` is None when nothing changed (not recorded)."""
+
+    import_id: int | None
+    diff: Diff
+
+
+def apply(conn: sqlite3.Connection, plan: ImportPlan) -> ImportResult:
+    """Write the plan in one transaction: the import record, the replaced values, the upsert."""
+    actor = current_user()
+    with write_transaction(conn):
+        # Insert the record first so that every written row can carry its id; a file that
+        # changes nothing rolls back below and leaves no trace.
+        cur = conn.execute(
+            "INSERT INTO imports (file_name, sha256, shape, imported_at, imported_by)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (plan.file_name, plan.sha256, plan.shape, now_iso(), actor),
+        )
+        import_id = int(cur.lastrowid or 0)
+        result = diff(conn, plan, import_id)
+        if not result.changes_anything:
+            conn.execute("DELETE FROM imports WHERE id = ?", (import_id,))
+            return ImportResult(None, result)
+        conn.execute(
+            "UPDATE imports SET rows_new = ?, rows_changed = ?, rows_unchanged = ? WHERE id = ?",
+            (result.new, result.changed, result.unchanged, import_id),
+        )
+        if result.replaced:
+            conn.executemany(_REPLACED, result.replaced)
+        conn.executemany(_UPSERT, result.writes)
+        audit.record(
+            conn,
+            "import",
+            str(import_id),
+            "import",
+            None,
+            {
+                "file": plan.file_name,
+                "sha256": plan.sha256,
+                "shape": plan.shape,
+                "new": result.new,
+                "changed": result.changed,
+                "unchanged": result.unchanged,
+            },
+            actor=actor,
+        )
+    return ImportResult(import_id, result)
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    id: int
+    file_name: str
+    sha256: str
+    shape: str
+    imported_at: str
+    imported_by: str
+    rows_new: int
+    rows_changed: int
+    rows_unchanged: int
+    undone_at: str | None
+    undone_by: str | None
+
+
+def list_imports(conn: sqlite3.Connection) -> list[ImportRecord]:
+    """Every recorded import, oldest first."""
+    return [ImportRecord(**dict(r)) for r in conn.execute("SELECT * FROM imports ORDER BY id")]
+
+
+def get(conn: sqlite3.Connection, import_id: int) -> ImportRecord:
+    row = conn.execute("SELECT * FROM imports WHERE id = ?", (import_id,)).fetchone()
+    if row is None:
+        raise ValueError(f"no import {import_id} (see `opsdesk import list`)")
+    return ImportRecord(**dict(row))
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    import_id: int
+    restored: int
+    """Rows put back to the value the import replaced."""
+    deleted: int
+    """Rows the import had added, removed again."""
+    left: int
+    """Rows overwritten since by a later import (or by hand), left alone."""
+
+
+def undo(conn: sqlite3.Connection, import_id: int) -> UndoResult:
+    """Restore what the import replaced and remove what it added; an import is undone once."""
+    actor = current_user()
+    with write_transaction(conn):
+        record = get(conn, import_id)
+        if record.undone_at is not None:
+            raise ValueError(
+                f"import {import_id} was undone already ({record.undone_at} by {record.undone_by})"
+            )
+        restored = conn.execute(
+            "UPDATE observations SET value = c.old_value, import_id = c.old_import_id"
+            " FROM import_changes AS c"
+            " WHERE c.import_id = ? AND observations.import_id = ? AND c.old_value IS NOT NULL"
+            " AND observations.shop_id = c.shop_id AND observations.metric_id = c.metric_id"
+            " AND observations.day = c.day",
+            (import_id, import_id),
+        ).rowcount
+        deleted = conn.execute(
+            "DELETE FROM observations WHERE import_id = ?", (import_id,)
+        ).rowcount
+        left = record.rows_new + record.rows_changed - restored - deleted
+        _forget_in_later_imports(conn, import_id)
+        conn.execute(
+            "UPDATE imports SET undone_at = ?, undone_by = ? WHERE id = ?",
+            (now_iso(), actor, import_id),
+        )
+        audit.record(
+            conn,
+            "import",
+            str(import_id),
+            "undo",
+            {"file": record.file_name, "new": record.rows_new, "changed": record.rows_changed},
+            {"restored": restored, "deleted": deleted, "left": left},
+            actor=actor,
+        )
+    return UndoResult(import_id, restored, deleted, left)
+
+
+def _forget_in_later_imports(conn: sqlite3.Connection, import_id: int) -> None:
+    """Later imports that replaced this import's values now replace what it had replaced.
+
+    Without this, undoing a later import would bring back a value of this undone import.
+    """
+    conn.execute(
+        "UPDATE import_changes AS later SET old_value = c.old_value,"
+        " old_import_id = c.old_import_id"
+        " FROM import_changes AS c"
+        " WHERE later.old_import_id = ? AND later.import_id != ? AND c.import_id = ?"
+        " AND c.shop_id = later.shop_id AND c.metric_id = later.metric_id AND c.day = later.day",
+        (import_id, import_id, import_id),
+    )
+    # What is left had been added by this import: for the later import it is now a new row.
+    conn.execute(
+        "UPDATE import_changes SET old_value = NULL, old_import_id = NULL"
+        " WHERE old_import_id = ? AND import_id != ?",
+        (import_id, import_id),
+    )
