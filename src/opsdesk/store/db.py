@@ -32,7 +32,9 @@ def open_store(
 def initialise(path: str | Path) -> sqlite3.Connection:
     """Create or upgrade the store and load the shipped catalogue (idempotent)."""
     from opsdesk.store.catalogue import load_catalogue
+    from opsdesk.store.checklists import load_shipped as load_shipped_sops
 
     conn = open_store(path, create=True)
     load_catalogue(conn)
+    load_shipped_sops(conn)  # SOP templates + adherence metrics; unchanged ones are kept
     return conn
