@@ -1,7 +1,59 @@
-"""Commands: demo (being built)."""
+"""`opsdesk demo`: create (initialise) the store at --db and fill it with the demo shops."""
+
+from __future__ import annotations
+
+from datetime import datetime
 
 import click
 
+from opsdesk.cli.common import CliError, db_path, store
+
+
+@click.command()
+@click.option("--shops", type=click.IntRange(1, 500), default=None, help="Number of shops [3].")
+@click.option(
+    "--days", type=click.IntRange(28, 7320), default=None, help="Days of data [1096: 3 years]."
+)
+@click.option(
+    "--end",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Last day with data (YYYY-MM-DD) [the ops day: yesterday in the store's timezone].",
+)
+@click.option("--seed", type=int, default=None, help="Random seed [618]; same seed, same store.")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Clear the store's shops, values, shop targets, events and alerts first.",
+)
+@click.pass_context
+def demo(
+    ctx: click.Context,
+    shops: int | None,
+    days: int | None,
+    end: datetime | None,
+    seed: int | None,
+    replace: bool,
+) -> None:
+    """Create a deterministic demo store: shops, years of daily KPIs and a few incidents."""
+    from opsdesk.clock import ops_day, system_clock
+    from opsdesk.demo import DemoError, build_demo
+    from opsdesk.store import settings
+
+    with store(ctx, create=True) as conn:
+        if end is None:
+            s = settings.read(conn)
+            end_day = ops_day(system_clock, s.timezone, s.day_cutoff_hour)
+        else:
+            end_day = end.date()
+        try:
+            summary = build_demo(
+                conn, shops=shops, days=days, end=end_day, seed=seed, replace=replace
+            )
+        except DemoError as e:
+            raise CliError(f"{db_path(ctx)}: {e}") from None
+    click.echo(f"{summary.line()} -> {db_path(ctx)}")
+
 
 def register(group: click.Group) -> None:
-    return None
+    group.add_command(demo)
