@@ -19,6 +19,7 @@ one); for derived and `last` metrics it is the mean of the daily targets in forc
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -49,6 +50,13 @@ def _base(key: str, aggregation: str, daily: Daily, days: Sequence[date]) -> flo
             total += row[key]
             seen = True
     return total if seen else None
+
+
+def _mean(values: list[float]) -> float:
+    """The mean; exactly the value itself when every value is the same (no 0.049999…)."""
+    if all(v == values[0] for v in values):
+        return values[0]
+    return math.fsum(values) / len(values)
 
 
 def _combine(values: list[float], metric: Metric | None) -> float | None:
@@ -159,8 +167,7 @@ class Targets:
             if len(present) != len(found):
                 return None
             return PeriodTarget(sum(t.value for t in present), sum(t.amber for t in present))
-        n = len(present)
-        return PeriodTarget(sum(t.value for t in present) / n, sum(t.amber for t in present) / n)
+        return PeriodTarget(_mean([t.value for t in present]), _mean([t.amber for t in present]))
 
     def for_period_all_shops(
         self, metric: Metric, shop_keys: Sequence[str], days: Sequence[date]
