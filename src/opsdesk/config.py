@@ -1,0 +1,85 @@
+"""The user's config file: theme, key remapping and the app's refresh interval.
+
+TOML at `opsdesk.paths.config_file_path()` (`$OPSDESK_CONFIG`, else `config.toml` in the user
+config directory). Every field is optional; a missing file means the defaults::
+
+    theme = "textual-light"          # any Textual theme name; "dark"/"light" are short-hands
+    refresh_seconds = 1.0            # how often the app checks the store for changes (0.2-60)
+
+    [keys]                           # command id = key (see the keys table in the README)
+    "standup.next_shop" = "right"
+    "area.explorer" = "f2"
+
+A bad file is refused with a message naming the file and the field; the app does not start
+with half of a config.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+THEME_ALIASES = {"dark": "textual-dark", "light": "textual-light"}
+DEFAULT_THEME = "textual-dark"
+DEFAULT_REFRESH_SECONDS = 1.0
+_KNOWN_FIELDS = ("theme", "refresh_seconds", "keys")
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be used; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    theme: str = DEFAULT_THEME
+    refresh_seconds: float = DEFAULT_REFRESH_SECONDS
+    keys: dict[str, str] = field(default_factory=dict)
+    """Command id -> key (Textual key names, comma-separated for several)."""
+
+
+def parse(doc: dict[str, Any], where: str, known_commands: set[str] | None = None) -> AppConfig:
+    """Validate a parsed TOML document; `known_commands` checks the ids under [keys]."""
+    unknown = sorted(set(doc) - set(_KNOWN_FIELDS))
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown field {unknown[0]!r} (known: {', '.join(_KNOWN_FIELDS)})"
+        )
+    theme = doc.get("theme", DEFAULT_THEME)
+    if not isinstance(theme, str) or not theme.strip():
+        raise ConfigError(f"{where}: field 'theme' must be a theme name such as \"light\"")
+    theme = THEME_ALIASES.get(theme, theme)
+    refresh = doc.get("refresh_seconds", DEFAULT_REFRESH_SECONDS)
+    if isinstance(refresh, bool) or not isinstance(refresh, int | float):
+        raise ConfigError(f"{where}: field 'refresh_seconds' must be a number of seconds")
+    if not 0.2 <= float(refresh) <= 60:
+        raise ConfigError(f"{where}: field 'refresh_seconds' must be between 0.2 and 60")
+    keys = doc.get("keys", {})
+    if not isinstance(keys, dict):
+        raise ConfigError(f"{where}: field 'keys' must be a table of command id = key")
+    for command_id, key in keys.items():
+        if not isinstance(key, str) or not key.strip():
+            raise ConfigError(f"{where}: field 'keys.{command_id}' must be a key name")
+        if known_commands is not None and command_id not in known_commands:
+            raise ConfigError(
+                f"{where}: field 'keys.{command_id}': no such command "
+                "(the README's keys table lists the ids)"
+            )
+    return AppConfig(theme=theme, refresh_seconds=float(refresh), keys=dict(keys))
+
+
+def load(path: Path | None = None, known_commands: set[str] | None = None) -> AppConfig:
+    """The config at `path` (default: the user's config file); defaults when it is absent."""
+    if path is None:
+        from opsdesk.paths import config_file_path
+
+        path = config_file_path()
+    try:
+        with path.open("rb") as fh:
+            doc = tomllib.load(fh)
+    except FileNotFoundError:
+        return AppConfig()
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    return parse(doc, str(path), known_commands)

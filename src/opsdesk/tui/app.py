@@ -1,0 +1,210 @@
+"""The Textual app: areas as modes, the command registry's bindings and palette, live refresh.
+
+Built by `create_app(settings, clock=...)` from injected settings (store path, user config,
+the store's timezone and cutoff, optionally the stand-up already loaded for the first paint)
+and a clock, so tests run it on a temporary store with a fixed clock. Nothing happens at
+import time. The explorer and entry screens are imported when first opened: the path to the
+first paint carries only Textual, the stand-up screen and the store/view modules.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from rich.markup import escape
+from textual import work
+from textual.app import App
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from opsdesk.clock import Clock, ops_day, system_clock
+from opsdesk.config import AppConfig
+from opsdesk.store.settings import StoreSettings
+from opsdesk.tui import commands
+from opsdesk.tui.messages import LoadFailed, StoreChanged
+
+AREAS = ("standup", "explorer", "entry")
+LIGHT_THEME = "textual-light"
+DARK_THEME = "textual-dark"
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """What the app needs to know before it starts."""
+
+    db: Path
+    config: AppConfig = field(default_factory=AppConfig)
+    store: StoreSettings = field(default_factory=StoreSettings)
+    initial_standup: Any = None
+    """The stand-up for the ops day, loaded before the app starts (first paint without a
+    worker round trip); None: the screen loads it itself."""
+
+
+def _standup_screen() -> Screen[None]:
+    from opsdesk.tui.screens.standup import StandupScreen
+
+    return StandupScreen()
+
+
+def _explorer_screen() -> Screen[None]:
+    from opsdesk.tui.screens.explorer import ExplorerScreen
+
+    return ExplorerScreen()
+
+
+def _entry_screen() -> Screen[None]:
+    from opsdesk.tui.screens.entry import EntryScreen
+
+    return EntryScreen()
+
+
+class OpsdeskCommands(Provider):
+    """The command palette: every command usable on the current screen, with its key."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        app = self.app
+        assert isinstance(app, OpsdeskApp)
+        screen = self.screen
+        out: list[tuple[str, str, Callable[[], Any]]] = []
+        for c in commands.available(getattr(screen, "SCOPE", commands.APP)):
+            key = commands.key_label(commands.effective_key(c, app.keymap))
+            out.append((f"{c.title}  [{key}]", c.help, partial(app.run_command, c, screen)))
+        return out
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._commands():
+            yield DiscoveryHit(escape(title), callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+class OpsdeskApp(App[None]):
+    """opsdesk's terminal app."""
+
+    TITLE = "opsdesk"
+    CSS_PATH = "app.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (150, "-wide")]
+    BINDINGS = commands.bindings(commands.APP)
+    COMMANDS = {OpsdeskCommands}
+    MODES = {
+        "standup": _standup_screen,
+        "explorer": _explorer_screen,
+        "entry": _entry_screen,
+    }
+
+    def __init__(self, settings: AppSettings, clock: Clock = system_clock) -> None:
+        super().__init__()
+        self.settings = settings
+        self.clock = clock
+        self.db = settings.db
+        self.keymap: dict[str, str] = dict(settings.config.keys)
+        self.ops_day: date = ops_day(clock, settings.store.timezone, settings.store.day_cutoff_hour)
+        self.shop_key: str | None = None
+        """The shop the areas show (None: all shops), shared so that switching keeps it."""
+        self.metric_key: str = "gmv"
+        self.area_switched_at: float = 0.0
+        self._initial_standup = settings.initial_standup
+
+    # -- start-up ---------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.theme = self.settings.config.theme
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        self.switch_mode("standup")
+        self.watch_store()
+
+    def take_initial_standup(self) -> Any:
+        """The stand-up preloaded before start (once), for the first screen's first paint."""
+        data, self._initial_standup = self._initial_standup, None
+        return data
+
+    # -- commands ---------------------------------------------------------------------------
+
+    async def run_command(self, command: commands.Command, screen: Screen[Any]) -> None:
+        """Run a registry command as if its key was pressed on `screen`."""
+        await self.run_action(command.action, default_namespace=screen)
+
+    def action_switch_area(self, area: str) -> None:
+        if area not in AREAS:
+            return
+        self.area_switched_at = time.perf_counter()
+        self.switch_mode(area)
+
+    def open_explorer(self, metric_key: str, shop_key: str | None) -> None:
+        self.metric_key = metric_key
+        self.shop_key = shop_key
+        self.action_switch_area("explorer")
+
+    def open_entry(self, shop_key: str | None) -> None:
+        self.shop_key = shop_key
+        self.action_switch_area("entry")
+
+    def action_show_help(self) -> None:
+        from opsdesk.tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(getattr(self.screen, "SCOPE", commands.APP), self.keymap))
+
+    def action_refresh_data(self) -> None:
+        reload = getattr(self.screen, "reload", None)
+        if callable(reload):
+            reload()
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
+
+    def help_lines(self, scope: str) -> Iterable[tuple[str, commands.Command]]:
+        for c in commands.available(scope):
+            yield commands.key_label(commands.effective_key(c, self.keymap)), c
+
+    # -- live refresh -----------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def watch_store(self) -> None:
+        """Poll `PRAGMA data_version` (cheap; moves when another connection commits)."""
+        worker = get_current_worker()
+        interval = self.settings.config.refresh_seconds
+        try:
+            conn = sqlite3.connect(str(self.db), timeout=5, isolation_level=None)
+        except sqlite3.Error as e:
+            self.post_message(LoadFailed(f"cannot watch the store: {e}"))
+            return
+        try:
+            last = conn.execute("PRAGMA data_version").fetchone()[0]
+            while not worker.is_cancelled:
+                time.sleep(interval)
+                try:
+                    now = conn.execute("PRAGMA data_version").fetchone()[0]
+                except sqlite3.Error:
+                    continue
+                if now != last:
+                    last = now
+                    self.post_message(StoreChanged())
+        finally:
+            conn.close()
+
+    def on_store_changed(self, _: StoreChanged) -> None:
+        self.action_refresh_data()
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.notify(message.text, title="Store", severity="error", timeout=8)
+
+
+def create_app(settings: AppSettings, clock: Clock = system_clock) -> OpsdeskApp:
+    """The app for `settings`, on `clock` (tests pass `opsdesk.clock.fixed_clock(...)`)."""
+    return OpsdeskApp(settings, clock)

@@ -1,0 +1,281 @@
+"""The one command registry: bindings, footer, command palette, help screen and README table.
+
+Each `Command` has an id (also the Textual binding id, so the config file's `[keys]` table
+remaps it), a default key, a title, a help line, the action it runs and its scope: "app"
+commands work everywhere; the others belong to one area's screen. Screens take their
+`BINDINGS` from `bindings(scope)`; the palette and the help screen list `available(scope)`;
+`keys_table()` renders the README's keys table (a test checks the README matches it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from textual.binding import Binding, BindingType
+
+APP = "app"
+STANDUP = "standup"
+EXPLORER = "explorer"
+ENTRY = "entry"
+SCOPE_TITLES = {
+    APP: "Everywhere",
+    STANDUP: "Stand-up",
+    EXPLORER: "KPI explorer",
+    ENTRY: "Manual entry",
+}
+
+
+@dataclass(frozen=True)
+class Command:
+    id: str
+    key: str
+    title: str
+    help: str
+    action: str
+    scope: str
+    show: bool = True
+    """Shown in the footer (every command is in the palette and the help screen)."""
+    priority: bool = False
+    """Fires even when a text field has focus (only for ctrl/function keys)."""
+    label: str = ""
+    """A shorter title for the footer (default: the title)."""
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "area.standup",
+        "1",
+        "Stand-up",
+        "Yesterday's KPIs, alerts and sections",
+        "app.switch_area('standup')",
+        APP,
+    ),
+    Command(
+        "area.explorer",
+        "2",
+        "KPI explorer",
+        "Trend charts of one metric per shop",
+        "app.switch_area('explorer')",
+        APP,
+        label="Explorer",
+    ),
+    Command(
+        "area.entry",
+        "3",
+        "Manual entry",
+        "Type in a day's base metrics for a shop",
+        "app.switch_area('entry')",
+        APP,
+        label="Entry",
+    ),
+    Command(
+        "app.help", "f1", "Help", "Every command with its key", "app.show_help", APP, priority=True
+    ),
+    Command(
+        "app.palette",
+        "ctrl+p",
+        "Command palette",
+        "Search and run any command",
+        "app.command_palette",
+        APP,
+        show=False,
+        priority=True,
+    ),
+    Command(
+        "app.refresh",
+        "f5",
+        "Refresh",
+        "Reload the screen's data from the store",
+        "app.refresh_data",
+        APP,
+        show=False,
+        priority=True,
+    ),
+    Command(
+        "app.theme",
+        "f9",
+        "Toggle theme",
+        "Switch between the dark and the light theme",
+        "app.toggle_theme",
+        APP,
+        show=False,
+        priority=True,
+    ),
+    Command(
+        "app.quit", "ctrl+q", "Quit", "Leave opsdesk", "app.quit", APP, show=False, priority=True
+    ),
+    Command(
+        "standup.next_shop",
+        "n",
+        "Next shop",
+        "Show the next shop (all shops first)",
+        "next_shop",
+        STANDUP,
+        label="Shop",
+    ),
+    Command(
+        "standup.previous_shop",
+        "p",
+        "Previous shop",
+        "Show the previous shop",
+        "previous_shop",
+        STANDUP,
+        show=False,
+    ),
+    Command(
+        "standup.ack",
+        "a",
+        "Acknowledge",
+        "Acknowledge the alert under the cursor",
+        "acknowledge",
+        STANDUP,
+        label="Ack",
+    ),
+    Command(
+        "standup.explore",
+        "e",
+        "Explore metric",
+        "Open the KPI explorer on the metric under the cursor",
+        "explore",
+        STANDUP,
+        label="Explore",
+    ),
+    Command(
+        "standup.enter",
+        "m",
+        "Enter values",
+        "Type in the day's values for this shop",
+        "enter_values",
+        STANDUP,
+        label="Enter",
+    ),
+    Command(
+        "explorer.filter",
+        "slash",
+        "Filter metrics",
+        "Type to filter the metric list",
+        "focus_filter",
+        EXPLORER,
+    ),
+    Command(
+        "explorer.next_shop",
+        "s",
+        "Next shop",
+        "Chart the next shop",
+        "next_shop",
+        EXPLORER,
+        label="Shop",
+    ),
+    Command(
+        "explorer.grain",
+        "g",
+        "Day/week/month",
+        "Chart by day, week or month (cycles)",
+        "cycle_grain",
+        EXPLORER,
+    ),
+    Command(
+        "explorer.compare",
+        "c",
+        "Compare shops",
+        "All shops on one chart (or one again)",
+        "toggle_compare",
+        EXPLORER,
+    ),
+    Command(
+        "entry.save",
+        "ctrl+s",
+        "Save",
+        "Save the changed values (each one audited)",
+        "save",
+        ENTRY,
+        priority=True,
+    ),
+    Command(
+        "entry.next_shop",
+        "ctrl+n",
+        "Next shop",
+        "Enter values for the next shop",
+        "next_shop",
+        ENTRY,
+        priority=True,
+        label="Shop",
+    ),
+    Command(
+        "entry.previous_day",
+        "ctrl+left",
+        "Day before",
+        "Enter values for the day before",
+        "shift_day(-1)",
+        ENTRY,
+        priority=True,
+    ),
+    Command(
+        "entry.next_day",
+        "ctrl+right",
+        "Day after",
+        "Enter values for the day after",
+        "shift_day(1)",
+        ENTRY,
+        priority=True,
+    ),
+)
+
+BY_ID = {c.id: c for c in COMMANDS}
+
+
+def available(scope: str) -> list[Command]:
+    """The commands usable on a screen of `scope`: its own, then the app's."""
+    return [c for c in COMMANDS if c.scope == scope] + [c for c in COMMANDS if c.scope == APP]
+
+
+def bindings(scope: str) -> list[BindingType]:
+    """Textual bindings for the commands of one scope (ids = command ids, for the keymap)."""
+    return [
+        Binding(
+            c.key,
+            c.action.removeprefix("app.") if scope == APP else c.action,
+            c.label or c.title,
+            show=c.show,
+            priority=c.priority,
+            id=c.id,
+            tooltip=c.help,
+        )
+        for c in COMMANDS
+        if c.scope == scope
+    ]
+
+
+def effective_key(command: Command, keymap: Mapping[str, str]) -> str:
+    return keymap.get(command.id, command.key)
+
+
+def key_label(key: str) -> str:
+    """A key as people write it: ctrl+s, F1, /, 1."""
+    first = key.split(",")[0].strip()
+    names = {
+        "slash": "/",
+        "question_mark": "?",
+        "ctrl+left": "ctrl+←",
+        "ctrl+right": "ctrl+→",
+        "right": "→",
+        "left": "←",
+        "up": "↑",
+        "down": "↓",
+    }
+    if first in names:
+        return names[first]
+    if len(first) in (2, 3) and first[0] == "f" and first[1:].isdigit():
+        return first.upper()
+    return first
+
+
+def keys_table(commands: Iterable[Command] = COMMANDS) -> str:
+    """The README's keys table (Markdown), in registry order."""
+    lines = ["| Key | Command | Where | What it does | Id |", "|---|---|---|---|---|"]
+    for c in commands:
+        lines.append(
+            f"| `{key_label(c.key)}` | {c.title} | {SCOPE_TITLES[c.scope]} | {c.help} | `{c.id}` |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,106 @@
+"""What every area's screen shares: its command scope, loading in a thread worker with its
+own connection, and database errors shown as notifications instead of tracebacks."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from textual import on, work
+from textual.screen import Screen
+
+from opsdesk.store.connection import StoreError
+from opsdesk.tui import commands
+from opsdesk.tui.messages import DataLoaded, LoadFailed
+
+if TYPE_CHECKING:
+    from opsdesk.tui.app import OpsdeskApp
+
+
+@contextmanager
+def unit_of_work(db: Path) -> Iterator[sqlite3.Connection]:
+    """A connection for one unit of work in the calling thread, closed afterwards."""
+    from opsdesk.store.db import open_store
+
+    conn = open_store(db, migrate=False)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def describe_error(e: BaseException) -> str:
+    if isinstance(e, StoreError | ValueError):
+        return str(e)
+    if isinstance(e, sqlite3.Error):
+        return f"database error: {e}"
+    return f"{type(e).__name__}: {e}"
+
+
+class AreaScreen(Screen[None]):
+    """Base of the areas' screens. Subclasses set SCOPE and implement `fetch` and `show`."""
+
+    SCOPE: ClassVar[str] = commands.APP
+    _token = 0
+
+    @property
+    def ops(self) -> OpsdeskApp:
+        """The app, typed."""
+        return cast("OpsdeskApp", self.app)
+
+    @property
+    def db(self) -> Path:
+        return self.ops.db
+
+    def reload(self) -> None:
+        """Fetch the screen's data again in a worker; `show` gets it on the UI thread."""
+        self._token += 1
+        self._load(self._token)
+
+    def fetch(self, conn: sqlite3.Connection) -> Any:
+        """Read the screen's data (runs in a worker thread; no widget access here)."""
+        raise NotImplementedError
+
+    def show(self, data: Any) -> None:
+        """Put freshly fetched data on screen (UI thread)."""
+        raise NotImplementedError
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load(self, token: int) -> None:
+        try:
+            with unit_of_work(self.db) as conn:
+                data = self.fetch(conn)
+        except (sqlite3.Error, StoreError, ValueError, OSError) as e:
+            self.post_message(LoadFailed(describe_error(e)))
+            return
+        self.post_message(DataLoaded(data, token))
+
+    @on(DataLoaded)
+    def _loaded(self, message: DataLoaded) -> None:
+        message.stop()
+        if message.token == self._token:
+            self.show(message.data)
+
+    @on(LoadFailed)
+    def _failed(self, message: LoadFailed) -> None:
+        message.stop()
+        self.notify(message.text, title="Store", severity="error", timeout=8)
+
+    def write(self, action: Callable[[sqlite3.Connection], str], reload: bool = True) -> None:
+        """Run a store change in a worker; its returned text is notified, errors likewise."""
+        self._write(action, reload)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def _write(self, action: Callable[[sqlite3.Connection], str], reload: bool) -> None:
+        try:
+            with unit_of_work(self.db) as conn:
+                text = action(conn)
+        except (sqlite3.Error, StoreError, ValueError, OSError) as e:
+            self.post_message(LoadFailed(describe_error(e)))
+            return
+        self.app.call_from_thread(self.notify, text, timeout=4)
+        if reload:
+            self.app.call_from_thread(self.reload)

@@ -1,0 +1,168 @@
+"""Area 2, the KPI explorer: pick a metric (type to filter) and a shop; a trend chart by day,
+week or month with the target line, the 7-day mean and event markers; all shops on one chart;
+the latest complete week's GMV decomposition (visitors × conversion × AOV)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from opsdesk.domain.metrics import Metric, format_value
+from opsdesk.tui import commands
+from opsdesk.tui.explorer_data import GRAINS, ExplorerData, load_explorer
+from opsdesk.tui.screens.area import AreaScreen
+from opsdesk.tui.widgets.chart import KpiChart
+
+
+def metric_label(m: Metric) -> str:
+    return f"{m.name_en} · {m.name_zh}" if m.name_zh else m.name_en
+
+
+def matches(m: Metric, text: str) -> bool:
+    needle = text.strip().casefold()
+    return not needle or any(needle in h.casefold() for h in (m.key, m.name_en, m.name_zh))
+
+
+def decomposition_text(data: ExplorerData) -> str:
+    d = data.decomposition
+    week = data.week
+    if d is None:
+        return f"GMV decomposition {week.key}: needs visitors, buyers and GMV in both weeks"
+    gmv = next(m for m in data.metrics if m.key == "gmv")
+    prev, cur = d.previous, d.current
+
+    def pct(a: float, b: float) -> str:
+        return f"{(a / b - 1) * 100:+.1f}%"
+
+    return (
+        f"GMV {week.key} vs {week.previous().key}: {format_value(gmv, float(d.gmv_current))} "
+        f"({format_value(gmv, float(d.change), signed=True)}) = "
+        f"visitors {cur.visitors:,.0f} ({pct(cur.visitors, prev.visitors)}) × "
+        f"conversion {cur.conversion * 100:.2f}% ({pct(cur.conversion, prev.conversion)}) × "
+        f"AOV {cur.aov:,.2f} ({pct(cur.aov, prev.aov)})\n"
+        f"effects: visitors {format_value(gmv, float(d.visitors_effect), signed=True)}, "
+        f"conversion {format_value(gmv, float(d.conversion_effect), signed=True)}, "
+        f"AOV {format_value(gmv, float(d.aov_effect), signed=True)}"
+    )
+
+
+class ExplorerScreen(AreaScreen):
+    SCOPE = commands.EXPLORER
+    BINDINGS = commands.bindings(commands.EXPLORER)
+
+    def __init__(self) -> None:
+        super().__init__(id="explorer")
+        self.grain = "day"
+        self.compare = False
+        self.data: ExplorerData | None = None
+        self.all_metrics: list[Metric] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="explorer-body"):
+            with Vertical(id="metric-pane"):
+                yield Input(placeholder="filter metrics (/)", id="metric-filter")
+                yield OptionList(id="metric-list")
+            with Vertical(id="chart-pane"):
+                yield Static("", id="chart-title")
+                yield KpiChart(id="chart")
+                yield Static("", id="decomposition")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "KPI explorer"
+        self.sub_title = self.ops.ops_day.isoformat()
+        self.query_one("#metric-list", OptionList).focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        app = self.ops
+        if self.data is not None and (
+            app.metric_key != self.data.metric.key or app.shop_key != self.data.shop_key
+        ):
+            self.reload()
+
+    # -- data -------------------------------------------------------------------------------
+
+    def fetch(self, conn: sqlite3.Connection) -> ExplorerData:
+        app = self.ops
+        return load_explorer(
+            conn, app.ops_day, app.metric_key, app.shop_key, self.grain, self.compare
+        )
+
+    def show(self, data: ExplorerData) -> None:
+        self.data = data
+        if [m.key for m in self.all_metrics] != [m.key for m in data.metrics]:
+            self.all_metrics = data.metrics
+            self._fill_metrics()
+        shop = "all shops" if data.shop_key is None else data.shop_key
+        title = Text()
+        title.append(f"{data.metric.name_en}", style="bold")
+        title.append(
+            f" · {'every shop compared' if self.compare else shop} · by {data.grain}"
+            f" · {data.periods[0].key} … {data.periods[-1].key}"
+        )
+        title.append("   s: shop  g: grain  c: compare", style="dim")
+        self.query_one("#chart-title", Static).update(title)
+        self.query_one("#chart", KpiChart).show_data(data)
+        self.query_one("#decomposition", Static).update(Text(decomposition_text(data)))
+
+    def _fill_metrics(self) -> None:
+        text = self.query_one("#metric-filter", Input).value
+        options = self.query_one("#metric-list", OptionList)
+        options.clear_options()
+        shown = [m for m in self.all_metrics if matches(m, text)]
+        options.add_options([Option(Text(metric_label(m)), id=m.key) for m in shown])
+        current = self.ops.metric_key
+        keys = [m.key for m in shown]
+        if current in keys:
+            options.highlighted = keys.index(current)
+
+    # -- events and actions -----------------------------------------------------------------
+
+    @on(Input.Changed, "#metric-filter")
+    def _filter(self) -> None:
+        self._fill_metrics()
+
+    @on(Input.Submitted, "#metric-filter")
+    def _pick_first(self) -> None:
+        options = self.query_one("#metric-list", OptionList)
+        if options.option_count:
+            options.highlighted = options.highlighted or 0
+            self._choose(options.get_option_at_index(options.highlighted).id)
+        options.focus()
+
+    @on(OptionList.OptionSelected, "#metric-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self._choose(event.option.id)
+
+    def _choose(self, key: str | None) -> None:
+        if key is None:
+            return
+        self.ops.metric_key = key
+        self.reload()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#metric-filter", Input).focus()
+
+    def action_next_shop(self) -> None:
+        app = self.ops
+        keys: list[str | None] = [None, *(self.data.shop_keys if self.data else [])]
+        app.shop_key = (
+            keys[(keys.index(app.shop_key) + 1) % len(keys)] if app.shop_key in keys else None
+        )
+        self.reload()
+
+    def action_cycle_grain(self) -> None:
+        self.grain = GRAINS[(GRAINS.index(self.grain) + 1) % len(GRAINS)]
+        self.reload()
+
+    def action_toggle_compare(self) -> None:
+        self.compare = not self.compare
+        self.reload()

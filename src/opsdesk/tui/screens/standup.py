@@ -1,0 +1,324 @@
+"""The stand-up: yesterday's KPIs per shop against target, the day's alerts, and the sections
+later modules register (opsdesk.tui.sections).
+
+The first paint uses the stand-up the runner loaded before the app started (no worker round
+trip); every later load (shop switch keeps the data, live refresh, F5) runs in a worker that
+opens its own connection and keeps the cursor on the same metric / alert.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Static
+
+from opsdesk.domain.metrics import format_value
+from opsdesk.tui import commands, sections
+from opsdesk.tui.screens.area import AreaScreen
+from opsdesk.tui.widgets.look import change_cell, sparkline, status_cell, theme_style
+
+KPI_COLUMNS = ("", "Metric", "Value", "Target", "vs day", "vs week", "14 days")
+ALERT_COLUMNS = ("", "Ack", "Alert")
+
+
+@dataclass(frozen=True)
+class SectionResult:
+    title: str
+    lines: list[sections.SectionLine]
+    error: str | None = None
+    empty_text: str = ""
+
+
+@dataclass(frozen=True)
+class StandupData:
+    standup: Any
+    """opsdesk.views.standup.Standup"""
+    sections: list[SectionResult]
+
+
+def load_standup(conn: sqlite3.Connection, day: Any) -> Any:
+    from opsdesk.views.standup import build_standup
+
+    return build_standup(conn, day)
+
+
+def load_sections(conn: sqlite3.Connection, day: Any) -> list[SectionResult]:
+    out = []
+    for section in sections.available():
+        try:
+            lines = section.load(conn, day)
+        except Exception as e:  # one section's failure stays in that section
+            out.append(SectionResult(section.title, [], f"{type(e).__name__}: {e}"))
+            continue
+        out.append(SectionResult(section.title, list(lines), None, section.empty_text))
+    errors = sections.import_errors()
+    if errors:
+        lines = [sections.SectionLine("overdue", e) for e in errors]
+        out.append(SectionResult("Unavailable sections", lines))
+    return out
+
+
+class StandupScreen(AreaScreen):
+    """Area 1: the daily stand-up."""
+
+    SCOPE = commands.STANDUP
+    BINDINGS = commands.bindings(commands.STANDUP)
+
+    def __init__(self) -> None:
+        super().__init__(id="standup")
+        self.data: StandupData | None = None
+        self.shop_index = 0
+        """0: the all-shops summary; i: the i-th shop of the stand-up."""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="standup-banner")
+        yield Static("", id="shop-bar")
+        with Vertical(id="standup-body"):
+            table: DataTable[Any] = DataTable(id="kpi-table", cursor_type="row", zebra_stripes=True)
+            table.add_columns(*KPI_COLUMNS)
+            yield table
+            with Vertical(id="standup-side"):
+                yield Static("Alerts", classes="panel-title", id="alerts-title")
+                alerts: DataTable[Any] = DataTable(id="alert-table", cursor_type="row")
+                alerts.add_columns(*ALERT_COLUMNS)
+                yield alerts
+                yield VerticalScroll(id="sections")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app = self.ops
+        self.title = "Stand-up"
+        self.sub_title = app.ops_day.isoformat()
+        first = app.take_initial_standup()
+        if first is not None:
+            self.data = StandupData(first, [])
+            self._select_shop(app.shop_key)
+            self.render_data()
+            self.call_after_refresh(self._load_sections)
+        else:
+            self.reload()
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.render_data())
+
+    def _load_sections(self) -> None:
+        self.reload()
+
+    # -- data -------------------------------------------------------------------------------
+
+    def fetch(self, conn: sqlite3.Connection) -> StandupData:
+        day = self.ops.ops_day
+        return StandupData(load_standup(conn, day), load_sections(conn, day))
+
+    def show(self, data: StandupData) -> None:
+        current = self.current_shop_key()
+        self.data = data
+        self._select_shop(current if self.shop_index else None)
+        self.render_data()
+
+    def shops(self) -> list[Any]:
+        """The pages of the stand-up: the all-shops summary, then each shop."""
+        if self.data is None:
+            return []
+        return [self.data.standup.summary, *self.data.standup.shops]
+
+    def current_shop_key(self) -> str | None:
+        pages = self.shops()
+        if not pages or self.shop_index == 0:
+            return None
+        return str(pages[min(self.shop_index, len(pages) - 1)].shop_key)
+
+    def _select_shop(self, shop_key: str | None) -> None:
+        keys = [getattr(p, "shop_key", None) for p in self.shops()]
+        self.shop_index = keys.index(shop_key) if shop_key in keys[1:] else 0
+
+    # -- rendering --------------------------------------------------------------------------
+
+    def render_data(self) -> None:
+        if self.data is None:
+            return
+        standup = self.data.standup
+        pages = self.shops()
+        page = pages[self.shop_index]
+        self.query_one("#shop-bar", Static).update(self._shop_bar(pages))
+        missing = [s for s in standup.shops if not s.has_data]
+        banner = self.query_one("#standup-banner", Static)
+        banner.update(
+            Text(
+                "\n".join(
+                    f"✗ {s.shop_key}: no data for {standup.day.isoformat()} — "
+                    "import it or type it in (m)"
+                    for s in missing
+                )
+            )
+        )
+        banner.display = bool(missing)
+        self._fill_kpis(page.lines)
+        shop_key = self.current_shop_key()
+        alerts = [a for a in standup.alerts if shop_key is None or a.shop_key == shop_key]
+        self._fill_alerts(alerts)
+        self._fill_sections(self.data.sections)
+
+    def _shop_bar(self, pages: list[Any]) -> Text:
+        text = Text()
+        for i, page in enumerate(pages):
+            name = "All shops" if i == 0 else page.shop_key
+            if i:
+                text.append("  ")
+            if i == self.shop_index:
+                text.append(f"▶ {name}", style=theme_style(self.app, "ok", bold=True))
+            else:
+                text.append(name, style=theme_style(self.app, "dim"))
+        text.append("   (n/p: shop)", style=theme_style(self.app, "dim"))
+        return text
+
+    def _fill_kpis(self, lines: list[Any]) -> None:
+        table = self.query_one("#kpi-table", DataTable)
+        keep = _cursor_key(table)
+        table.clear()
+        for line in lines:
+            m = line.metric
+            table.add_row(
+                status_cell(self.app, line.status),
+                Text(m.name_en),
+                Text(format_value(m, line.value), justify="right"),
+                Text(format_value(m, line.target), justify="right"),
+                change_cell(self.app, line.change_day, m.direction),
+                change_cell(self.app, line.change_week, m.direction),
+                Text(sparkline(line.spark), style=theme_style(self.app, "info")),
+                key=m.key,
+            )
+        _restore_cursor(table, keep)
+
+    def _fill_alerts(self, alerts: list[Any]) -> None:
+        table = self.query_one("#alert-table", DataTable)
+        keep = _cursor_key(table)
+        table.clear()
+        for a in alerts:
+            acked = a.acked_by is not None
+            status = "dim" if acked else ("red" if a.severity == "red" else "amber")
+            symbol = "✓" if acked else ("✗" if a.severity == "red" else "!")
+            ack = f"{a.acked_by} {str(a.acked_at)[11:16]}" if acked else "—"
+            style = theme_style(self.app, status)
+            table.add_row(
+                Text(symbol, style=style),
+                Text(ack, style=style),
+                Text(a.message, style=style),
+                key=_alert_key(a),
+            )
+        self.query_one("#alerts-title", Static).update(
+            f"Alerts ({sum(1 for a in alerts if a.acked_by is None)} open, a: acknowledge)"
+            if alerts
+            else "Alerts: none"
+        )
+        _restore_cursor(table, keep)
+
+    def _fill_sections(self, results: list[SectionResult]) -> None:
+        box = self.query_one("#sections", VerticalScroll)
+        box.remove_children()
+        widgets = []
+        for r in results:
+            text = Text(r.title, style=theme_style(self.app, "ok", bold=True))
+            if r.error:
+                text.append(f"\n✗ {r.error}", style=theme_style(self.app, "overdue"))
+            elif not r.lines:
+                text.append(f"\n· {r.empty_text}", style=theme_style(self.app, "info"))
+            for line in r.lines:
+                text.append("\n")
+                text.append(sections.symbol(line.status), style=theme_style(self.app, line.status))
+                text.append(f" {line.text}")
+            widgets.append(Static(text, classes="standup-section"))
+        box.display = bool(widgets)
+        if widgets:
+            box.mount_all(widgets)
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def action_next_shop(self) -> None:
+        self._step_shop(1)
+
+    def action_previous_shop(self) -> None:
+        self._step_shop(-1)
+
+    def _step_shop(self, step: int) -> None:
+        pages = self.shops()
+        if not pages:
+            return
+        self.shop_index = (self.shop_index + step) % len(pages)
+        self.ops.shop_key = self.current_shop_key()
+        self.render_data()
+
+    def action_acknowledge(self) -> None:
+        if self.data is None:
+            return
+        table = self.query_one("#alert-table", DataTable)
+        key = _cursor_key(table)
+        alert = next((a for a in self.data.standup.alerts if _alert_key(a) == key), None)
+        if alert is None:
+            self.notify("No alert under the cursor (Tab to the alerts table).", timeout=4)
+            return
+        if alert.acked_by is not None:
+            self.notify(f"Already acknowledged by {alert.acked_by}.", timeout=4)
+            return
+
+        def ack(conn: sqlite3.Connection) -> str:
+            from opsdesk.domain.alerts import Alert
+            from opsdesk.store.alerts import acknowledge
+
+            raised = Alert(
+                alert.rule_key,
+                alert.shop_key,
+                alert.metric_key,
+                alert.day,
+                alert.severity,
+                alert.message,
+                alert.value,
+                alert.reference,
+            )
+            acknowledge(
+                conn, alert.rule_key, alert.shop_key, alert.metric_key, alert.day, alert=raised
+            )
+            return f"Acknowledged: {alert.message}"
+
+        self.write(ack)
+
+    def _metric_under_cursor(self) -> str | None:
+        return _cursor_key(self.query_one("#kpi-table", DataTable))
+
+    def action_explore(self) -> None:
+        metric = self._metric_under_cursor()
+        self.ops.open_explorer(metric or "gmv", self.current_shop_key())
+
+    def action_enter_values(self) -> None:
+        self.ops.open_entry(self.current_shop_key())
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "kpi-table":
+            self.action_explore()
+
+
+def _alert_key(a: Any) -> str:
+    return f"{a.rule_key}|{a.shop_key}|{a.metric_key}|{a.day}"
+
+
+def _cursor_key(table: DataTable[Any]) -> str | None:
+    if table.row_count == 0:
+        return None
+    try:
+        row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+    except Exception:
+        return None
+    return None if row_key.value is None else str(row_key.value)
+
+
+def _restore_cursor(table: DataTable[Any], key: str | None) -> None:
+    if key is None or table.row_count == 0:
+        return
+    try:
+        table.move_cursor(row=table.get_row_index(key), animate=False)
+    except Exception:
+        table.move_cursor(row=0, animate=False)

@@ -1,0 +1,1 @@
+"""Stand-up sections, one module each, discovered by opsdesk.tui.sections (see its docstring)."""

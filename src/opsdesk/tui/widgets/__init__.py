@@ -1,0 +1,1 @@
+"""Widgets the screens share; only chart.py imports plotext."""

@@ -1,0 +1,107 @@
+"""A tiny store for the app's tests: two shops, fifteen days, a fixed clock.
+
+tmall-apparel has data for every day 2026-11-07 .. 2026-11-21 (day i = 0..14):
+visitors 1000 + 10 i, buyers 40 + i, orders 42 + i, gmv 200 x buyers, paid_visitors 250,
+ad_spend 500, ad_clicks 400, ad_impressions 10 000, ad_gmv 2 000 (ROAS 4).
+jd-home has the same values halved (rounded down) up to 2026-11-20 and nothing on the ops
+day 2026-11-21, so the stand-up shows its "no data" banner. The clock says 2026-11-22 02:00
+UTC (10:00 in Shanghai), so the ops day is 2026-11-21.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from opsdesk.clock import Clock, fixed_clock
+from opsdesk.config import AppConfig
+from opsdesk.store import shops
+from opsdesk.store.connection import now_iso, write_transaction
+from opsdesk.store.db import initialise
+from opsdesk.tui.app import AppSettings, OpsdeskApp, create_app
+
+OPS_DAY = date(2026, 11, 21)
+FIRST_DAY = date(2026, 11, 7)
+CLOCK_AT = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
+
+
+def day_values(i: int) -> dict[str, float]:
+    buyers = 40 + i
+    return {
+        "visitors": 1000 + 10 * i,
+        "buyers": buyers,
+        "orders": 42 + i,
+        "gmv": 200.0 * buyers,
+        "paid_visitors": 250,
+        "ad_spend": 500,
+        "ad_clicks": 400,
+        "ad_impressions": 10_000,
+        "ad_gmv": 2000,
+    }
+
+
+def build_store(path: Path) -> Path:
+    conn = initialise(path)
+    try:
+        shops.add(conn, "tmall-apparel", "Tmall apparel flagship", "tmall")
+        shops.add(conn, "jd-home", "JD home store", "jd")
+        ids = {r[0]: r[1] for r in conn.execute("SELECT key, id FROM metrics")}
+        shop_ids = {r[0]: r[1] for r in conn.execute("SELECT key, id FROM shops")}
+        rows = []
+        for i in range(15):
+            d = (FIRST_DAY + timedelta(days=i)).isoformat()
+            for key, value in day_values(i).items():
+                rows.append((shop_ids["tmall-apparel"], ids[key], d, float(value)))
+                if i < 14:
+                    rows.append((shop_ids["jd-home"], ids[key], d, float(int(value) // 2)))
+        with write_transaction(conn):
+            conn.executemany(
+                "INSERT INTO observations (shop_id, metric_id, day, value) VALUES (?, ?, ?, ?)",
+                rows,
+            )
+            conn.execute(
+                "INSERT INTO events (shop_id, day, kind, title, created_at, created_by)"
+                " VALUES (NULL, ?, 'campaign', 'Double 11 review', ?, 'test')",
+                ("2026-11-12", now_iso()),
+            )
+    finally:
+        conn.close()
+    return path
+
+
+@pytest.fixture
+def tiny_store(tmp_path: Path) -> Path:
+    return build_store(tmp_path / "tiny.sqlite")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return fixed_clock(CLOCK_AT)
+
+
+def make_app(
+    db: Path, clock: Clock, config: AppConfig | None = None, preload: bool = True
+) -> OpsdeskApp:
+    """The app as `run_app` builds it (optionally with the first stand-up preloaded)."""
+    from opsdesk.store.db import open_store
+    from opsdesk.store.settings import read
+    from opsdesk.tui.screens.standup import load_standup
+
+    conn = open_store(db)
+    try:
+        store = read(conn)
+        first = load_standup(conn, OPS_DAY) if preload else None
+    finally:
+        conn.close()
+    settings = AppSettings(
+        db=db, config=config or AppConfig(refresh_seconds=0.2), store=store, initial_standup=first
+    )
+    return create_app(settings, clock)
+
+
+@pytest.fixture
+def app(tiny_store: Path, clock: Clock) -> Iterator[OpsdeskApp]:
+    yield make_app(tiny_store, clock)
