@@ -18,11 +18,11 @@ def run(db: Path, *args: str) -> tuple[int, str]:
 def test_init_is_idempotent(tmp_path: Path) -> None:
     db = tmp_path / "s.sqlite"
     code, out = run(db, "init")
-    assert code == 0 and "38 metrics" in out
+    assert code == 0 and "41 metrics" in out  # 38 catalogue + 3 SOP adherence
     code, out = run(db, "init")
-    assert code == 0 and "38 metrics" in out
+    assert code == 0 and "41 metrics" in out
     with sqlite3.connect(db) as c:
-        assert c.execute("SELECT count(*) FROM targets").fetchone()[0] == 11
+        assert c.execute("SELECT count(*) FROM targets").fetchone()[0] == 12  # + sop_adherence
 
 
 def test_commands_on_a_missing_store_say_so(tmp_path: Path) -> None:

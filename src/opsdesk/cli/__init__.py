@@ -33,9 +33,9 @@ def main(ctx: click.Context, db: Path | None) -> None:
 
 
 def _register() -> None:
-    from opsdesk.cli import base, demo, imports, reports
+    from opsdesk.cli import base, checklists, demo, imports, reports
 
-    for module in (base, imports, reports, demo):
+    for module in (base, imports, reports, demo, checklists):
         module.register(main)
 
 

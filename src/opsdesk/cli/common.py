@@ -41,6 +41,9 @@ def store(ctx: click.Context, *, create: bool = False) -> Iterator[sqlite3.Conne
         raise CliError(str(e)) from None
     except sqlite3.DatabaseError as e:
         raise CliError(f"{path}: {e}") from None
+    from opsdesk.store.checklists import ensure_on_open
+
+    ensure_on_open(conn)  # create the SOP checklist runs due today: every command does (no daemon)
     try:
         yield conn
     except StoreError as e:

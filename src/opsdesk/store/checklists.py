@@ -262,6 +262,11 @@ def add_campaign(conn: sqlite3.Connection, key: str, name: str, day: date) -> Ca
             (key, name, day.isoformat(), _iso(_now(None)), current_user()),
         )
         audit.record(conn, "campaign", key, "create", None, {"name": name, "day": str(day)})
+        # campaign templates look at the campaigns afresh on the next ensure_runs
+        conn.execute(
+            "DELETE FROM sop_schedules WHERE template_id IN (SELECT template_id FROM"
+            " sop_template_versions WHERE cadence LIKE 'campaign%')"
+        )
     return Campaign(int(cur.lastrowid or 0), key, name, day)
 
 
@@ -490,6 +495,17 @@ def ensure_today(conn: sqlite3.Connection, clock: Clock = system_clock) -> Ensur
     """`ensure_runs` for the local today of the store (timezone and cutoff from its settings)."""
     s = settings.read(conn)
     return ensure_runs(conn, local_today(clock, s.timezone, s.day_cutoff_hour), now=clock())
+
+
+def ensure_on_open(conn: sqlite3.Connection, clock: Clock = system_clock) -> EnsureResult | None:
+    """`ensure_today` for a unit of work that opens the store (every command, the app).
+
+    A read-only or locked store is left as it is (None): the next session creates the runs.
+    """
+    try:
+        return ensure_today(conn, clock)
+    except sqlite3.OperationalError:
+        return None
 
 
 def start_run(
