@@ -16,11 +16,12 @@ import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from opsdesk.demo import writer
 from opsdesk.demo.incidents import Placed, place
 from opsdesk.demo.kpis import BASE_METRICS, ShopModel, daily_series
 from opsdesk.demo.params import DemoError, DemoParams, load_params
 from opsdesk.demo.seasons import day_factors, windows
-from opsdesk.demo.targets import EventRow, TargetRow, campaign_events, incident_events, shop_targets
+from opsdesk.demo.targets import TargetRow, campaign_events, incident_events, shop_targets
 from opsdesk.store import audit
 from opsdesk.store.connection import current_user, now_iso, write_transaction
 
@@ -29,19 +30,6 @@ __all__ = ["BASE_METRICS", "DemoError", "DemoSummary", "build_demo", "load_param
 MIN_DAYS = 28
 MAX_DAYS = 366 * 20
 MAX_SHOPS = 500
-
-# Cleared by `replace`, children before parents (foreign keys). Targets and alert rules only
-# where they belong to a shop: the catalogue's defaults for every shop stay.
-_CLEAR = (
-    ("alerts", "DELETE FROM alerts"),
-    ("events", "DELETE FROM events"),
-    ("targets", "DELETE FROM targets WHERE shop_id IS NOT NULL"),
-    ("alert_rules", "DELETE FROM alert_rules WHERE shop_id IS NOT NULL"),
-    ("import_changes", "DELETE FROM import_changes"),
-    ("observations", "DELETE FROM observations"),
-    ("imports", "DELETE FROM imports"),
-    ("shops", "DELETE FROM shops"),
-)
 
 
 @dataclass(frozen=True)
@@ -67,44 +55,6 @@ class DemoSummary:
         )
 
 
-def _existing(conn: sqlite3.Connection) -> tuple[int, int]:
-    shops = conn.execute("SELECT count(*) FROM shops").fetchone()[0]
-    values = conn.execute("SELECT count(*) FROM observations").fetchone()[0]
-    return int(shops), int(values)
-
-
-def _refuse_if_filled(conn: sqlite3.Connection) -> None:
-    shops, values = _existing(conn)
-    if shops or values:
-        raise DemoError(
-            f"the store already has {shops} shop(s) and {values:,} value(s); "
-            "use --replace to clear them (and their targets, events and alerts) first"
-        )
-
-
-def _clear(conn: sqlite3.Connection) -> dict[str, int]:
-    cleared = {}
-    for table, sql in _CLEAR:
-        try:
-            cleared[table] = conn.execute(sql).rowcount
-        except sqlite3.IntegrityError:
-            raise DemoError(
-                f"cannot clear {table}: other records still refer to them "
-                "(clear those first, or build the demo in a new store)"
-            ) from None
-    return cleared
-
-
-def _ids(conn: sqlite3.Connection, keys: list[str] | tuple[str, ...]) -> dict[str, int]:
-    ids = {r[0]: int(r[1]) for r in conn.execute("SELECT key, id FROM metrics")}
-    missing = [k for k in keys if k not in ids]
-    if missing:
-        raise DemoError(
-            f"the store's catalogue lacks {', '.join(missing)}: run `opsdesk init` first"
-        )
-    return ids
-
-
 def build_demo(
     conn: sqlite3.Connection,
     *,
@@ -126,8 +76,8 @@ def build_demo(
     if not MIN_DAYS <= n_days <= MAX_DAYS:
         raise DemoError(f"--days: {n_days} is not between {MIN_DAYS} and {MAX_DAYS}")
     if not replace:
-        _refuse_if_filled(conn)
-    metric_ids = _ids(conn, BASE_METRICS)
+        writer.refuse_if_filled(conn)
+    metric_ids = writer.metric_ids(conn, BASE_METRICS)
 
     first = end - timedelta(days=n_days - 1)
     all_days = [first + timedelta(days=i) for i in range(n_days)]
@@ -150,33 +100,17 @@ def build_demo(
         targets[profile.key] = shop_targets(
             model, found, factors, first, params.gmv_target_uplift, params.gmv_target_amber
         )
-    _ids(conn, sorted({t.metric for rows in targets.values() for t in rows}))
     events = campaign_events(found, first, end) + incident_events(placed)
 
     actor, at = current_user(), now_iso()
     with write_transaction(conn):
-        cleared = _clear(conn) if replace else {}
+        cleared = writer.clear(conn) if replace else {}
         if not replace:
-            _refuse_if_filled(conn)
-        shop_ids = {}
-        for profile in profiles:
-            cur = conn.execute(
-                "INSERT INTO shops (key, name, platform, created_at, created_by)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (profile.key, profile.name, profile.platform, at, actor),
-            )
-            shop_ids[profile.key] = int(cur.lastrowid or 0)
-        total = 0
-        for key, rows in values.items():
-            sid = shop_ids[key]
-            conn.executemany(
-                "INSERT INTO observations (shop_id, metric_id, day, value, import_id)"
-                " VALUES (?, ?, ?, ?, NULL)",
-                ((sid, mid, day, v) for mid, day, v in rows),
-            )
-            total += len(rows)
-        n_targets = _insert_targets(conn, targets, shop_ids, actor, at)
-        _insert_events(conn, events, shop_ids, actor, at)
+            writer.refuse_if_filled(conn)
+        shop_ids = writer.put_shops(conn, profiles, actor, at, cleared)
+        total = writer.insert_observations(conn, values, shop_ids)
+        n_targets = writer.insert_targets(conn, targets, shop_ids, actor, at)
+        writer.insert_events(conn, events, shop_ids, actor, at)
         audit.record(
             conn,
             "demo",
@@ -207,58 +141,4 @@ def build_demo(
         incidents=tuple(placed),
         seed=seed,
         seconds=time.perf_counter() - started,
-    )
-
-
-def _insert_targets(
-    conn: sqlite3.Connection,
-    targets: dict[str, list[TargetRow]],
-    shop_ids: dict[str, int],
-    actor: str,
-    at: str,
-) -> int:
-    metric_ids = {r[0]: int(r[1]) for r in conn.execute("SELECT key, id FROM metrics")}
-    rows = [
-        (
-            metric_ids[t.metric],
-            shop_ids[key],
-            None if t.valid_from is None else t.valid_from.isoformat(),
-            None if t.valid_to is None else t.valid_to.isoformat(),
-            t.value,
-            t.amber,
-            at,
-            actor,
-        )
-        for key, shop_rows in targets.items()
-        for t in shop_rows
-    ]
-    conn.executemany(
-        "INSERT INTO targets (metric_id, shop_id, valid_from, valid_to, value, amber,"
-        " created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-    return len(rows)
-
-
-def _insert_events(
-    conn: sqlite3.Connection,
-    events: list[EventRow],
-    shop_ids: dict[str, int],
-    actor: str,
-    at: str,
-) -> None:
-    conn.executemany(
-        "INSERT INTO events (shop_id, day, kind, title, created_at, created_by)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (
-                None if e.shop is None else shop_ids[e.shop],
-                e.day.isoformat(),
-                e.kind,
-                e.title,
-                at,
-                actor,
-            )
-            for e in sorted(events, key=lambda e: (e.day, e.shop or "", e.kind, e.title))
-        ],
     )
