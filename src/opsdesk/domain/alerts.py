@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from opsdesk.domain.kpis import Daily, Targets, aggregate, relative_change, status
+from opsdesk.domain.kpis import Daily, Targets, aggregate, has_data, relative_change, status
 from opsdesk.domain.metrics import Metric, format_value
 
 KINDS = ("target", "drop", "rise", "stale")
@@ -104,7 +104,7 @@ def evaluate(
 ) -> list[Alert]:
     """Every alert the enabled rules raise for `shop_key` on `day`, red first."""
     applicable = [r for r in rules if r.enabled and r.shop_key in (None, shop_key)]
-    if not daily.get(day):
+    if not has_data(daily, day):
         return [
             Alert(
                 r.key,

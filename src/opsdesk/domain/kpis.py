@@ -105,9 +105,14 @@ def relative_change(value: float | None, reference: float | None) -> float | Non
     return (value - reference) / abs(reference)
 
 
+COMPUTED_METRICS: set[str] = set()
+"""Base metrics computed from other records (SOP adherence), not imported: their values alone
+never make a day "have data", so a missing export still shows stale."""
+
+
 def has_data(daily: Daily, d: date) -> bool:
-    """Whether a shop has any value at all on `d`."""
-    return bool(daily.get(d))
+    """Whether a shop has any recorded value on `d` (computed metrics aside)."""
+    return any(k not in COMPUTED_METRICS for k in daily.get(d, {}))
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from pathlib import Path
 from opsdesk.clock import Clock, local_today, system_clock
 from opsdesk.domain import recurrence
 from opsdesk.domain.checklists import Step, Template, is_overdue, run_state
+from opsdesk.domain.kpis import COMPUTED_METRICS
 from opsdesk.paths import FIXTURES_DIR
 from opsdesk.store import audit, observations, settings
 from opsdesk.store.connection import current_user, write_transaction
@@ -923,3 +924,4 @@ def adherence_by_template(
 
 if daily_adherence not in observations.DAILY_PROVIDERS:
     observations.DAILY_PROVIDERS.append(daily_adherence)
+    COMPUTED_METRICS.update(("sop_due", "sop_on_time"))  # a missing export still shows stale
