@@ -131,9 +131,106 @@ def test_views_do_not_import_pandas_or_sqlite_utils() -> None:
     import subprocess
 
     code = (
-        "import sys, opsdesk.views.standup, opsdesk.views; "
+        "import sys, opsdesk.views.standup, opsdesk.views.report, opsdesk.io.reports; "
         "bad = [m for m in ('pandas', 'sqlite_utils', 'textual', 'plotext') if m in sys.modules]; "
         "print(','.join(bad))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_standup_reads_through_the_day_index(two_shops: sqlite3.Connection) -> None:
+    statements: list[str] = []
+    two_shops.set_trace_callback(statements.append)
+    build_standup(two_shops, DAY)
+    two_shops.set_trace_callback(None)
+    reads = [s for s in statements if "FROM observations" in s]
+    assert len(reads) == 1 and "'2026-11-07' AND '2026-11-21'" in reads[0]
+    plan = " ".join(r[3] for r in two_shops.execute("EXPLAIN QUERY PLAN " + reads[0]))
+    assert plan == "SEARCH observations USING INDEX observations_by_day (day>? AND day<?)"
+
+
+def test_load_daily_for_some_shops_keeps_the_day_index(two_shops: sqlite3.Connection) -> None:
+    from opsdesk.store.observations import load_daily
+
+    statements: list[str] = []
+    two_shops.set_trace_callback(statements.append)
+    got = load_daily(two_shops, DAY - timedelta(days=1), DAY, ["jd-home"])
+    two_shops.set_trace_callback(None)
+    assert got == {
+        ("jd-home", DAY - timedelta(days=1)): {"visitors": 500.0, "buyers": 30.0, "gmv": 6000.0},
+        ("jd-home", DAY): {"buyers": 30.0, "gmv": 6000.0},
+    }
+    [read] = [s for s in statements if "FROM observations" in s]
+    plan = " ".join(r[3] for r in two_shops.execute("EXPLAIN QUERY PLAN " + read))
+    assert "USING INDEX observations_by_day" in plan
+
+
+def test_daily_providers_are_merged(two_shops: sqlite3.Connection) -> None:
+    from opsdesk.store import observations
+
+    def provider(conn: sqlite3.Connection, start: date, end: date) -> observations.DailyValues:
+        return {
+            ("jd-home", DAY): {"sop_due": 4.0, "sop_on_time": 3.0},
+            ("jd-home", DAY - timedelta(days=30)): {"sop_due": 1.0},
+        }
+
+    observations.DAILY_PROVIDERS.append(provider)
+    try:
+        got = observations.load_daily(two_shops, DAY, DAY)
+    finally:
+        observations.DAILY_PROVIDERS.remove(provider)
+    assert got[("jd-home", DAY)] == {
+        "buyers": 30.0,
+        "gmv": 6000.0,
+        "sop_due": 4.0,
+        "sop_on_time": 3.0,
+    }
+    assert set(got) == {("jd-home", DAY), ("tmall-apparel", DAY)}
+
+
+def test_set_value_validates_and_audits(two_shops: sqlite3.Connection) -> None:
+    from opsdesk.store.observations import get_value
+
+    set_value(two_shops, "jd-home", "visitors", DAY, 480)
+    set_value(two_shops, "jd-home", "visitors", DAY, 490)
+    set_value(two_shops, "jd-home", "visitors", DAY, 490)  # unchanged: no event
+    assert get_value(two_shops, "jd-home", "visitors", DAY) == 490.0
+    events = events_for(two_shops, "observation", "jd-home/visitors/2026-11-21")
+    assert [(e["action"], e["old"], e["new"]) for e in events] == [
+        ("set", None, "480.0"),
+        ("set", "480.0", "490.0"),
+    ]
+    set_value(two_shops, "jd-home", "visitors", DAY, None)
+    assert get_value(two_shops, "jd-home", "visitors", DAY) is None
+    for args, message in [
+        (("nope", "visitors", DAY, 1.0), "shop: unknown shop 'nope'"),
+        (("jd-home", "nope", DAY, 1.0), "metric: unknown metric 'nope'"),
+        (("jd-home", "conversion_rate", DAY, 0.1), "'conversion_rate' is derived"),
+        (("jd-home", "visitors", DAY, -1.0), "value: -1.0 must be a finite number, zero or more"),
+        (("jd-home", "visitors", DAY, float("inf")), "must be a finite number"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            set_value(two_shops, *args)  # type: ignore[arg-type]
+
+
+def test_load_events(two_shops: sqlite3.Connection) -> None:
+    from opsdesk.store.observations import load_events
+
+    jd = two_shops.execute("SELECT id FROM shops WHERE key = 'jd-home'").fetchone()[0]
+    two_shops.executemany(
+        "INSERT INTO events (shop_id, day, kind, title, created_at, created_by)"
+        " VALUES (?, ?, ?, ?, '2026-11-01T00:00:00+00:00', 'test')",
+        [
+            (None, "2026-11-11", "campaign", "双11"),
+            (jd, "2026-11-12", "incident", "outage"),
+            (jd, "2026-12-01", "incident", "later"),
+        ],
+    )
+    got = load_events(two_shops, date(2026, 11, 1), date(2026, 11, 30), "jd-home")
+    assert [(e.day.isoformat(), e.shop_key, e.kind, e.title) for e in got] == [
+        ("2026-11-11", None, "campaign", "双11"),
+        ("2026-11-12", "jd-home", "incident", "outage"),
+    ]
+    other = load_events(two_shops, date(2026, 11, 1), date(2026, 11, 30), "tmall-apparel")
+    assert [e.title for e in other] == ["双11"]

@@ -45,7 +45,9 @@ def load_daily(
     params: list[object] = [start.isoformat(), end.isoformat()]
     if wanted is not None:
         ids = [i for i, k in shop_names.items() if k in wanted]
-        sql += f" AND shop_id IN ({', '.join('?' for _ in ids)})"  # noqa: S608 (placeholders)
+        # `+shop_id`: keep the planner on the (day, shop_id) index; the primary key would
+        # read the shop's whole history.
+        sql += f" AND +shop_id IN ({', '.join('?' for _ in ids)})"  # noqa: S608 (placeholders)
         params.extend(ids)
     out: DailyValues = {}
     days: dict[str, date] = {}

@@ -114,11 +114,29 @@ def order_lines(lines: list[KpiLine]) -> list[KpiLine]:
     return sorted(lines, key=lambda line: status_rank(line.status))
 
 
+def _window(conn: sqlite3.Connection, day: date) -> dict[str, dict[date, dict[str, float]]]:
+    """The values the stand-up and the alert rules read: the day and the 14 days before."""
+    return by_shop(load_daily(conn, day - timedelta(days=SPARK_DAYS), day))
+
+
+def raise_alerts(conn: sqlite3.Connection, day: date) -> list[alert_rules.Alert]:
+    """Every alert the enabled rules raise for every shop on `day`, red first."""
+    metrics = load_metrics(conn)
+    values = _window(conn, day)
+    targets = load_targets(conn)
+    rules = load_rules(conn)
+    raised: list[alert_rules.Alert] = []
+    for shop in list_shops(conn):
+        daily = values.get(shop.key, {})
+        raised.extend(alert_rules.evaluate(rules, metrics, shop.key, daily, day, targets))
+    return alert_rules.sort_alerts(raised)
+
+
 def build_standup(conn: sqlite3.Connection, day: date) -> Standup:
     metrics = load_metrics(conn)
     shown = headline_metrics(metrics)
     shops = list_shops(conn)
-    values = by_shop(load_daily(conn, day - timedelta(days=SPARK_DAYS), day))
+    values = _window(conn, day)
     targets = load_targets(conn)
 
     shop_views: list[ShopStandup] = []

@@ -1,0 +1,163 @@
+"""Daily, weekly and monthly reports: every metric per shop and for all shops, compared with
+the previous period and the same period last year, with targets, status and the GMV split.
+
+A period still running (the week or month holding the ops day) is reported to date: only its
+days up to `as_of` count, and the previous period and last year are cut to as many days, so
+the comparison is like for like; the targets of summed metrics cover the same days.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from opsdesk.domain.decomposition import Decomposition, Factors, decompose, factors
+from opsdesk.domain.kpis import Daily, Kpi, PeriodTarget, assess, has_data, rollup
+from opsdesk.domain.metrics import Metric
+from opsdesk.domain.periods import Period
+from opsdesk.store.catalogue import load_metrics
+from opsdesk.store.observations import by_shop, load_daily
+from opsdesk.store.shops import Shop, list_shops
+from opsdesk.store.targets import load_targets
+
+ALL_SHOPS_KEY = "all"
+
+
+@dataclass(frozen=True)
+class Span:
+    """The days of a period actually compared (a running period is cut to date)."""
+
+    period: Period
+    start: date
+    end: date
+
+    @property
+    def days(self) -> list[date]:
+        return [d for d in self.period.days() if self.start <= d <= self.end]
+
+
+@dataclass(frozen=True)
+class ShopReport:
+    shop_key: str
+    shop_name: str
+    platform: str
+    has_data: bool  # a value on the last day reported; False makes every KPI stale
+    kpis: list[Kpi]  # every metric, catalogue order
+    decomposition: Decomposition | None  # GMV change vs the previous period
+
+    def kpi(self, key: str) -> Kpi:
+        return next(k for k in self.kpis if k.metric.key == key)
+
+
+@dataclass(frozen=True)
+class Report:
+    period: Period
+    current: Span
+    previous: Span
+    last_year: Span
+    shops: list[ShopReport]
+    total: ShopReport  # all shops: summed, ratios as ratio of sums
+
+    @property
+    def complete(self) -> bool:
+        return self.current.end == self.period.end
+
+
+def _spans(period: Period, as_of: date | None) -> tuple[Span, Span, Span]:
+    end = period.end if as_of is None or not period.start <= as_of < period.end else as_of
+    n = (end - period.start).days + 1
+    out = [Span(period, period.start, end)]
+    for other in (period.previous(), period.last_year()):
+        days = other.days()[:n]
+        out.append(Span(other, days[0], days[-1]))
+    return out[0], out[1], out[2]
+
+
+def _split_factors(
+    values: Mapping[str, float | None], dailies: Sequence[Daily], days: Sequence[date]
+) -> Factors | None:
+    """Visitors, buyers and GMV over the span; None unless every (shop, day) with GMV also
+    has visitors and buyers (else the split would credit one shop's sales to another's
+    traffic)."""
+    split_inputs = ("visitors", "buyers", "gmv")
+    for daily in dailies:
+        for d in days:
+            row = daily.get(d)
+            if row and "gmv" in row and not all(k in row for k in split_inputs):
+                return None
+    return factors(dict(values))
+
+
+def _shop_report(
+    key: str,
+    name: str,
+    platform: str,
+    metrics: Mapping[str, Metric],
+    spans: tuple[Span, Span, Span],
+    dailies: tuple[Sequence[Daily], Sequence[Daily], Sequence[Daily]],
+    target_of: dict[str, PeriodTarget | None],
+    data: bool,
+) -> ShopReport:
+    now, before, year_ago = (
+        rollup(metrics, d, s.days) for d, s in zip(dailies, spans, strict=True)
+    )
+    kpis = [
+        assess(m, now[k], before[k], year_ago[k], target_of[k], data=data)
+        for k, m in metrics.items()
+    ]
+    split = decompose(
+        _split_factors(before, dailies[1], spans[1].days),
+        _split_factors(now, dailies[0], spans[0].days),
+    )
+    return ShopReport(key, name, platform, data, kpis, split)
+
+
+def build_report(
+    conn: sqlite3.Connection,
+    period: Period,
+    *,
+    as_of: date | None = None,
+    shop_keys: Sequence[str] | None = None,
+) -> Report:
+    """The report for `period`; with `as_of` inside it, the period to date."""
+    metrics = load_metrics(conn)
+    shops: list[Shop] = list_shops(conn)
+    if shop_keys is not None:
+        known = {s.key for s in shops}
+        unknown = [k for k in shop_keys if k not in known]
+        if unknown:
+            raise ValueError(f"--shop: unknown shop {unknown[0]!r} (see `opsdesk shop list`)")
+        shops = [s for s in shops if s.key in shop_keys]
+    keys = [s.key for s in shops]
+    spans = _spans(period, as_of)
+    loaded = [by_shop(load_daily(conn, s.start, s.end, keys)) for s in spans]
+    targets = load_targets(conn)
+    days = spans[0].days
+
+    reports = []
+    for shop in shops:
+        dailies = (
+            [loaded[0].get(shop.key, {})],
+            [loaded[1].get(shop.key, {})],
+            [loaded[2].get(shop.key, {})],
+        )
+        target_of = {k: targets.for_period(m, shop.key, days) for k, m in metrics.items()}
+        data = has_data(dailies[0][0], spans[0].end)
+        reports.append(
+            _shop_report(
+                shop.key, shop.name, shop.platform, metrics, spans, dailies, target_of, data
+            )
+        )
+    all_dailies = (
+        [loaded[0].get(k, {}) for k in keys],
+        [loaded[1].get(k, {}) for k in keys],
+        [loaded[2].get(k, {}) for k in keys],
+    )
+    all_targets = {k: targets.for_period_all_shops(m, keys, days) for k, m in metrics.items()}
+    all_data = bool(reports) and all(r.has_data for r in reports)
+    total = _shop_report(
+        ALL_SHOPS_KEY, "All shops", "", metrics, spans, all_dailies, all_targets, all_data
+    )
+    return Report(period, spans[0], spans[1], spans[2], reports, total)
