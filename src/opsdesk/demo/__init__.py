@@ -30,6 +30,7 @@ __all__ = ["BASE_METRICS", "DemoError", "DemoSummary", "build_demo", "load_param
 MIN_DAYS = 28
 MAX_DAYS = 366 * 20
 MAX_SHOPS = 500
+BUILD_CACHE_KIB = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -103,33 +104,38 @@ def build_demo(
     events = campaign_events(found, first, end) + incident_events(placed)
 
     actor, at = current_user(), now_iso()
-    with write_transaction(conn):
-        cleared = writer.clear(conn) if replace else {}
-        if not replace:
-            writer.refuse_if_filled(conn)
-        shop_ids = writer.put_shops(conn, profiles, actor, at, cleared)
-        total = writer.insert_observations(conn, values, shop_ids)
-        n_targets = writer.insert_targets(conn, targets, shop_ids, actor, at)
-        writer.insert_events(conn, events, shop_ids, actor, at)
-        audit.record(
-            conn,
-            "demo",
-            "store",
-            "replace" if replace else "build",
-            cleared or None,
-            {
-                "shops": list(keys),
-                "start": first.isoformat(),
-                "end": end.isoformat(),
-                "days": n_days,
-                "seed": seed,
-                "values": total,
-                "targets": n_targets,
-                "events": len(events),
-                "incidents": [f"{p.key}@{p.shop}" for p in placed],
-            },
-            actor=actor,
-        )
+    cache = int(conn.execute("PRAGMA cache_size").fetchone()[0])
+    conn.execute(f"PRAGMA cache_size = {-BUILD_CACHE_KIB:d}")  # keep the index pages in memory
+    try:
+        with write_transaction(conn):
+            cleared = writer.clear(conn) if replace else {}
+            if not replace:
+                writer.refuse_if_filled(conn)
+            shop_ids = writer.put_shops(conn, profiles, actor, at, cleared)
+            total = writer.insert_observations(conn, values, shop_ids)
+            n_targets = writer.insert_targets(conn, targets, shop_ids, actor, at)
+            writer.insert_events(conn, events, shop_ids, actor, at)
+            audit.record(
+                conn,
+                "demo",
+                "store",
+                "replace" if replace else "build",
+                cleared or None,
+                {
+                    "shops": list(keys),
+                    "start": first.isoformat(),
+                    "end": end.isoformat(),
+                    "days": n_days,
+                    "seed": seed,
+                    "values": total,
+                    "targets": n_targets,
+                    "events": len(events),
+                    "incidents": [f"{p.key}@{p.shop}" for p in placed],
+                },
+                actor=actor,
+            )
+    finally:
+        conn.execute(f"PRAGMA cache_size = {cache:d}")
     return DemoSummary(
         shops=tuple(keys),
         start=first,
