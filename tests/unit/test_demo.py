@@ -508,6 +508,9 @@ def test_cli_builds_refuses_and_replaces(tmp_path: Path) -> None:
     assert replaced.exit_code == 0, replaced.output
     assert "3 shops (tmall-apparel, jd-home, douyin-beauty)" in replaced.output
     assert replaced.output.rstrip().endswith(f"seed 4 -> {db}")
+    too_short = runner.invoke(cli_main, [*args, "--replace", "--days", "7"])
+    assert too_short.exit_code == 1
+    assert "--days: 7 is not between 28 and 7320" in too_short.output
 
 
 def test_cli_ends_on_the_ops_day_by_default(tmp_path: Path) -> None:

@@ -10,21 +10,26 @@ from opsdesk.cli.common import CliError, db_path, store
 
 
 @click.command()
-@click.option("--shops", type=click.IntRange(1, 500), default=None, help="Number of shops [3].")
 @click.option(
-    "--days", type=click.IntRange(28, 7320), default=None, help="Days of data [1096: 3 years]."
+    "--shops",
+    type=int,
+    default=None,
+    help="Number of shops [3, from fixtures/demo.toml].",
 )
+@click.option("--days", type=int, default=None, help="Days of data [1096: 3 years].")
 @click.option(
     "--end",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
     help="Last day with data (YYYY-MM-DD) [the ops day: yesterday in the store's timezone].",
 )
-@click.option("--seed", type=int, default=None, help="Random seed [618]; same seed, same store.")
+@click.option(
+    "--seed", type=int, default=None, help="Random seed [618]; same seed and options, same store."
+)
 @click.option(
     "--replace",
     is_flag=True,
-    help="Clear the store's shops, values, shop targets, events and alerts first.",
+    help="Replace what the store has: values, imports, shop targets, events, alerts, shops.",
 )
 @click.pass_context
 def demo(
