@@ -21,6 +21,7 @@ LONG_HEADERS = {
     "metric": ("metric", "指标"),
     "value": ("value", "数值", "值"),
 }
+LONG_ROLES = tuple(LONG_HEADERS)
 HEADER_SEARCH_ROWS = 50
 """How many rows from the top may hold title lines before the header."""
 

@@ -16,20 +16,21 @@ from pathlib import Path
 from opsdesk.domain.metrics import Metric, format_value
 from opsdesk.io.headers import (
     HEADER_SEARCH_ROWS,
+    LONG_ROLES,
     HeaderIndex,
     LongLayout,
     WideLayout,
     long_layout,
     wide_layout,
 )
-from opsdesk.io.readers import Row, open_source
+from opsdesk.io.readers import Row, SourceFile, open_source
 from opsdesk.io.values import DayCache, is_total_marker, parse_number
 
 PROBLEMS_SHOWN = 50
 _PROBLEMS_KEPT = 1000
 
-Series = dict[tuple[int, int], dict[str, float]]
-"""(shop_id, metric_id) -> day -> value."""
+Values = dict[tuple[int, int, str], float]
+"""(shop_id, metric_id, day) -> value, in the order of the file."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class ImportPlan:
     sha256: str
     shape: str  # "long" or "wide"
     encoding: str
-    values: Series
+    values: Values
     rows: int
     ignored: list[str] = field(default_factory=list)
     derived: list[DerivedCheck] = field(default_factory=list)
@@ -128,7 +129,7 @@ def parse_file(path: Path, catalogue: Catalogue, shop: str | None = None) -> Imp
         raise ImportRejected(name, found.problems, found.total)
     index = HeaderIndex.build(catalogue.metrics)
     rows = iter(source.rows)
-    layout = _find_header(rows, index)
+    layout = _find_header(source, rows, index)
     if layout is None:
         found.add(
             None,
@@ -138,11 +139,12 @@ def parse_file(path: Path, catalogue: Catalogue, shop: str | None = None) -> Imp
         )
         raise ImportRejected(name, found.problems, found.total)
     plan = ImportPlan(path, source.sha256, "long", source.encoding, {}, 0)
+    reading = _Reading(source, rows, catalogue, index, shop, plan, found)
     if isinstance(layout, LongLayout):
-        plan.rows = _read_long(rows, layout, catalogue, index, shop, plan.values, found)
+        reading.long(layout)
     else:
         plan.shape = "wide"
-        _read_wide(rows, layout, catalogue, shop, plan, found)
+        reading.wide(layout)
     if found.total:
         raise ImportRejected(name, found.problems, found.total)
     if plan.rows == 0:
@@ -151,8 +153,11 @@ def parse_file(path: Path, catalogue: Catalogue, shop: str | None = None) -> Imp
     return plan
 
 
-def _find_header(rows: Iterator[Row], index: HeaderIndex) -> LongLayout | WideLayout | None:
-    for _, (line, cells) in zip(range(HEADER_SEARCH_ROWS), rows, strict=False):
+def _find_header(
+    source: SourceFile, rows: Iterator[Row], index: HeaderIndex
+) -> LongLayout | WideLayout | None:
+    for _, cells in zip(range(HEADER_SEARCH_ROWS), rows, strict=False):
+        line = source.line()
         layout = long_layout(line, cells) or wide_layout(line, cells, index)
         if layout is not None:
             return layout
@@ -167,106 +172,8 @@ def _blank(cells: list[object]) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
-def _read_long(
-    rows: Iterator[Row],
-    layout: LongLayout,
-    catalogue: Catalogue,
-    index: HeaderIndex,
-    only_shop: str | None,
-    values: Series,
-    found: _Collector,
-) -> int:
-    """The data rows of a long file into `values`; returns how many there were."""
-    d_col, s_col, m_col, v_col = layout.date, layout.shop, layout.metric, layout.value
-    names = layout.names
-    width = max(d_col, s_col, m_col, v_col) + 1
-    days = DayCache()
-    shop_ids: dict[object, int | str] = {}
-    metric_ids: dict[object, int | str] = {}
-    inf = math.inf
-    count = 0
-    for line, cells in rows:
-        if len(cells) < width:
-            if _blank(cells):
-                continue
-            found.add(line, None, f"expected {width} columns, found {len(cells)}")
-            continue
-        bad = False
-        d_cell = cells[d_col]
-        try:
-            day = days(d_cell)
-        except ValueError as e:
-            if is_total_marker(d_cell):
-                continue
-            found.add(line, names["date"], str(e))
-            bad = True
-        s_cell = cells[s_col]
-        sid = shop_ids.get(s_cell)
-        if sid is None:
-            sid = shop_ids[s_cell] = _shop_id(s_cell, catalogue, only_shop)
-        if isinstance(sid, str):
-            found.add(line, names["shop"], sid)
-            bad = True
-        m_cell = cells[m_col]
-        mid = metric_ids.get(m_cell)
-        if mid is None:
-            mid = metric_ids[m_cell] = _metric_id(m_cell, catalogue, index)
-        if isinstance(mid, str):
-            found.add(line, names["metric"], mid)
-            bad = True
-        v_cell = cells[v_col]
-        try:
-            value = float(v_cell)  # type: ignore[arg-type]
-            if not 0 <= value < inf:
-                raise ValueError
-        except (ValueError, TypeError):
-            try:
-                value = parse_number(v_cell)[0]
-            except ValueError as e:
-                found.add(line, names["value"], str(e))
-                bad = True
-        if bad or isinstance(sid, str) or isinstance(mid, str):
-            continue
-        count += 1
-        series = values.get((sid, mid))
-        if series is None:
-            series = values[(sid, mid)] = {}
-        elif day in series:
-            found.add(
-                line,
-                names["date"],
-                f"{s_cell} / {m_cell} / {day} appears more than once in the file",
-            )
-            continue
-        series[day] = value
-    return count
-
-
-def _shop_id(cell: object, catalogue: Catalogue, only_shop: str | None) -> int | str:
-    """The shop's id, or the reason it cannot be used (a str)."""
-    key = str(cell).strip() if cell is not None else ""
-    if not key:
-        return "no shop"
-    if only_shop is not None and key != only_shop:
-        return f"shop {key!r} is not the --shop {only_shop!r}"
-    sid = catalogue.shop_ids.get(key)
-    if sid is None:
-        return f"unknown shop {key!r} (add it with `opsdesk shop add`)"
-    return sid
-
-
-def _metric_id(cell: object, catalogue: Catalogue, index: HeaderIndex) -> int | str:
-    """The metric's id, or the reason it cannot be imported (a str)."""
-    metric = index.metric(cell)
-    if metric is None:
-        text = str(cell).strip() if cell is not None else ""
-        return f"unknown metric {text!r} (see `opsdesk metrics`)" if text else "no metric"
-    if metric.formula is not None:
-        return (
-            f"{metric.key} is a derived metric ({metric.formula}): opsdesk computes it; "
-            "import its base metrics instead"
-        )
-    return catalogue.metric_ids[metric.key]
+def _empty(cell: object) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
 @dataclass
@@ -277,96 +184,189 @@ class _DerivedTally:
     mismatches: int = 0
 
 
-def _read_wide(
-    rows: Iterator[Row],
-    layout: WideLayout,
-    catalogue: Catalogue,
-    only_shop: str | None,
-    plan: ImportPlan,
-    found: _Collector,
-) -> None:
-    """The day rows of a wide file into `plan.values`, cross-checking derived columns."""
-    name = str(plan.path)
-    for _col, header, key in layout.duplicates:
-        first = next(c for c, m in {**layout.base, **layout.derived}.items() if m.key == key)
-        found.add(
-            layout.line,
-            header,
-            f"names the metric {key} like column '{layout.headers[first]}' before it",
-        )
-    if layout.shop is None and only_shop is None:
-        found.add(layout.line, None, "a wide file needs --shop KEY (it has no shop column)")
-        return
-    if not layout.base:
-        found.add(layout.line, None, "no column of a metric opsdesk records")
-        return
-    plan.ignored = list(layout.ignored.values())
-    date_header = _header_text(layout, layout.date, "date")
-    shop_header = _header_text(layout, layout.shop, "shop")
-    tallies = {col: _DerivedTally(layout.headers[col], m) for col, m in layout.derived.items()}
-    base = [
-        (col, m.key, catalogue.metric_ids[m.key], layout.headers[col])
-        for col, m in layout.base.items()
-    ]
-    days = DayCache()
-    shop_ids: dict[object, int | str] = {}
-    fixed_sid = catalogue.shop_ids[only_shop] if only_shop is not None else None
-    values = plan.values
-    seen: set[tuple[int, str]] = set()
-    for line, cells in rows:
-        if _blank(cells):
-            continue
-        d_cell = _cell(cells, layout.date)
-        if is_total_marker(d_cell):
-            continue
+@dataclass
+class _Reading:
+    """One pass over the data rows below the header, filling `plan` or `found`."""
+
+    source: SourceFile
+    rows: Iterator[Row]
+    catalogue: Catalogue
+    index: HeaderIndex
+    only_shop: str | None
+    plan: ImportPlan
+    found: _Collector
+    days: DayCache = field(default_factory=DayCache)
+    shop_ids: dict[object, int] = field(default_factory=dict)
+    metric_ids: dict[object, int] = field(default_factory=dict)
+
+    def problem(self, column: str | None, reason: str) -> None:
+        self.found.add(self.source.line(), column, reason)
+
+    def day(self, cell: object, column: str) -> str | None:
         try:
-            day = days(d_cell)
+            return self.days(cell)
         except ValueError as e:
-            found.add(line, date_header, str(e))
-            day = ""
-        sid: int | str | None = fixed_sid
-        if layout.shop is not None:
-            s_cell = _cell(cells, layout.shop)
-            sid = shop_ids.get(s_cell)
-            if sid is None:
-                sid = shop_ids[s_cell] = _shop_id(s_cell, catalogue, only_shop)
-            if isinstance(sid, str):
-                found.add(line, shop_header, sid)
-        row: dict[str, float] = {}
-        ok = True
-        for col, key, _mid, header in base:
-            cell = _cell(cells, col)
-            if cell is None or (isinstance(cell, str) and not cell.strip()):
+            self.problem(column, str(e))
+            return None
+
+    def shop(self, cell: object, column: str) -> int | None:
+        """The shop's id (remembered), or None after recording why it cannot be used."""
+        key = str(cell).strip() if cell is not None else ""
+        if not key:
+            reason = "no shop"
+        elif self.only_shop is not None and key != self.only_shop:
+            reason = f"shop {key!r} is not the --shop {self.only_shop!r}"
+        elif key not in self.catalogue.shop_ids:
+            reason = f"unknown shop {key!r} (add it with `opsdesk shop add`)"
+        else:
+            sid = self.shop_ids[cell] = self.catalogue.shop_ids[key]
+            return sid
+        self.problem(column, reason)
+        return None
+
+    def metric(self, cell: object, column: str) -> int | None:
+        """The metric's id (remembered), or None after recording why it cannot be imported."""
+        metric = self.index.metric(cell)
+        if metric is None:
+            text = str(cell).strip() if cell is not None else ""
+            reason = f"unknown metric {text!r} (see `opsdesk metrics`)" if text else "no metric"
+        elif metric.formula is not None:
+            reason = (
+                f"{metric.key} is a derived metric ({metric.formula}): opsdesk computes it; "
+                "import its base metrics instead"
+            )
+        else:
+            mid = self.metric_ids[cell] = self.catalogue.metric_ids[metric.key]
+            return mid
+        self.problem(column, reason)
+        return None
+
+    def long(self, layout: LongLayout) -> None:
+        """The rows of a long file (`date,shop,metric,value`), one value each.
+
+        This loop is the import's hot path: cached lookups first, the careful parsers only
+        for what the fast path cannot take.
+        """
+        d_col, s_col, m_col, v_col = layout.date, layout.shop, layout.metric, layout.value
+        d_name, s_name, m_name, v_name = (layout.names[k] for k in LONG_ROLES)
+        width = max(d_col, s_col, m_col, v_col) + 1
+        day_of, shop_of, metric_of = self.days.known, self.shop_ids, self.metric_ids
+        values = self.plan.values
+        inf = math.inf
+        count = 0
+        for cells in self.rows:
+            if len(cells) < width:
+                if not _blank(cells):
+                    self.problem(None, f"expected {width} columns, found {len(cells)}")
                 continue
+            d_cell = cells[d_col]
+            day = day_of.get(d_cell)
+            if day is None:
+                if is_total_marker(d_cell):
+                    continue
+                day = self.day(d_cell, d_name)
+            s_cell = cells[s_col]
+            sid = shop_of.get(s_cell)
+            if sid is None:
+                sid = self.shop(s_cell, s_name)
+            m_cell = cells[m_col]
+            mid = metric_of.get(m_cell)
+            if mid is None:
+                mid = self.metric(m_cell, m_name)
+            v_cell = cells[v_col]
             try:
-                row[key] = parse_number(cell)[0]
-            except ValueError as e:
-                found.add(line, header, str(e))
-                ok = False
-        if not ok or not day or not isinstance(sid, int):
-            continue
-        if (sid, day) in seen:
-            found.add(line, date_header, f"{day} appears more than once in the file")
-            continue
-        seen.add((sid, day))
-        if not row:
-            continue
-        for _col, key, mid, _header in base:
-            if key in row:
-                values.setdefault((sid, mid), {})[day] = row[key]
-        plan.rows += 1
-        for col, tally in tallies.items():
-            warning = _check_derived(tally, _cell(cells, col), row)
-            if warning:
-                plan.warnings.append(f"{name}:{line}: column '{tally.header}': {warning}")
-    plan.derived = [
-        DerivedCheck(t.header, t.metric.key, str(t.metric.formula), t.checked, t.mismatches)
-        for t in tallies.values()
-    ]
+                value = float(v_cell)  # type: ignore[arg-type]
+                if not 0 <= value < inf:
+                    raise ValueError
+            except (ValueError, TypeError):
+                try:
+                    value = parse_number(v_cell)[0]
+                except ValueError as e:
+                    self.problem(v_name, str(e))
+                    continue
+            if day is None or sid is None or mid is None:
+                continue
+            key = (sid, mid, day)
+            if key in values:
+                self.problem(
+                    d_name, f"{s_cell} / {m_cell} / {day} appears more than once in the file"
+                )
+                continue
+            values[key] = value
+            count += 1
+        self.plan.rows = count
 
-
-def _header_text(layout: WideLayout, col: int | None, default: str) -> str:
-    return default if col is None else layout.headers.get(col, default)
+    def wide(self, layout: WideLayout) -> None:
+        """The day rows of a wide file, one value per metric column, derived columns checked."""
+        plan = self.plan
+        for _col, header, key in layout.duplicates:
+            first = next(c for c, m in {**layout.base, **layout.derived}.items() if m.key == key)
+            self.found.add(
+                layout.line,
+                header,
+                f"names the metric {key} like column '{layout.headers[first]}' before it",
+            )
+        if layout.shop is None and self.only_shop is None:
+            self.found.add(layout.line, None, "a wide file needs --shop KEY (no shop column)")
+            return
+        if not layout.base:
+            self.found.add(layout.line, None, "no column of a metric opsdesk records")
+            return
+        plan.ignored = list(layout.ignored.values())
+        d_name = layout.headers[layout.date]
+        s_name = layout.headers[layout.shop] if layout.shop is not None else "shop"
+        tallies = {c: _DerivedTally(layout.headers[c], m) for c, m in layout.derived.items()}
+        base = [
+            (col, m.key, self.catalogue.metric_ids[m.key], layout.headers[col])
+            for col, m in layout.base.items()
+        ]
+        fixed = self.catalogue.shop_ids[self.only_shop] if self.only_shop is not None else None
+        seen: set[tuple[int, str]] = set()
+        for cells in self.rows:
+            if _blank(cells):
+                continue
+            d_cell = _cell(cells, layout.date)
+            if is_total_marker(d_cell):
+                continue
+            day = self.day(d_cell, d_name)
+            sid = fixed
+            if layout.shop is not None:
+                s_cell = _cell(cells, layout.shop)
+                sid = self.shop_ids.get(s_cell) or self.shop(s_cell, s_name)
+            row: dict[str, float] = {}
+            ids: dict[str, int] = {}
+            bad = False
+            for col, key, mid, header in base:
+                cell = _cell(cells, col)
+                if _empty(cell):
+                    continue
+                try:
+                    row[key] = parse_number(cell)[0]
+                except ValueError as e:
+                    self.problem(header, str(e))
+                    bad = True
+                ids[key] = mid
+            if day is None or sid is None or bad:
+                continue
+            if (sid, day) in seen:
+                self.problem(d_name, f"{day} appears more than once in the file")
+                continue
+            seen.add((sid, day))
+            if not row:
+                continue
+            for key, value in row.items():
+                plan.values[(sid, ids[key], day)] = value
+            plan.rows += 1
+            for col, tally in tallies.items():
+                warning = _check_derived(tally, _cell(cells, col), row)
+                if warning:
+                    plan.warnings.append(
+                        f"{plan.path}:{self.source.line()}: column '{tally.header}': {warning}"
+                    )
+        plan.derived = [
+            DerivedCheck(t.header, t.metric.key, str(t.metric.formula), t.checked, t.mismatches)
+            for t in tallies.values()
+        ]
 
 
 def _check_derived(tally: _DerivedTally, cell: object, row: Mapping[str, float]) -> str | None:

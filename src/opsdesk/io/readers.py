@@ -1,9 +1,10 @@
 """Reading import files into rows of cells: CSV in UTF-8 (with or without BOM) or GB18030/GBK,
 and XLSX (the first worksheet, through openpyxl in read-only mode).
 
-Rows come with their line number in the file (the spreadsheet row for XLSX) so that every
-message can point at it. CSV cells are strings; XLSX cells are what the sheet holds (str,
-int, float, datetime, or None for an empty cell).
+`SourceFile.line()` is the line number of the row last read (the spreadsheet row for XLSX),
+asked for only when a message must point at it, so reading stays as fast as the csv module.
+CSV cells are strings; XLSX cells are what the sheet holds (str, int, float, datetime, or
+None for an empty cell).
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import codecs
 import csv
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 CSV_SUFFIXES = (".csv", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -26,18 +28,19 @@ class ReadError(ValueError):
     """A file that cannot be read at all (missing, unknown format, undecodable)."""
 
 
-Row = tuple[int, list[object]]
+Row = list[object]
 
 
 @dataclass
 class SourceFile:
-    """A file opened for import: its bytes' hash, its encoding, and its rows."""
+    """A file opened for import: its bytes' hash, its encoding, its rows and where we are."""
 
     path: Path
     kind: str  # "csv" or "xlsx"
     sha256: str
     encoding: str
     rows: Iterator[Row]
+    line: Callable[[], int]
 
 
 def open_source(path: Path) -> SourceFile:
@@ -55,9 +58,11 @@ def open_source(path: Path) -> SourceFile:
         raise ReadError(f"{path}: cannot read: {e.strerror}") from None
     digest = hashlib.sha256(data).hexdigest()
     if suffix in XLSX_SUFFIXES:
-        return SourceFile(path, "xlsx", digest, "xlsx", _xlsx_rows(path, data))
+        sheet = _XlsxRows(path, data)
+        return SourceFile(path, "xlsx", digest, "xlsx", iter(sheet), sheet.line)
     text, encoding = decode(path, data)
-    return SourceFile(path, "csv", digest, encoding, _csv_rows(path, text))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    return SourceFile(path, "csv", digest, encoding, _csv_rows(path, reader), _line_of(reader))
 
 
 def decode(path: Path, data: bytes) -> tuple[str, str]:
@@ -73,27 +78,40 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
     raise ReadError(f"{path}: cannot decode the file as UTF-8 or GB18030/GBK")
 
 
-def _csv_rows(path: Path, text: str) -> Iterator[Row]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    start = 1
+def _line_of(reader: Any) -> Callable[[], int]:
+    return lambda: int(reader.line_num)
+
+
+def _csv_rows(path: Path, reader: Any) -> Iterator[Row]:
     try:
-        for cells in reader:
-            yield start, list(cells)
-            start = reader.line_num + 1
+        yield from reader
     except csv.Error as e:
         raise ReadError(f"{path}:{reader.line_num}: not valid CSV: {e}") from None
 
 
-def _xlsx_rows(path: Path, data: bytes) -> Iterator[Row]:
-    from openpyxl import load_workbook
+class _XlsxRows:
+    """The rows of the first worksheet, counting them."""
 
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises many kinds for a damaged or foreign file
-        raise ReadError(f"{path}: not a readable XLSX workbook ({type(e).__name__})") from None
-    try:
-        sheet = book.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
-            yield number, list(values)
-    finally:
-        book.close()
+    def __init__(self, path: Path, data: bytes) -> None:
+        self.path = path
+        self.data = data
+        self.number = 0
+
+    def line(self) -> int:
+        return self.number
+
+    def __iter__(self) -> Iterator[Row]:
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(io.BytesIO(self.data), read_only=True, data_only=True)
+        except Exception as e:  # openpyxl raises many kinds for a damaged or foreign file
+            raise ReadError(
+                f"{self.path}: not a readable XLSX workbook ({type(e).__name__})"
+            ) from None
+        try:
+            for values in book.worksheets[0].iter_rows(values_only=True):
+                self.number += 1
+                yield list(values)
+        finally:
+            book.close()

@@ -111,11 +111,12 @@ class DayCache:
     """`parse_day` with memory: a file repeats each date once per shop and metric."""
 
     def __init__(self) -> None:
-        self._days: dict[object, str] = {}
+        self.known: dict[object, str] = {}
+        """Cells already read as a day: a hot loop may look here first."""
         self._bad: dict[object, str] = {}
 
     def __call__(self, cell: object) -> str:
-        found = self._days.get(cell)
+        found = self.known.get(cell)
         if found is not None:
             return found
         if cell in self._bad:
@@ -125,5 +126,5 @@ class DayCache:
         except ValueError as e:
             self._bad[cell] = str(e)
             raise
-        self._days[cell] = found
+        self.known[cell] = found
         return found
