@@ -139,7 +139,7 @@ def test_views_do_not_import_pandas_or_sqlite_utils() -> None:
     assert out.stdout.strip() == ""
 
 
-def test_standup_reads_through_the_day_index(two_shops: sqlite3.Connection) -> None:
+def test_standup_reads_only_the_days_it_needs(two_shops: sqlite3.Connection) -> None:
     statements: list[str] = []
     two_shops.set_trace_callback(statements.append)
     build_standup(two_shops, DAY)
@@ -147,10 +147,13 @@ def test_standup_reads_through_the_day_index(two_shops: sqlite3.Connection) -> N
     reads = [s for s in statements if "FROM observations" in s]
     assert len(reads) == 1 and "'2026-11-07' AND '2026-11-21'" in reads[0]
     plan = " ".join(r[3] for r in two_shops.execute("EXPLAIN QUERY PLAN " + reads[0]))
-    assert plan == "SEARCH observations USING INDEX observations_by_day (day>? AND day<?)"
+    # a primary-key seek per shop and metric to the 15 days, never a scan of the history
+    assert plan == (
+        "SEARCH observations USING PRIMARY KEY (shop_id=? AND metric_id=? AND day>? AND day<?)"
+    )
 
 
-def test_load_daily_for_some_shops_keeps_the_day_index(two_shops: sqlite3.Connection) -> None:
+def test_load_daily_for_some_shops_seeks_by_key(two_shops: sqlite3.Connection) -> None:
     from opsdesk.store.observations import load_daily
 
     statements: list[str] = []
@@ -163,7 +166,8 @@ def test_load_daily_for_some_shops_keeps_the_day_index(two_shops: sqlite3.Connec
     }
     [read] = [s for s in statements if "FROM observations" in s]
     plan = " ".join(r[3] for r in two_shops.execute("EXPLAIN QUERY PLAN " + read))
-    assert "USING INDEX observations_by_day" in plan
+    assert "USING PRIMARY KEY (shop_id=? AND metric_id=? AND day>? AND day<?)" in plan
+    assert "'2026-11-20' AND '2026-11-21'" in read
 
 
 def test_daily_providers_are_merged(two_shops: sqlite3.Connection) -> None:

@@ -91,6 +91,41 @@ def aggregate(
     return metric.formula.evaluate(combined)
 
 
+def day_values(
+    metrics: Mapping[str, Metric], rows: Sequence[Mapping[str, float]]
+) -> dict[str, float | None]:
+    """Every metric on one day from one shop's row (`[row]`) or several shops' rows.
+
+    The same result as `aggregate` over a single day, computed in one pass: the stand-up and
+    its sparklines call it for every shop and day, so it has to be cheap.
+    """
+    out: dict[str, float | None] = {}
+    if len(rows) <= 1:  # one shop: no combining, a row is complete or not
+        row = rows[0] if rows else {}
+        present = row.keys()
+        for key, m in metrics.items():
+            if m.formula is None:
+                out[key] = row.get(key)
+            else:
+                out[key] = m.formula.evaluate(row) if m.formula.inputs <= present else None
+        return out
+    for key, m in metrics.items():
+        if m.formula is None:
+            out[key] = _combine([r[key] for r in rows if key in r], m)
+            continue
+        inputs = m.formula.inputs
+        complete = [r for r in rows if all(k in r for k in inputs)]
+        if not complete:
+            out[key] = None
+        elif len(complete) == 1:
+            out[key] = m.formula.evaluate(complete[0])
+        else:
+            out[key] = m.formula.evaluate(
+                {k: _combine([r[k] for r in complete], metrics.get(k)) for k in inputs}
+            )
+    return out
+
+
 def rollup(
     metrics: Mapping[str, Metric], dailies: Sequence[Daily], days: Sequence[date]
 ) -> dict[str, float | None]:

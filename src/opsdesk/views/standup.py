@@ -16,7 +16,7 @@ from opsdesk.domain import alerts as alert_rules
 from opsdesk.domain.kpis import (
     Daily,
     PeriodTarget,
-    aggregate,
+    day_values,
     has_data,
     headline_metrics,
     relative_change,
@@ -79,19 +79,26 @@ class Standup:
     alerts: list[AlertView]  # red first; acknowledged ones included (acked_by set)
 
 
+def spark_series(
+    metrics: Mapping[str, Metric], dailies: Sequence[Daily], day: date
+) -> list[dict[str, float | None]]:
+    """Every metric on each of the SPARK_DAYS days ending on `day`, oldest first, for one shop
+    (`[daily]`) or several combined."""
+    out = []
+    for i in range(SPARK_DAYS - 1, -1, -1):
+        d = day - timedelta(days=i)
+        out.append(day_values(metrics, [row for daily in dailies if (row := daily.get(d))]))
+    return out
+
+
 def kpi_line(
     metric: Metric,
-    metrics: Mapping[str, Metric],
-    dailies: Sequence[Daily],
-    day: date,
+    series: Sequence[Mapping[str, float | None]],
     target: PeriodTarget | None,
     data: bool,
 ) -> KpiLine:
-    """One metric on `day` for one shop (`[daily]`) or several combined."""
-    spark = tuple(
-        aggregate(metric, metrics, dailies, [day - timedelta(days=i)])
-        for i in range(SPARK_DAYS - 1, -1, -1)
-    )
+    """One metric from its `spark_series` (the last entry is the day under review)."""
+    spark = tuple(values[metric.key] for values in series)
     value = spark[-1]
     previous = spark[-2]
     same_weekday = spark[-8]
@@ -145,19 +152,17 @@ def build_standup(conn: sqlite3.Connection, day: date) -> Standup:
     for shop in shops:
         daily = values.get(shop.key, {})
         data = has_data(daily, day)
-        lines = [
-            kpi_line(m, metrics, [daily], day, targets.for_period(m, shop.key, [day]), data)
-            for m in shown
-        ]
+        series = spark_series(metrics, [daily], day)
+        lines = [kpi_line(m, series, targets.for_period(m, shop.key, [day]), data) for m in shown]
         shop_views.append(ShopStandup(shop.key, shop.name, shop.platform, data, order_lines(lines)))
         raised.extend(alert_rules.evaluate(rules, metrics, shop.key, daily, day, targets))
 
     keys = [s.key for s in shops]
     dailies = [values.get(k, {}) for k in keys]
     all_data = bool(shop_views) and all(s.has_data for s in shop_views)
+    series = spark_series(metrics, dailies, day)
     summary_lines = [
-        kpi_line(m, metrics, dailies, day, targets.for_period_all_shops(m, keys, [day]), all_data)
-        for m in shown
+        kpi_line(m, series, targets.for_period_all_shops(m, keys, [day]), all_data) for m in shown
     ]
     summary = ShopStandup(ALL_SHOPS_KEY, "All shops", "", all_data, order_lines(summary_lines))
 
