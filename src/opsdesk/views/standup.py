@@ -16,6 +16,7 @@ from opsdesk.domain import alerts as alert_rules
 from opsdesk.domain.kpis import (
     Daily,
     PeriodTarget,
+    Targets,
     day_values,
     has_data,
     headline_metrics,
@@ -27,7 +28,7 @@ from opsdesk.domain.metrics import Metric
 from opsdesk.store.alerts import alerts_for_day, load_rules
 from opsdesk.store.catalogue import load_metrics
 from opsdesk.store.observations import by_shop, load_daily
-from opsdesk.store.shops import list_shops
+from opsdesk.store.shops import Shop, list_shops
 from opsdesk.store.targets import load_targets
 
 SPARK_DAYS = 14
@@ -121,44 +122,60 @@ def order_lines(lines: list[KpiLine]) -> list[KpiLine]:
     return sorted(lines, key=lambda line: status_rank(line.status))
 
 
-def _window(conn: sqlite3.Connection, day: date) -> dict[str, dict[date, dict[str, float]]]:
-    """The values the stand-up and the alert rules read: the day and the 14 days before."""
-    return by_shop(load_daily(conn, day - timedelta(days=SPARK_DAYS), day))
+@dataclass(frozen=True)
+class _DayInputs:
+    """What the stand-up and the alert rules read for a day, loaded once."""
+
+    metrics: dict[str, Metric]
+    shops: list[Shop]
+    values: dict[str, dict[date, dict[str, float]]]  # the day and the 14 days before
+    targets: Targets
+    rules: list[alert_rules.Rule]
+
+    def daily(self, shop_key: str) -> Daily:
+        return self.values.get(shop_key, {})
+
+    def alerts(self, day: date) -> list[alert_rules.Alert]:
+        raised: list[alert_rules.Alert] = []
+        for shop in self.shops:
+            raised.extend(
+                alert_rules.evaluate(
+                    self.rules, self.metrics, shop.key, self.daily(shop.key), day, self.targets
+                )
+            )
+        return alert_rules.sort_alerts(raised)
+
+
+def _inputs(conn: sqlite3.Connection, day: date) -> _DayInputs:
+    return _DayInputs(
+        metrics=load_metrics(conn),
+        shops=list_shops(conn),
+        values=by_shop(load_daily(conn, day - timedelta(days=SPARK_DAYS), day)),
+        targets=load_targets(conn),
+        rules=load_rules(conn),
+    )
 
 
 def raise_alerts(conn: sqlite3.Connection, day: date) -> list[alert_rules.Alert]:
     """Every alert the enabled rules raise for every shop on `day`, red first."""
-    metrics = load_metrics(conn)
-    values = _window(conn, day)
-    targets = load_targets(conn)
-    rules = load_rules(conn)
-    raised: list[alert_rules.Alert] = []
-    for shop in list_shops(conn):
-        daily = values.get(shop.key, {})
-        raised.extend(alert_rules.evaluate(rules, metrics, shop.key, daily, day, targets))
-    return alert_rules.sort_alerts(raised)
+    return _inputs(conn, day).alerts(day)
 
 
 def build_standup(conn: sqlite3.Connection, day: date) -> Standup:
-    metrics = load_metrics(conn)
+    inputs = _inputs(conn, day)
+    metrics, shops, targets = inputs.metrics, inputs.shops, inputs.targets
     shown = headline_metrics(metrics)
-    shops = list_shops(conn)
-    values = _window(conn, day)
-    targets = load_targets(conn)
 
     shop_views: list[ShopStandup] = []
-    raised: list[alert_rules.Alert] = []
-    rules = load_rules(conn)
     for shop in shops:
-        daily = values.get(shop.key, {})
+        daily = inputs.daily(shop.key)
         data = has_data(daily, day)
         series = spark_series(metrics, [daily], day)
         lines = [kpi_line(m, series, targets.for_period(m, shop.key, [day]), data) for m in shown]
         shop_views.append(ShopStandup(shop.key, shop.name, shop.platform, data, order_lines(lines)))
-        raised.extend(alert_rules.evaluate(rules, metrics, shop.key, daily, day, targets))
 
     keys = [s.key for s in shops]
-    dailies = [values.get(k, {}) for k in keys]
+    dailies = [inputs.daily(k) for k in keys]
     all_data = bool(shop_views) and all(s.has_data for s in shop_views)
     series = spark_series(metrics, dailies, day)
     summary_lines = [
@@ -168,7 +185,7 @@ def build_standup(conn: sqlite3.Connection, day: date) -> Standup:
 
     stored = {s.alert.identity: s for s in alerts_for_day(conn, day)}
     views = []
-    for a in alert_rules.sort_alerts(raised):
+    for a in inputs.alerts(day):
         s = stored.get(a.identity)
         views.append(
             AlertView(
