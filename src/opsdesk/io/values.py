@@ -40,10 +40,11 @@ def parse_number(cell: object) -> tuple[float, int]:
     if isinstance(cell, bool):
         raise ValueError(f"{cell!r} is not a number")
     if isinstance(cell, int | float):
-        value = float(cell)
+        value = _checked(float(cell), str(cell))
         text = repr(value)
-        decimals = len(text.split(".")[1]) if "." in text and "e" not in text else 0
-        return _checked(value, str(cell)), decimals
+        whole = value.is_integer() or "e" in text
+        decimals = 0 if whole else len(text.split(".")[1])
+        return value, decimals
     if not isinstance(cell, str):
         raise ValueError(f"{cell!r} is not a number")
     raw = cell.strip()

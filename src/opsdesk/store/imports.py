@@ -131,46 +131,55 @@ class ImportResult:
     diff: Diff
 
 
+class _NothingChanged(Exception):
+    """Raised inside the write transaction to roll it back when a file changes nothing."""
+
+
 def apply(conn: sqlite3.Connection, plan: ImportPlan) -> ImportResult:
-    """Write the plan in one transaction: the import record, the replaced values, the rows."""
+    """Write the plan in one transaction: the import record, the replaced values, the rows.
+
+    A file that changes nothing (a re-import) is rolled back whole and leaves no trace.
+    """
     actor = current_user()
-    with write_transaction(conn):
-        # Insert the record first so that every written row can carry its id; a file that
-        # changes nothing rolls back below and leaves no trace.
-        cur = conn.execute(
-            "INSERT INTO imports (file_name, sha256, shape, imported_at, imported_by)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (plan.file_name, plan.sha256, plan.shape, now_iso(), actor),
-        )
-        import_id = int(cur.lastrowid or 0)
-        result = diff(conn, plan, import_id)
-        if not result.changes_anything:
-            conn.execute("DELETE FROM imports WHERE id = ?", (import_id,))
-            return ImportResult(None, result)
-        conn.execute(
-            "UPDATE imports SET rows_new = ?, rows_changed = ?, rows_unchanged = ? WHERE id = ?",
-            (result.new, result.changed, result.unchanged, import_id),
-        )
-        if result.replaced:
-            conn.executemany(_REPLACED, result.replaced)
-        conn.executemany(_INSERT, result.inserts)
-        conn.executemany(_UPDATE, result.updates)
-        audit.record(
-            conn,
-            "import",
-            str(import_id),
-            "import",
-            None,
-            {
-                "file": plan.file_name,
-                "sha256": plan.sha256,
-                "shape": plan.shape,
-                "new": result.new,
-                "changed": result.changed,
-                "unchanged": result.unchanged,
-            },
-            actor=actor,
-        )
+    try:
+        with write_transaction(conn):
+            # The record comes first so that every written row can carry its id.
+            cur = conn.execute(
+                "INSERT INTO imports (file_name, sha256, shape, imported_at, imported_by)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (plan.file_name, plan.sha256, plan.shape, now_iso(), actor),
+            )
+            import_id = int(cur.lastrowid or 0)
+            result = diff(conn, plan, import_id)
+            if not result.changes_anything:
+                raise _NothingChanged
+            conn.execute(
+                "UPDATE imports SET rows_new = ?, rows_changed = ?, rows_unchanged = ?"
+                " WHERE id = ?",
+                (result.new, result.changed, result.unchanged, import_id),
+            )
+            if result.replaced:
+                conn.executemany(_REPLACED, result.replaced)
+            conn.executemany(_INSERT, result.inserts)
+            conn.executemany(_UPDATE, result.updates)
+            audit.record(
+                conn,
+                "import",
+                str(import_id),
+                "import",
+                None,
+                {
+                    "file": plan.file_name,
+                    "sha256": plan.sha256,
+                    "shape": plan.shape,
+                    "new": result.new,
+                    "changed": result.changed,
+                    "unchanged": result.unchanged,
+                },
+                actor=actor,
+            )
+    except _NothingChanged:
+        return ImportResult(None, result)
     return ImportResult(import_id, result)
 
 
