@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from opsdesk.demo import writer
+from opsdesk.demo.checklists import HISTORY_DAYS, build_checklist_history, clear_history
 from opsdesk.demo.incidents import Placed, place
 from opsdesk.demo.kpis import BASE_METRICS, ShopModel, daily_series
 from opsdesk.demo.params import DemoError, DemoParams, load_params
@@ -109,6 +110,7 @@ def build_demo(
     try:
         with write_transaction(conn):
             cleared = writer.clear(conn) if replace else {}
+            cleared.update(clear_history(conn) if replace else {})  # the demo's SOP runs
             if not replace:
                 writer.refuse_if_filled(conn)
             shop_ids = writer.put_shops(conn, profiles, actor, at, cleared)
@@ -136,6 +138,8 @@ def build_demo(
             )
     finally:
         conn.execute(f"PRAGMA cache_size = {cache:d}")
+    days_back = min(n_days, HISTORY_DAYS)
+    build_checklist_history(conn, end=end, seed=seed, days=days_back, replace=replace)
     return DemoSummary(
         shops=tuple(keys),
         start=first,

@@ -413,35 +413,52 @@ def ensure_runs(
     """Create the runs due up to `today` and mark runs whose window closed as missed."""
     if not _needs_work(conn, today):
         return EnsureResult()
-    created = 0
     with write_transaction(conn):
         ctx = _context(conn, today, now)
-        shops = conn.execute("SELECT id, key FROM shops ORDER BY key").fetchall()
-        campaigns = list_campaigns(conn)
-        for version in _latest_versions(conn):
-            template = _version_template(version, version["key"])
-            rule = template.rule
-            if rule.kind == "on_demand":
-                continue
-            for shop in shops if template.scope == "shop" else [None]:
-                shop_id = shop["id"] if shop is not None else STORE_WIDE
+        created = _ensure_all(conn, ctx, None)
+        missed = _mark_missed(conn, ctx)
+    return EnsureResult(created, missed)
+
+
+def backfill_runs(
+    conn: sqlite3.Connection, start: date, today: date, *, now: datetime | None = None
+) -> EnsureResult:
+    """Inside the caller's write transaction: every run due from `start` to `today`, as if
+    `ensure_runs` had run every day since `start` (the demo's history uses it)."""
+    ctx = _context(conn, today, now)
+    created = _ensure_all(conn, ctx, start - timedelta(days=1))
+    return EnsureResult(created, _mark_missed(conn, ctx))
+
+
+def _ensure_all(conn: sqlite3.Connection, ctx: _Context, since: date | None) -> int:
+    """Runs of every scheduled template and shop after their `ensured_through` (or `since`)."""
+    created = 0
+    shops = conn.execute("SELECT id, key FROM shops ORDER BY key").fetchall()
+    campaigns = list_campaigns(conn)
+    for version in _latest_versions(conn):
+        template = _version_template(version, version["key"])
+        if template.rule.kind == "on_demand":
+            continue
+        for shop in shops if template.scope == "shop" else [None]:
+            shop_id = shop["id"] if shop is not None else STORE_WIDE
+            after = since
+            if after is None:
                 sched = conn.execute(
                     "SELECT ensured_through FROM sop_schedules WHERE template_id = ?"
                     " AND shop_id = ?",
                     (version["template_id"], shop_id),
                 ).fetchone()
-                since = date.fromisoformat(sched[0]) if sched else None
-                if since is not None and since >= today:
+                after = date.fromisoformat(sched[0]) if sched else None
+                if after is not None and after >= ctx.today:
                     continue
-                created += _ensure_one(conn, ctx, version, template, shop, since, campaigns)
-                conn.execute(
-                    "INSERT INTO sop_schedules (template_id, shop_id, ensured_through)"
-                    " VALUES (?, ?, ?) ON CONFLICT (template_id, shop_id)"
-                    " DO UPDATE SET ensured_through = excluded.ensured_through",
-                    (version["template_id"], shop_id, today.isoformat()),
-                )
-        missed = _mark_missed(conn, ctx)
-    return EnsureResult(created, missed)
+            created += _ensure_one(conn, ctx, version, template, shop, after, campaigns)
+            conn.execute(
+                "INSERT INTO sop_schedules (template_id, shop_id, ensured_through)"
+                " VALUES (?, ?, ?) ON CONFLICT (template_id, shop_id)"
+                " DO UPDATE SET ensured_through = excluded.ensured_through",
+                (version["template_id"], shop_id, ctx.today.isoformat()),
+            )
+    return created
 
 
 def _ensure_one(
