@@ -144,14 +144,13 @@ def show_cmd(ctx: click.Context, run_id: int) -> None:
                 out.print(f"         note: {escape(item.note)}", highlight=False)
 
 
-def _report(change: Any, verb: str) -> None:
+def _report(conn: sqlite3.Connection, change: Any, verb: str) -> None:
     if change.changed:
         click.echo(f"run {change.run_id} item {change.position}: {verb} (run {change.run_status})")
     else:
-        at = change.at.strftime("%Y-%m-%d %H:%M UTC") if change.at else "earlier"
         click.echo(
             f"run {change.run_id} item {change.position}: already {change.state} "
-            f"by {change.by} at {at} (run {change.run_status})"
+            f"by {change.by} at {_local(conn, change.at)} (run {change.run_status})"
         )
 
 
@@ -168,7 +167,7 @@ def tick_cmd(ctx: click.Context, run_id: int, items: tuple[int, ...], note: str 
     with store(ctx) as conn:
         _today(conn)
         for position in items:
-            _report(store_checklists.tick(conn, run_id, position, note=note), "ticked")
+            _report(conn, store_checklists.tick(conn, run_id, position, note=note), "ticked")
 
 
 @checklists.command("untick")
@@ -183,7 +182,7 @@ def untick_cmd(ctx: click.Context, run_id: int, items: tuple[int, ...]) -> None:
     with store(ctx) as conn:
         _today(conn)
         for position in items:
-            _report(store_checklists.untick(conn, run_id, position), "unticked")
+            _report(conn, store_checklists.untick(conn, run_id, position), "unticked")
 
 
 @checklists.command("skip")
@@ -203,7 +202,7 @@ def skip_cmd(ctx: click.Context, run_id: int, items: tuple[int, ...], reason: st
             click.echo(f"run {run_id}: skipped ({reason.strip()})")
             return
         for position in items:
-            _report(store_checklists.skip_item(conn, run_id, position, reason), "skipped")
+            _report(conn, store_checklists.skip_item(conn, run_id, position, reason), "skipped")
 
 
 @checklists.command("note")
