@@ -87,6 +87,11 @@ class ImportPlan:
     ignored: list[str] = field(default_factory=list)
     derived: list[DerivedCheck] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    shop_ids: frozenset[int] = frozenset()
+    metric_ids: frozenset[int] = frozenset()
+    first_day: str = ""
+    last_day: str = ""
+    """What the file covers (a superset): the store is read for these values only."""
 
     @property
     def file_name(self) -> str:
@@ -150,6 +155,12 @@ def parse_file(path: Path, catalogue: Catalogue, shop: str | None = None) -> Imp
     if plan.rows == 0:
         found.add(None, None, "no data rows below the header")
         raise ImportRejected(name, found.problems, found.total)
+    # The lookup caches hold every shop, metric and day the file named: a cheap coverage.
+    fixed = {catalogue.shop_ids[shop]} if shop is not None else set()
+    plan.shop_ids = frozenset(reading.shop_ids.values()) | fixed
+    plan.metric_ids = frozenset(reading.metric_ids.values())
+    plan.first_day = min(reading.days.known.values())
+    plan.last_day = max(reading.days.known.values())
     return plan
 
 
@@ -254,26 +265,27 @@ class _Reading:
         values = self.plan.values
         inf = math.inf
         count = 0
+        canonical = (d_col, s_col, m_col, v_col) == (0, 1, 2, 3)
         for cells in self.rows:
-            if len(cells) < width:
+            if canonical and len(cells) == 4:
+                d_cell, s_cell, m_cell, v_cell = cells
+            elif len(cells) >= width:
+                d_cell, s_cell, m_cell, v_cell = (cells[i] for i in (d_col, s_col, m_col, v_col))
+            else:
                 if not _blank(cells):
                     self.problem(None, f"expected {width} columns, found {len(cells)}")
                 continue
-            d_cell = cells[d_col]
             day = day_of.get(d_cell)
             if day is None:
                 if is_total_marker(d_cell):
                     continue
                 day = self.day(d_cell, d_name)
-            s_cell = cells[s_col]
             sid = shop_of.get(s_cell)
             if sid is None:
                 sid = self.shop(s_cell, s_name)
-            m_cell = cells[m_col]
             mid = metric_of.get(m_cell)
             if mid is None:
                 mid = self.metric(m_cell, m_name)
-            v_cell = cells[v_col]
             try:
                 value = float(v_cell)  # type: ignore[arg-type]
                 if not 0 <= value < inf:
@@ -320,6 +332,7 @@ class _Reading:
             (col, m.key, self.catalogue.metric_ids[m.key], layout.headers[col])
             for col, m in layout.base.items()
         ]
+        self.metric_ids.update({header: mid for _, _, mid, header in base})
         fixed = self.catalogue.shop_ids[self.only_shop] if self.only_shop is not None else None
         seen: set[tuple[int, str]] = set()
         for cells in self.rows:

@@ -80,9 +80,8 @@ def diff(conn: sqlite3.Connection, plan: ImportPlan, import_id: int | None = Non
     out = Diff()
     if not plan.values:
         return out
-    shop_ids = sorted({k[0] for k in plan.values})
-    metric_ids_ = sorted({k[1] for k in plan.values})
-    days = [k[2] for k in plan.values]
+    shop_ids = sorted(plan.shop_ids)
+    metric_ids_ = sorted(plan.metric_ids)
     cur = conn.cursor()
     cur.row_factory = None
     cur.execute(
@@ -90,7 +89,7 @@ def diff(conn: sqlite3.Connection, plan: ImportPlan, import_id: int | None = Non
         f" WHERE shop_id IN ({','.join('?' * len(shop_ids))})"
         f" AND metric_id IN ({','.join('?' * len(metric_ids_))})"
         " AND day BETWEEN ? AND ?",
-        (*shop_ids, *metric_ids_, min(days), max(days)),
+        (*shop_ids, *metric_ids_, plan.first_day, plan.last_day),
     )
     existing = {(sid, mid, day): (value, old) for sid, mid, day, value, old in cur}
     if not existing:
