@@ -91,8 +91,8 @@ def test_wide_gbk_export_with_title_lines_totals_ignored_and_derived_columns(
         "imported 看板.csv as import 1 (wide, gb18030, 3 rows): 8 new, 0 changed, 0 unchanged",
         "ignored columns (not recorded by opsdesk): 浏览量, 跳失率",
         "derived column '支付转化率' (conversion_rate = buyers / visitors): not imported;"
-        " checked 2 rows, 1 mismatches",
-        "derived column '客单价' (aov = gmv / buyers): not imported; checked 2 rows, 1 mismatches",
+        " checked 2 rows, 1 mismatch",
+        "derived column '客单价' (aov = gmv / buyers): not imported; checked 2 rows, 1 mismatch",
         f"warning: {path}:7: column '支付转化率': 5.10% in the file, but buyers / visitors"
         " gives 5.00%",
         f"warning: {path}:7: column '客单价': 200.00 in the file, but gmv / buyers gives 202.51",
@@ -186,7 +186,7 @@ def test_xlsx_wide_with_title_rows_totals_and_percent_cells(
     result = cli(db, "import", path, "--shop", "jd-home")
     assert result.exit_code == 0, result.output
     assert "ignored columns (not recorded by opsdesk): 跳失率" in result.output
-    assert "checked 2 rows, 1 mismatches" in result.output
+    assert "checked 2 rows, 1 mismatch" in result.output
     assert f"warning: {path}:6: column '支付转化率': 5.00% in the file," in result.output
     assert stored(conn) == {
         ("jd-home", "visitors", "2026-11-01"): 1000.0,

@@ -78,7 +78,7 @@ def test_a_corrected_file_replaces_what_it_covers_and_undo_restores_it(
 
     result = cli(db, "import", "undo", "2")
     assert result.exit_code == 0
-    assert result.output == "undid import 2: 1 values restored, 1 added rows removed\n"
+    assert result.output == "undid import 2: 1 value restored, 1 added row removed\n"
     assert stored(conn) == FIRST_STORED
     assert import_ids(conn) == {k: 1 for k in FIRST_STORED}
 
@@ -113,14 +113,14 @@ def test_undo_leaves_rows_overwritten_since_alone_and_never_resurrects_them(
     assert cli(db, "import", write(tmp_path / "b.csv", later)).exit_code == 0
     result = cli(db, "import", "undo", "1")
     assert result.output.splitlines() == [
-        "undid import 1: 0 values restored, 1 added rows removed",
-        "left alone: 1 rows overwritten since by a later import",
+        "undid import 1: 0 values restored, 1 added row removed",
+        "left alone: 1 row overwritten since by a later import",
     ]
     assert stored(conn) == {("jd-home", "orders", "2026-11-20"): 12.0}
     # Undoing the later import must not bring back import 1's 10 orders: import 1 is undone,
     # so the row import 2 replaced is, for it, now a row it added.
     result = cli(db, "import", "undo", "2")
-    assert result.output == "undid import 2: 0 values restored, 1 added rows removed\n"
+    assert result.output == "undid import 2: 0 values restored, 1 added row removed\n"
     assert stored(conn) == {}
 
 

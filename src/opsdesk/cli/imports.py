@@ -89,7 +89,7 @@ def _print_summary(plan: ImportPlan, result: Diff, import_id: int | None, dry_ru
     for check in plan.derived:
         click.echo(
             f"derived column '{check.header}' ({check.metric} = {check.formula}): not imported;"
-            f" checked {check.checked:,} rows, {check.mismatches:,} mismatches"
+            f" checked {_count(check.checked, 'row')}, {_count(check.mismatches, 'mismatch')}"
         )
     for warning in plan.warnings:
         click.echo(f"warning: {warning}")
@@ -139,11 +139,16 @@ def import_undo(ctx: click.Context, import_id: int) -> None:
     with store(ctx) as conn:
         result = imports.undo(conn, import_id)
     click.echo(
-        f"undid import {import_id}: {result.restored:,} values restored,"
-        f" {result.deleted:,} added rows removed"
+        f"undid import {import_id}: {_count(result.restored, 'value')} restored,"
+        f" {_count(result.deleted, 'added row')} removed"
     )
     if result.left:
-        click.echo(f"left alone: {result.left:,} rows overwritten since by a later import")
+        click.echo(f"left alone: {_count(result.left, 'row')} overwritten since by a later import")
+
+
+def _count(n: int, noun: str) -> str:
+    plural = noun + ("es" if noun.endswith(("s", "sh", "ch", "x")) else "s")
+    return f"{n:,} {noun if n == 1 else plural}"
 
 
 def register(group: click.Group) -> None:
