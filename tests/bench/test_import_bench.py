@@ -114,6 +114,11 @@ def test_import_of_a_million_rows_against_the_floor(
     t0 = time.perf_counter()
     assert our_import(check, csv_path) == 0
     again = time.perf_counter() - t0
+    conn = connect(check)
+    t0 = time.perf_counter()
+    assert imports.undo(conn, 1).deleted == rows
+    undo_time = time.perf_counter() - t0
+    conn.close()
 
     floors, ours, ratios = [], [], []
     for _ in range(RUNS):
@@ -134,4 +139,5 @@ def test_import_of_a_million_rows_against_the_floor(
         f"\n  ratio (median of per-run ratios): {ratio:.2f}× (budget {BUDGET}×)"
         f"   per run: {', '.join(f'{r:.2f}' for r in ratios)}"
         f"\n  re-import of the same file (all {rows:,} unchanged, nothing written): {again:.2f} s"
+        f"\n  undo of the import ({rows:,} added rows removed): {undo_time:.2f} s"
     )
