@@ -81,7 +81,8 @@ def test_dates_in_every_form(cell: object, day: str) -> None:
         ("21/11/2026", "'21/11/2026' is not a date (use 2026-11-21, 2026/11/21 or 20261121)"),
         ("2026-11/21", "'2026-11/21' is not a date (use 2026-11-21, 2026/11/21 or 20261121)"),
         ("", "no date"),
-        (None, "None is not a date"),
+        (None, "no date"),
+        (3.5, "3.5 is not a date"),
     ],
 )
 def test_bad_dates_say_why(cell: object, reason: str) -> None:

@@ -83,6 +83,8 @@ def _checked(value: float, raw: str) -> float:
 
 def parse_day(cell: object) -> str:
     """The ISO day (`YYYY-MM-DD`) a date cell names; ValueError when it names none."""
+    if cell is None:
+        raise ValueError("no date")
     if isinstance(cell, datetime):
         return cell.date().isoformat()
     if isinstance(cell, date):
