@@ -205,3 +205,23 @@ def test_list_and_audit(db: Path, conn: sqlite3.Connection, tmp_path: Path) -> N
     import hashlib
 
     assert sha == hashlib.sha256(FIRST.encode()).hexdigest()
+
+
+def test_undoing_a_middle_import_then_the_later_one_restores_the_value_before_both(
+    db: Path, conn: sqlite3.Connection, tmp_path: Path
+) -> None:
+    for name, orders in (("a", 10), ("b", 11), ("c", 12)):
+        path = write(tmp_path / f"{name}.csv", HEADER + f"2026-11-20,jd-home,orders,{orders}\n")
+        assert cli(db, "import", path).exit_code == 0
+    result = cli(db, "import", "undo", "2")
+    assert result.output.splitlines() == [
+        "undid import 2: 0 values restored, 0 added rows removed",
+        "left alone: 1 row overwritten since by a later import",
+    ]
+    assert stored(conn) == {("jd-home", "orders", "2026-11-20"): 12.0}
+    # Import 3 replaced import 2's 11; with 2 undone, undoing 3 goes back to import 1's 10.
+    assert cli(db, "import", "undo", "3").output == (
+        "undid import 3: 1 value restored, 0 added rows removed\n"
+    )
+    assert stored(conn) == {("jd-home", "orders", "2026-11-20"): 10.0}
+    assert import_ids(conn) == {("jd-home", "orders", "2026-11-20"): 1}
