@@ -148,3 +148,19 @@ def test_start_history_adherence_and_campaigns(db: Path) -> None:
     assert code == 0
     assert out.strip() == "added campaign 1111-2099 (双11) on 2099-11-11; 0 runs created"
     assert run(db, "checklists", "campaign")[1].split() == ["1111-2099", "2099-11-11", "双11"]
+
+
+def test_untick_and_note(db: Path) -> None:
+    run_id = _ads_run(db)
+    run(db, "checklists", "tick", str(run_id), "1")
+    code, out = run(db, "checklists", "untick", str(run_id), "1")
+    assert (code, out.strip()) == (0, f"run {run_id} item 1: unticked (run open)")
+    code, out = run(db, "checklists", "note", str(run_id), "2", "ROAS 3.4 on the feed plan")
+    assert (code, out.strip()) == (0, f"run {run_id} item 2: note saved")
+    with sqlite3.connect(db) as c:
+        rows = c.execute(
+            "SELECT position, state, note FROM sop_run_items WHERE run_id = ? AND position < 3"
+            " ORDER BY position",
+            (run_id,),
+        ).fetchall()
+    assert rows == [(1, "open", ""), (2, "open", "ROAS 3.4 on the feed plan")]

@@ -312,3 +312,41 @@ def test_adherence_is_a_kpi_rolled_up_as_a_ratio_of_sums(two_shops: sqlite3.Conn
     assert both == pytest.approx(1 / 26)
     # checklist values alone do not count as the day's data: a missing export stays stale
     assert not has_data(daily["tmall-a"], MON)
+
+
+def test_a_locked_store_does_not_stop_a_command(
+    two_shops: sqlite3.Connection, store_path: Path
+) -> None:
+    holder = sqlite3.connect(store_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another session is writing
+    try:
+        two_shops.execute("PRAGMA busy_timeout = 50")
+        assert checklists.ensure_on_open(two_shops, fixed_clock(datetime(2026, 11, 23, 2))) is None
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert two_shops.execute("SELECT count(*) FROM sop_runs").fetchone()[0] == 0
+    result = checklists.ensure_on_open(two_shops, fixed_clock(datetime(2026, 11, 23, 2)))
+    assert result == checklists.EnsureResult(created=15, missed=0)
+
+
+def test_notes_keep_the_item_state_and_are_audited(two_shops: sqlite3.Connection) -> None:
+    conn = two_shops
+    checklists.ensure_runs(conn, MON)
+    a = _run_id(conn, ADS, "tmall-a", MON)
+    checklists.skip_item(conn, a, 4, "no search data")
+    checklists.set_note(conn, a, 4, "asked the analyst")
+    checklists.set_note(conn, a, 5, "CPC up 3%")
+    items = checklists.get_run(conn, a).items
+    assert (items[3].state, items[3].skip_reason, items[3].note) == (
+        "skipped",
+        "no search data",
+        "asked the analyst",
+    )
+    assert (items[4].state, items[4].note, items[4].changed_by) == ("open", "CPC up 3%", None)
+    assert [e["action"] for e in audit.events_for(conn, "sop_run_item", f"{a}/4")] == [
+        "skip",
+        "note",
+    ]
+    with pytest.raises(ValueError, match="has no item 99"):
+        checklists.set_note(conn, a, 99, "x")
