@@ -16,7 +16,6 @@ with half of a config.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,6 +70,8 @@ def parse(doc: dict[str, Any], where: str, known_commands: set[str] | None = Non
 
 def load(path: Path | None = None, known_commands: set[str] | None = None) -> AppConfig:
     """The config at `path` (default: the user's config file); defaults when it is absent."""
+    import tomllib
+
     if path is None:
         from opsdesk.paths import config_file_path
 

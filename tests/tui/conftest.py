@@ -10,9 +10,10 @@ UTC (10:00 in Shanghai), so the ops day is 2026-11-21.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -85,21 +86,38 @@ def clock() -> Clock:
 def make_app(
     db: Path, clock: Clock, config: AppConfig | None = None, preload: bool = True
 ) -> OpsdeskApp:
-    """The app as `run_app` builds it (optionally with the first stand-up preloaded)."""
-    from opsdesk.store.db import open_store
-    from opsdesk.store.settings import read
-    from opsdesk.tui.screens.standup import load_standup
+    """The app as `run_app` builds it (the stand-up prefetched, unless `preload` is off)."""
+    from datetime import date
 
-    conn = open_store(db)
-    try:
-        store = read(conn)
-        first = load_standup(conn, OPS_DAY) if preload else None
-    finally:
-        conn.close()
+    from opsdesk.tui.run import prefetch
+    from opsdesk.tui.standup_model import StandupModel
+
+    got = prefetch(db, clock)
+    assert "error" not in got, got
     settings = AppSettings(
-        db=db, config=config or AppConfig(refresh_seconds=0.2), store=store, initial_standup=first
+        db=db,
+        config=config or AppConfig(refresh_seconds=0.2),
+        ops_day=date.fromisoformat(got["ops_day"]),
+        initial_standup=StandupModel.from_wire(got["standup"]) if preload else None,
     )
     return create_app(settings, clock)
+
+
+async def wait_for(pilot: Any, condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Let the app run until `condition()` holds (workers finish in their own time)."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    assert condition(), "condition not met in time"
+
+
+@pytest.fixture(autouse=True)
+def no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Tests never read the developer's own config file."""
+    path = tmp_path / "config.toml"
+    monkeypatch.setenv("OPSDESK_CONFIG", str(path))
+    return path
 
 
 @pytest.fixture

@@ -9,27 +9,27 @@ first paint carries only Textual, the stand-up screen and the store/view modules
 
 from __future__ import annotations
 
-import sqlite3
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
 from textual import work
 from textual.app import App
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from opsdesk.clock import Clock, ops_day, system_clock
 from opsdesk.config import AppConfig
-from opsdesk.store.settings import StoreSettings
 from opsdesk.tui import commands
 from opsdesk.tui.messages import LoadFailed, StoreChanged
+from opsdesk.tui.standup_model import StandupModel
+
+if TYPE_CHECKING:
+    from textual.command import Provider
 
 AREAS = ("standup", "explorer", "entry")
 LIGHT_THEME = "textual-light"
@@ -42,10 +42,24 @@ class AppSettings:
 
     db: Path
     config: AppConfig = field(default_factory=AppConfig)
-    store: StoreSettings = field(default_factory=StoreSettings)
-    initial_standup: Any = None
-    """The stand-up for the ops day, loaded before the app starts (first paint without a
+    ops_day: date | None = None
+    """The day under review; None: from the store's timezone and cutoff and the clock."""
+    initial_standup: StandupModel | None = None
+    """The stand-up for the ops day, built before the app started (first paint without a
     worker round trip); None: the screen loads it itself."""
+
+
+def store_ops_day(db: Path, clock: Clock) -> date:
+    """The ops day by the store's settings (timezone, cutoff) on `clock`."""
+    from opsdesk.store.db import open_store
+    from opsdesk.store.settings import read
+
+    conn = open_store(db, migrate=False)
+    try:
+        store = read(conn)
+    finally:
+        conn.close()
+    return ops_day(clock, store.timezone, store.day_cutoff_hour)
 
 
 def _standup_screen() -> Screen[None]:
@@ -66,29 +80,10 @@ def _entry_screen() -> Screen[None]:
     return EntryScreen()
 
 
-class OpsdeskCommands(Provider):
-    """The command palette: every command usable on the current screen, with its key."""
+def _palette_provider() -> type[Provider]:
+    from opsdesk.tui.palette import OpsdeskCommands
 
-    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
-        app = self.app
-        assert isinstance(app, OpsdeskApp)
-        screen = self.screen
-        out: list[tuple[str, str, Callable[[], Any]]] = []
-        for c in commands.available(getattr(screen, "SCOPE", commands.APP)):
-            key = commands.key_label(commands.effective_key(c, app.keymap))
-            out.append((f"{c.title}  [{key}]", c.help, partial(app.run_command, c, screen)))
-        return out
-
-    async def discover(self) -> Hits:
-        for title, help_text, callback in self._commands():
-            yield DiscoveryHit(escape(title), callback, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, help_text, callback in self._commands():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+    return OpsdeskCommands
 
 
 class OpsdeskApp(App[None]):
@@ -98,7 +93,8 @@ class OpsdeskApp(App[None]):
     CSS_PATH = "app.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (150, "-wide")]
     BINDINGS = commands.bindings(commands.APP)
-    COMMANDS = {OpsdeskCommands}
+    COMMANDS = {_palette_provider}
+    DEFAULT_MODE = "standup"
     MODES = {
         "standup": _standup_screen,
         "explorer": _explorer_screen,
@@ -111,12 +107,13 @@ class OpsdeskApp(App[None]):
         self.clock = clock
         self.db = settings.db
         self.keymap: dict[str, str] = dict(settings.config.keys)
-        self.ops_day: date = ops_day(clock, settings.store.timezone, settings.store.day_cutoff_hour)
+        self.ops_day: date = settings.ops_day or store_ops_day(settings.db, clock)
         self.shop_key: str | None = None
         """The shop the areas show (None: all shops), shared so that switching keeps it."""
         self.metric_key: str = "gmv"
         self.area_switched_at: float = 0.0
         self._initial_standup = settings.initial_standup
+        self._stop_watching = threading.Event()
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -124,10 +121,9 @@ class OpsdeskApp(App[None]):
         self.theme = self.settings.config.theme
         if self.keymap:
             self.set_keymap(self.keymap)
-        self.switch_mode("standup")
         self.watch_store()
 
-    def take_initial_standup(self) -> Any:
+    def take_initial_standup(self) -> StandupModel | None:
         """The stand-up preloaded before start (once), for the first screen's first paint."""
         data, self._initial_standup = self._initial_standup, None
         return data
@@ -177,8 +173,11 @@ class OpsdeskApp(App[None]):
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def watch_store(self) -> None:
         """Poll `PRAGMA data_version` (cheap; moves when another connection commits)."""
+        import sqlite3
+
         worker = get_current_worker()
         interval = self.settings.config.refresh_seconds
+        stop = self._stop_watching
         try:
             conn = sqlite3.connect(str(self.db), timeout=5, isolation_level=None)
         except sqlite3.Error as e:
@@ -186,8 +185,7 @@ class OpsdeskApp(App[None]):
             return
         try:
             last = conn.execute("PRAGMA data_version").fetchone()[0]
-            while not worker.is_cancelled:
-                time.sleep(interval)
+            while not worker.is_cancelled and not stop.wait(interval):
                 try:
                     now = conn.execute("PRAGMA data_version").fetchone()[0]
                 except sqlite3.Error:
@@ -197,6 +195,9 @@ class OpsdeskApp(App[None]):
                     self.post_message(StoreChanged())
         finally:
             conn.close()
+
+    def on_unmount(self) -> None:
+        self._stop_watching.set()
 
     def on_store_changed(self, _: StoreChanged) -> None:
         self.action_refresh_data()

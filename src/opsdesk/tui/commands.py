@@ -5,14 +5,17 @@ remaps it), a default key, a title, a help line, the action it runs and its scop
 commands work everywhere; the others belong to one area's screen. Screens take their
 `BINDINGS` from `bindings(scope)`; the palette and the help screen list `available(scope)`;
 `keys_table()` renders the README's keys table (a test checks the README matches it).
+Textual is imported only by `bindings()`, so the ids can be checked without it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from textual.binding import Binding, BindingType
+if TYPE_CHECKING:
+    from textual.binding import BindingType
 
 APP = "app"
 STANDUP = "standup"
@@ -232,6 +235,8 @@ def available(scope: str) -> list[Command]:
 
 def bindings(scope: str) -> list[BindingType]:
     """Textual bindings for the commands of one scope (ids = command ids, for the keymap)."""
+    from textual.binding import Binding
+
     return [
         Binding(
             c.key,

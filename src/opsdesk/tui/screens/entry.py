@@ -14,11 +14,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.validation import ValidationResult, Validator
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from opsdesk.domain.metrics import Metric, format_value
 from opsdesk.tui import commands
 from opsdesk.tui.screens.area import AreaScreen
+from opsdesk.tui.widgets.keybar import KeyBar
 
 
 def parse_entry(metric: Metric, text: str) -> float | None:
@@ -81,7 +82,7 @@ class EntryScreen(AreaScreen):
         yield Header()
         yield Static("", id="entry-head")
         yield VerticalScroll(id="entry-form")
-        yield Footer()
+        yield KeyBar(self.SCOPE, self.ops.keymap)
 
     def on_mount(self) -> None:
         self.title = "Manual entry"

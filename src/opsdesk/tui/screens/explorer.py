@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from opsdesk.domain.metrics import Metric, format_value
@@ -18,6 +18,7 @@ from opsdesk.tui import commands
 from opsdesk.tui.explorer_data import GRAINS, ExplorerData, load_explorer
 from opsdesk.tui.screens.area import AreaScreen
 from opsdesk.tui.widgets.chart import KpiChart
+from opsdesk.tui.widgets.keybar import KeyBar
 
 
 def metric_label(m: Metric) -> str:
@@ -73,7 +74,7 @@ class ExplorerScreen(AreaScreen):
                 yield Static("", id="chart-title")
                 yield KpiChart(id="chart")
                 yield Static("", id="decomposition")
-        yield Footer()
+        yield KeyBar(self.SCOPE, self.ops.keymap)
 
     def on_mount(self) -> None:
         self.title = "KPI explorer"

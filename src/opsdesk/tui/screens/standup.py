@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
-from opsdesk.domain.metrics import format_value
 from opsdesk.tui import commands, sections
 from opsdesk.tui.screens.area import AreaScreen
-from opsdesk.tui.widgets.look import change_cell, sparkline, status_cell, theme_style
+from opsdesk.tui.standup_model import AlertRow, KpiRow, ShopPage, StandupModel
+from opsdesk.tui.widgets.keybar import KeyBar
+from opsdesk.tui.widgets.look import change_cell, status_cell, theme_style
 
 KPI_COLUMNS = ("", "Metric", "Value", "Target", "vs day", "vs week", "14 days")
 ALERT_COLUMNS = ("", "Ack", "Alert")
@@ -36,18 +38,11 @@ class SectionResult:
 
 @dataclass(frozen=True)
 class StandupData:
-    standup: Any
-    """opsdesk.views.standup.Standup"""
+    model: StandupModel
     sections: list[SectionResult]
 
 
-def load_standup(conn: sqlite3.Connection, day: Any) -> Any:
-    from opsdesk.views.standup import build_standup
-
-    return build_standup(conn, day)
-
-
-def load_sections(conn: sqlite3.Connection, day: Any) -> list[SectionResult]:
+def load_sections(conn: sqlite3.Connection, day: date) -> list[SectionResult]:
     out = []
     for section in sections.available():
         try:
@@ -85,11 +80,9 @@ class StandupScreen(AreaScreen):
             yield table
             with Vertical(id="standup-side"):
                 yield Static("Alerts", classes="panel-title", id="alerts-title")
-                alerts: DataTable[Any] = DataTable(id="alert-table", cursor_type="row")
-                alerts.add_columns(*ALERT_COLUMNS)
-                yield alerts
+                yield Vertical(id="alert-box")
                 yield VerticalScroll(id="sections")
-        yield Footer()
+        yield KeyBar(self.SCOPE, self.ops.keymap)
 
     def on_mount(self) -> None:
         app = self.ops
@@ -100,19 +93,33 @@ class StandupScreen(AreaScreen):
             self.data = StandupData(first, [])
             self._select_shop(app.shop_key)
             self.render_data()
-            self.call_after_refresh(self._load_sections)
+            self.set_timer(0.5, self._load_sections)
         else:
             self.reload()
+        self.set_timer(0.1, self._mount_alerts)
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.render_data())
 
     def _load_sections(self) -> None:
         self.reload()
 
+    def _mount_alerts(self) -> None:
+        """The alerts table joins after the first frame (the KPIs paint first)."""
+        alerts: DataTable[Any] = DataTable(id="alert-table", cursor_type="row")
+        alerts.add_columns(*ALERT_COLUMNS)
+        self.query_one("#alert-box", Vertical).mount(alerts)
+        self.render_data()
+
+    def _alert_table(self) -> DataTable[Any] | None:
+        found = self.query("#alert-table")
+        return found.first(DataTable) if found else None
+
     # -- data -------------------------------------------------------------------------------
 
     def fetch(self, conn: sqlite3.Connection) -> StandupData:
+        from opsdesk.tui.standup_model import build
+
         day = self.ops.ops_day
-        return StandupData(load_standup(conn, day), load_sections(conn, day))
+        return StandupData(build(conn, day), load_sections(conn, day))
 
     def show(self, data: StandupData) -> None:
         current = self.current_shop_key()
@@ -120,53 +127,50 @@ class StandupScreen(AreaScreen):
         self._select_shop(current if self.shop_index else None)
         self.render_data()
 
-    def shops(self) -> list[Any]:
+    def shops(self) -> tuple[ShopPage, ...]:
         """The pages of the stand-up: the all-shops summary, then each shop."""
-        if self.data is None:
-            return []
-        return [self.data.standup.summary, *self.data.standup.shops]
+        return () if self.data is None else self.data.model.pages
 
     def current_shop_key(self) -> str | None:
         pages = self.shops()
-        if not pages or self.shop_index == 0:
+        if not pages:
             return None
-        return str(pages[min(self.shop_index, len(pages) - 1)].shop_key)
+        return pages[min(self.shop_index, len(pages) - 1)].shop_key
 
     def _select_shop(self, shop_key: str | None) -> None:
-        keys = [getattr(p, "shop_key", None) for p in self.shops()]
-        self.shop_index = keys.index(shop_key) if shop_key in keys[1:] else 0
+        keys = [p.shop_key for p in self.shops()]
+        self.shop_index = keys.index(shop_key) if shop_key in keys else 0
 
     # -- rendering --------------------------------------------------------------------------
 
     def render_data(self) -> None:
         if self.data is None:
             return
-        standup = self.data.standup
+        model = self.data.model
         pages = self.shops()
         page = pages[self.shop_index]
         self.query_one("#shop-bar", Static).update(self._shop_bar(pages))
-        missing = [s for s in standup.shops if not s.has_data]
+        missing = model.missing()
         banner = self.query_one("#standup-banner", Static)
         banner.update(
             Text(
                 "\n".join(
-                    f"✗ {s.shop_key}: no data for {standup.day.isoformat()} — "
-                    "import it or type it in (m)"
-                    for s in missing
+                    f"✗ {key}: no data for {model.day} — import it or type it in (m)"
+                    for key in missing
                 )
             )
         )
         banner.display = bool(missing)
-        self._fill_kpis(page.lines)
+        self._fill_kpis(page.rows)
         shop_key = self.current_shop_key()
-        alerts = [a for a in standup.alerts if shop_key is None or a.shop_key == shop_key]
+        alerts = [a for a in model.alerts if shop_key is None or a.shop_key == shop_key]
         self._fill_alerts(alerts)
         self._fill_sections(self.data.sections)
 
-    def _shop_bar(self, pages: list[Any]) -> Text:
+    def _shop_bar(self, pages: tuple[ShopPage, ...]) -> Text:
         text = Text()
         for i, page in enumerate(pages):
-            name = "All shops" if i == 0 else page.shop_key
+            name = page.shop_key or page.name
             if i:
                 text.append("  ")
             if i == self.shop_index:
@@ -176,26 +180,32 @@ class StandupScreen(AreaScreen):
         text.append("   (n/p: shop)", style=theme_style(self.app, "dim"))
         return text
 
-    def _fill_kpis(self, lines: list[Any]) -> None:
+    def _fill_kpis(self, rows: tuple[KpiRow, ...]) -> None:
         table = self.query_one("#kpi-table", DataTable)
         keep = _cursor_key(table)
         table.clear()
-        for line in lines:
-            m = line.metric
+        for r in rows:
             table.add_row(
-                status_cell(self.app, line.status),
-                Text(m.name_en),
-                Text(format_value(m, line.value), justify="right"),
-                Text(format_value(m, line.target), justify="right"),
-                change_cell(self.app, line.change_day, m.direction),
-                change_cell(self.app, line.change_week, m.direction),
-                Text(sparkline(line.spark), style=theme_style(self.app, "info")),
-                key=m.key,
+                status_cell(self.app, r.status),
+                Text(r.name),
+                Text(r.value, justify="right"),
+                Text(r.target, justify="right"),
+                change_cell(self.app, r.vs_day, r.vs_day_status),
+                change_cell(self.app, r.vs_week, r.vs_week_status),
+                Text(r.spark, style=theme_style(self.app, "info")),
+                key=r.metric_key,
             )
         _restore_cursor(table, keep)
 
-    def _fill_alerts(self, alerts: list[Any]) -> None:
-        table = self.query_one("#alert-table", DataTable)
+    def _fill_alerts(self, alerts: list[AlertRow]) -> None:
+        self.query_one("#alerts-title", Static).update(
+            f"Alerts ({sum(1 for a in alerts if a.acked_by is None)} open, a: acknowledge)"
+            if alerts
+            else "Alerts: none"
+        )
+        table = self._alert_table()
+        if table is None:
+            return
         keep = _cursor_key(table)
         table.clear()
         for a in alerts:
@@ -208,13 +218,8 @@ class StandupScreen(AreaScreen):
                 Text(symbol, style=style),
                 Text(ack, style=style),
                 Text(a.message, style=style),
-                key=_alert_key(a),
+                key=a.key,
             )
-        self.query_one("#alerts-title", Static).update(
-            f"Alerts ({sum(1 for a in alerts if a.acked_by is None)} open, a: acknowledge)"
-            if alerts
-            else "Alerts: none"
-        )
         _restore_cursor(table, keep)
 
     def _fill_sections(self, results: list[SectionResult]) -> None:
@@ -255,9 +260,9 @@ class StandupScreen(AreaScreen):
     def action_acknowledge(self) -> None:
         if self.data is None:
             return
-        table = self.query_one("#alert-table", DataTable)
-        key = _cursor_key(table)
-        alert = next((a for a in self.data.standup.alerts if _alert_key(a) == key), None)
+        table = self._alert_table()
+        key = None if table is None else _cursor_key(table)
+        alert = next((a for a in self.data.model.alerts if a.key == key), None)
         if alert is None:
             self.notify("No alert under the cursor (Tab to the alerts table).", timeout=4)
             return
@@ -269,19 +274,18 @@ class StandupScreen(AreaScreen):
             from opsdesk.domain.alerts import Alert
             from opsdesk.store.alerts import acknowledge
 
+            day = date.fromisoformat(alert.day)
             raised = Alert(
                 alert.rule_key,
                 alert.shop_key,
                 alert.metric_key,
-                alert.day,
+                day,
                 alert.severity,
                 alert.message,
                 alert.value,
                 alert.reference,
             )
-            acknowledge(
-                conn, alert.rule_key, alert.shop_key, alert.metric_key, alert.day, alert=raised
-            )
+            acknowledge(conn, alert.rule_key, alert.shop_key, alert.metric_key, day, alert=raised)
             return f"Acknowledged: {alert.message}"
 
         self.write(ack)
@@ -299,10 +303,6 @@ class StandupScreen(AreaScreen):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "kpi-table":
             self.action_explore()
-
-
-def _alert_key(a: Any) -> str:
-    return f"{a.rule_key}|{a.shop_key}|{a.metric_key}|{a.day}"
 
 
 def _cursor_key(table: DataTable[Any]) -> str | None:

@@ -1,9 +1,7 @@
-"""How statuses, changes and sparklines look: a symbol for each (readable without colour) and
+"""How statuses and changes look: a symbol for each (readable without colour) and
 a colour taken from the current theme (never a hard-coded one)."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 from rich.style import Style
 from rich.text import Text
@@ -31,7 +29,6 @@ _STATUS_VARIABLE = {
     "info": "foreground-muted",
     "dim": "foreground-muted",
 }
-_BARS = "▁▂▃▄▅▆▇█"
 
 
 def theme_style(app: App[object], status: str, *, bold: bool = False) -> Style:
@@ -50,36 +47,5 @@ def status_cell(app: App[object], status: str) -> Text:
     return Text(STATUS_SYMBOLS.get(status, "·"), style=theme_style(app, status, bold=True))
 
 
-def change_text(change: float | None, direction: str | None) -> tuple[str, str]:
-    """A relative change as `▲ +3.2%` / `▼ -1.0%` and whether it is good, bad or neutral."""
-    if change is None:
-        return "—", "none"
-    arrow = "▲" if change > 0 else "▼" if change < 0 else "="
-    text = f"{arrow}{change * 100:+.1f}%"
-    if change == 0 or direction is None:
-        return text, "none"
-    good = (change > 0) == (direction == "up")
-    return text, "green" if good else "red"
-
-
-def change_cell(app: App[object], change: float | None, direction: str | None) -> Text:
-    text, status = change_text(change, direction)
+def change_cell(app: App[object], text: str, status: str) -> Text:
     return Text(text, style=theme_style(app, status), justify="right")
-
-
-def sparkline(values: Sequence[float | None]) -> str:
-    """Eight-level bars scaled between the series' min and max; a gap is a space."""
-    present = [v for v in values if v is not None]
-    if not present:
-        return " " * len(values)
-    low, high = min(present), max(present)
-    span = high - low
-    out = []
-    for v in values:
-        if v is None:
-            out.append(" ")
-        elif span == 0:
-            out.append(_BARS[3])
-        else:
-            out.append(_BARS[min(7, int((v - low) / span * 8))])
-    return "".join(out)

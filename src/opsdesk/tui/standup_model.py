@@ -1,0 +1,180 @@
+"""The stand-up as the screen shows it: text cells and statuses, built from the read model
+(opsdesk.views.standup) and made of plain values so it can cross a process boundary.
+
+The screen renders only this model, so the first paint needs neither the KPI engine nor the
+catalogue in the UI process: `run.py` builds it in a forked helper while Textual loads. No
+Textual here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import astuple, dataclass
+from datetime import date
+from typing import Any
+
+SPARK_BARS = "▁▂▃▄▅▆▇█"
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    metric_key: str
+    status: str
+    """green / amber / red / stale / none"""
+    name: str
+    value: str
+    target: str
+    vs_day: str
+    vs_day_status: str
+    vs_week: str
+    vs_week_status: str
+    spark: str
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    rule_key: str
+    shop_key: str
+    metric_key: str | None
+    day: str
+    severity: str
+    message: str
+    value: float | None
+    reference: float | None
+    acked_by: str | None
+    acked_at: str | None
+
+    @property
+    def key(self) -> str:
+        return f"{self.rule_key}|{self.shop_key}|{self.metric_key}|{self.day}"
+
+
+@dataclass(frozen=True)
+class ShopPage:
+    shop_key: str | None
+    """None: the all-shops summary."""
+    name: str
+    has_data: bool
+    rows: tuple[KpiRow, ...]
+
+
+@dataclass(frozen=True)
+class StandupModel:
+    day: str
+    pages: tuple[ShopPage, ...]
+    """The all-shops summary first, then each shop."""
+    alerts: tuple[AlertRow, ...]
+
+    def missing(self) -> list[str]:
+        """Shops without any value for the day."""
+        return [p.shop_key for p in self.pages[1:] if not p.has_data and p.shop_key]
+
+    def to_wire(self) -> tuple[Any, ...]:
+        """Plain tuples (marshal-able)."""
+        return (
+            self.day,
+            tuple(
+                (p.shop_key, p.name, p.has_data, tuple(astuple(r) for r in p.rows))
+                for p in self.pages
+            ),
+            tuple(astuple(a) for a in self.alerts),
+        )
+
+    @classmethod
+    def from_wire(cls, wire: tuple[Any, ...]) -> StandupModel:
+        day, pages, alerts = wire
+        return cls(
+            day,
+            tuple(
+                ShopPage(key, name, has, tuple(KpiRow(*r) for r in rows))
+                for key, name, has, rows in pages
+            ),
+            tuple(AlertRow(*a) for a in alerts),
+        )
+
+
+def change_text(change: float | None, direction: str | None) -> tuple[str, str]:
+    """A relative change as `▲+3.2%` / `▼-1.0%`, and green (good) / red (bad) / none."""
+    if change is None:
+        return "—", "none"
+    arrow = "▲" if change > 0 else "▼" if change < 0 else "="
+    text = f"{arrow}{change * 100:+.1f}%"
+    if change == 0 or direction is None:
+        return text, "none"
+    return text, "green" if (change > 0) == (direction == "up") else "red"
+
+
+def sparkline(values: tuple[float | None, ...] | list[float | None]) -> str:
+    """Eight-level bars scaled between the series' min and max; a gap is a space."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return " " * len(values)
+    low, high = min(present), max(present)
+    span = high - low
+    out = []
+    for v in values:
+        if v is None:
+            out.append(" ")
+        elif span == 0:
+            out.append(SPARK_BARS[3])
+        else:
+            out.append(SPARK_BARS[min(7, int((v - low) / span * 8))])
+    return "".join(out)
+
+
+def _row(line: Any) -> KpiRow:
+    from opsdesk.domain.metrics import format_value
+
+    m = line.metric
+    day_text, day_status = change_text(line.change_day, m.direction)
+    week_text, week_status = change_text(line.change_week, m.direction)
+    return KpiRow(
+        m.key,
+        line.status,
+        m.name_en,
+        format_value(m, line.value),
+        format_value(m, line.target),
+        day_text,
+        day_status,
+        week_text,
+        week_status,
+        sparkline(line.spark),
+    )
+
+
+def present(standup: Any) -> StandupModel:
+    """The model of an opsdesk.views.standup.Standup."""
+    pages = [
+        ShopPage(
+            None,
+            "All shops",
+            standup.summary.has_data,
+            tuple(_row(x) for x in standup.summary.lines),
+        )
+    ]
+    pages += [
+        ShopPage(s.shop_key, s.shop_name, s.has_data, tuple(_row(x) for x in s.lines))
+        for s in standup.shops
+    ]
+    alerts = tuple(
+        AlertRow(
+            a.rule_key,
+            a.shop_key,
+            a.metric_key,
+            a.day.isoformat(),
+            a.severity,
+            a.message,
+            a.value,
+            a.reference,
+            a.acked_by,
+            a.acked_at,
+        )
+        for a in standup.alerts
+    )
+    return StandupModel(standup.day.isoformat(), tuple(pages), alerts)
+
+
+def build(conn: Any, day: date) -> StandupModel:
+    """Read the stand-up for `day` and present it."""
+    from opsdesk.views.standup import build_standup
+
+    return present(build_standup(conn, day))
