@@ -118,7 +118,16 @@ class OpsdeskApp(App[None]):
     # -- start-up ---------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.theme = self.settings.config.theme
+        theme = self.settings.config.theme
+        if theme in self.available_themes:
+            self.theme = theme
+        else:
+            self.notify(
+                f"config: theme {theme!r} is not a Textual theme; known: "
+                + ", ".join(sorted(self.available_themes)),
+                severity="error",
+                timeout=10,
+            )
         if self.keymap:
             self.set_keymap(self.keymap)
         self.watch_store()

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from rich.markup import escape
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 
 from opsdesk.tui import commands
 from opsdesk.tui.app import OpsdeskApp
@@ -29,7 +29,7 @@ class OpsdeskCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._commands():
-            yield DiscoveryHit(escape(title), callback, help=help_text)
+            yield DiscoveryHit(Content(title), callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)

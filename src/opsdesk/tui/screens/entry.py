@@ -81,7 +81,7 @@ class EntryScreen(AreaScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="entry-head")
-        yield VerticalScroll(id="entry-form")
+        yield VerticalScroll(id="entry-form", can_focus=False)
         yield KeyBar(self.SCOPE, self.ops.keymap)
 
     def on_mount(self) -> None:
@@ -126,8 +126,6 @@ class EntryScreen(AreaScreen):
         if same_form:
             self._refresh_current(data)
             return
-        form = self.query_one("#entry-form", VerticalScroll)
-        form.remove_children()
         rows = []
         for m in data.metrics:
             current = data.values.get(m.key)
@@ -151,9 +149,14 @@ class EntryScreen(AreaScreen):
                     classes="entry-row",
                 )
             )
-        form.mount_all(rows)
+        self.call_later(self._replace_form, rows, focused)
+
+    async def _replace_form(self, rows: list[Horizontal], focused: str | None) -> None:
+        form = self.query_one("#entry-form", VerticalScroll)
+        await form.remove_children()
+        await form.mount_all(rows)
         if rows:
-            self.call_after_refresh(self._focus_first, focused)
+            self._focus_first(focused)
 
     def _focus_first(self, focused: str | None) -> None:
         target = focused or (f"value-{self.data.metrics[0].key}" if self.data else None)
