@@ -57,11 +57,11 @@ async def test_switching_shop_shows_that_shops_numbers(app: OpsdeskApp) -> None:
         assert "▶ tmall-apparel" in text_of(app, "#shop-bar")
         rows = kpi_rows(app)
         # visitors 1140 vs 1130 the day before (+0.9%) and 1070 a week before (+6.5%)
-        assert rows["visitors"][1:6] == ["Visitors", "1,140", "—", "▲+0.9%", "▲+6.5%"]
+        assert rows["visitors"][1:6] == ["Visitors", "1,140", "—", "▲0.9%", "▲6.5%"]
         # conversion 54/1140 = 4.74%: under the 5% target, inside its 0.5-point amber band;
         # amber comes first (nothing is red), visitors has no target
         first = next(iter(rows.values()))
-        assert first[:6] == ["!", "Conversion", "4.74%", "5.00%", "▲+1.0%", "▲+7.8%"]
+        assert first[:6] == ["!", "Conversion", "4.74%", "5.00%", "▲1.0%", "▲7.8%"]
         assert rows["visitors"][0] == "·"
         assert rows["roas"][0:3] == ["✓", "ROAS", "4.00×"]
         assert app.shop_key == "tmall-apparel"

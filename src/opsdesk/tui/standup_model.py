@@ -93,11 +93,12 @@ class StandupModel:
 
 
 def change_text(change: float | None, direction: str | None) -> tuple[str, str]:
-    """A relative change as `▲+3.2%` / `▼-1.0%`, and green (good) / red (bad) / none."""
+    """A relative change as `▲3.2%` / `▼1.0%` (the arrow is the sign), and green (good) /
+    red (bad) / none."""
     if change is None:
         return "—", "none"
     arrow = "▲" if change > 0 else "▼" if change < 0 else "="
-    text = f"{arrow}{change * 100:+.1f}%"
+    text = f"{arrow}{abs(change) * 100:.1f}%"
     if change == 0 or direction is None:
         return text, "none"
     return text, "green" if (change > 0) == (direction == "up") else "red"

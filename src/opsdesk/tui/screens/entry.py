@@ -144,6 +144,7 @@ class EntryScreen(AreaScreen):
                         validators=[MetricValue(m)],
                         validate_on=["changed", "submitted"],
                         placeholder=m.unit,
+                        compact=True,
                     ),
                     Static("", classes="entry-error", id=f"error-{m.key}"),
                     classes="entry-row",

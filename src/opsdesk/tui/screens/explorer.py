@@ -20,9 +20,15 @@ from opsdesk.tui.screens.area import AreaScreen
 from opsdesk.tui.widgets.chart import KpiChart
 from opsdesk.tui.widgets.keybar import KeyBar
 
+LABEL_CELLS = 20
 
-def metric_label(m: Metric) -> str:
-    return f"{m.name_en} · {m.name_zh}" if m.name_zh else m.name_en
+
+def metric_label(m: Metric, cells: int = LABEL_CELLS) -> str:
+    """English and Chinese name, cut to one line of the metric list (CJK is two cells)."""
+    from rich.cells import cell_len, set_cell_size
+
+    text = f"{m.name_en} {m.name_zh}".strip()
+    return text if cell_len(text) <= cells else set_cell_size(text, cells - 1) + "…"
 
 
 def matches(m: Metric, text: str) -> bool:

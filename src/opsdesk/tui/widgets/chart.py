@@ -21,6 +21,12 @@ def _present(xs: list[int], ys: list[float | None], scale: float) -> tuple[list[
     return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
+def _short(title: str, cells: int = 12) -> str:
+    from rich.cells import cell_len, set_cell_size
+
+    return title if cell_len(title) <= cells else set_cell_size(title, cells - 1) + "…"
+
+
 def _scale(metric: Metric) -> float:
     """Ratios are charted in percent."""
     return 100.0 if metric.unit == "%" else 1.0
@@ -53,14 +59,16 @@ class KpiChart(PlotextPlot):
         if mx:
             plt.plot(mx, my, label="7-day mean", marker=".")
         index = {p.start: i for i, p in enumerate(data.periods)}
-        for event in data.events:
+        low, high = (min(top), max(top)) if top else (0.0, 0.0)
+        for n, event in enumerate(data.events):
             position = next(
                 (i for i, p in enumerate(data.periods) if event.day in p), index.get(event.day)
             )
             if position is not None:
                 plt.vline(xs[position])
-                if top:
-                    plt.text(f"◆ {event.title}", x=xs[position], y=max(top))
+                if top:  # short labels along the bottom, staggered, clear of the legend
+                    y = low + (high - low) * (0.12 * (n % 3))
+                    plt.text(f"◆{_short(event.title)}", x=xs[position], y=y)
         step = max(1, len(xs) // 6)
         ticks = xs[::step]
         short = _SHORT_KEY[data.grain]
