@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from conftest import wait_for
 from textual.pilot import Pilot
 
+from conftest import wait_for
 from opsdesk.tui.app import OpsdeskApp
 
 SIZE = (120, 40)
