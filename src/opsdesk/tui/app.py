@@ -131,6 +131,16 @@ class OpsdeskApp(App[None]):
         if self.keymap:
             self.set_keymap(self.keymap)
         self.watch_store()
+        self.set_timer(1.0, self.prewarm)
+
+    @work(thread=True, group="prewarm", exit_on_error=False)
+    def prewarm(self) -> None:
+        """Import the other areas' screens (and plotext) in the background, once the stand-up
+        is up, so that the first switch to them does not wait for imports."""
+        import importlib
+
+        for name in ("opsdesk.tui.screens.explorer", "opsdesk.tui.screens.entry"):
+            importlib.import_module(name)
 
     def take_initial_standup(self) -> StandupModel | None:
         """The stand-up preloaded before start (once), for the first screen's first paint."""

@@ -162,6 +162,15 @@ COMMANDS: tuple[Command, ...] = (
         EXPLORER,
     ),
     Command(
+        "explorer.leave_filter",
+        "escape",
+        "Leave the filter",
+        "Back to the metric list, so that 1/2/3 and the letters work again",
+        "leave_filter",
+        EXPLORER,
+        show=False,
+    ),
+    Command(
         "explorer.next_shop",
         "s",
         "Next shop",
@@ -185,6 +194,15 @@ COMMANDS: tuple[Command, ...] = (
         "All shops on one chart (or one again)",
         "toggle_compare",
         EXPLORER,
+    ),
+    Command(
+        "entry.leave_field",
+        "escape",
+        "Leave the field",
+        "Leave the text field, so that 1/2/3 switch areas again",
+        "leave_field",
+        ENTRY,
+        show=False,
     ),
     Command(
         "entry.save",

@@ -226,6 +226,9 @@ class EntryScreen(AreaScreen):
 
         self.write(save)
 
+    def action_leave_field(self) -> None:
+        self.set_focus(None)
+
     def action_next_shop(self) -> None:
         if self.data is None or not self.data.shop_keys:
             return

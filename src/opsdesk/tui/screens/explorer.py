@@ -155,6 +155,9 @@ class ExplorerScreen(AreaScreen):
         self.ops.metric_key = key
         self.reload()
 
+    def action_leave_filter(self) -> None:
+        self.query_one("#metric-list", OptionList).focus()
+
     def action_focus_filter(self) -> None:
         self.query_one("#metric-filter", Input).focus()
 

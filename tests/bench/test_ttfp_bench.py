@@ -1,0 +1,168 @@
+"""Benchmark (figures, not a timed test): the app's time to first paint against a bare Textual
+app, and the time from an area key to the new screen on the terminal.
+
+- First paint of the stand-up WITH DATA VISIBLE (`Conversion  3.92%`) at 120x40, measured by
+  ../shared/tools/ttfp.py in one paired run against ../shared/tools/textual_floor.py, on demo
+  stores of 3 shops x 3 years and 10 shops x 5 years (budgets: 1.20x and 1.30x the floor).
+- Area switching: in a private tmux server, the time from `send-keys 2` (then 3, then 1) to
+  the capture that first shows the new area's title and its data.
+
+Run with `make bench` (or `pytest tests/bench/test_ttfp_bench.py -s`); needs tmux, skips
+cleanly without it. OPSDESK_BENCH_RUNS sets the number of paired runs (default 10).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TOOLS = ROOT.parent / "shared" / "tools"
+TTFP = TOOLS / "ttfp.py"
+FLOOR = TOOLS / "textual_floor.py"
+OPSDESK = Path(sys.executable).parent / "opsdesk"
+RUNS = int(os.environ.get("OPSDESK_BENCH_RUNS", "10"))
+EXPECT = r"Conversion +[0-9.]+%"
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("tmux") is None or not TTFP.exists(), reason="needs tmux and shared/tools"
+)
+
+
+def demo_store(tmp: Path, shops: int, days: int) -> Path:
+    db = tmp / f"demo-{shops}x{days}.sqlite"
+    subprocess.run(
+        [str(OPSDESK), "--db", str(db), "demo", "--shops", str(shops), "--days", str(days)],
+        check=True,
+        capture_output=True,
+    )
+    return db
+
+
+def paired_ttfp(db: Path) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(TTFP),
+            "--json",
+            "--runs",
+            str(RUNS),
+            "--size",
+            "120x40",
+            "--expect",
+            EXPECT,
+            "--vs",
+            f"{sys.executable} {FLOOR}",
+            "--vs-expect",
+            "READY",
+            "--",
+            str(OPSDESK),
+            "--db",
+            str(db),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    report = json.loads(out.stdout)
+    return {
+        "app_median_ms": report["a"]["first_paint_ms"]["median"],
+        "floor_median_ms": report["b"]["first_paint_ms"]["median"],
+        "ratio_median_of_pairs": report["ratio_a_over_b"]["median_of_pairs"],
+        "ratio_of_medians": report["ratio_a_over_b"]["of_medians"],
+    }
+
+
+@pytest.mark.parametrize(("shops", "days", "budget"), [(3, 1096, 1.20), (10, 1826, 1.30)])
+def test_time_to_first_paint(tmp_path: Path, shops: int, days: int, budget: float) -> None:
+    db = demo_store(tmp_path, shops, days)
+    figures = paired_ttfp(db)
+    print(
+        f"\nttfp {shops} shops x {days} days, 120x40, n={RUNS}: app median "
+        f"{figures['app_median_ms']:.0f} ms, floor median {figures['floor_median_ms']:.0f} ms, "
+        f"ratio (median of pairs) {figures['ratio_median_of_pairs']:.2f} "
+        f"(of medians {figures['ratio_of_medians']:.2f}); budget {budget:.2f}"
+    )
+
+
+class Tmux:
+    """A private tmux server (own socket, no config) running one command."""
+
+    def __init__(self, command: str, size: tuple[int, int]) -> None:
+        self.sock = f"opsdesk-bench-{secrets.token_hex(4)}"
+        w, h = str(size[0]), str(size[1])
+        self.run("new-session", "-d", "-s", "app", "-x", w, "-y", h, command)
+        self.run("resize-window", "-t", "app", "-x", w, "-y", h)
+
+    def run(self, *args: str) -> str:
+        return subprocess.run(
+            ["tmux", "-L", self.sock, "-f", "/dev/null", *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", "app")
+
+    def wait_for(self, pattern: str, timeout: float = 10.0) -> float:
+        """Seconds until `pattern` shows on screen."""
+        start = time.perf_counter()
+        regex = re.compile(pattern, re.S)
+        while time.perf_counter() - start < timeout:
+            if regex.search(self.screen()):
+                return time.perf_counter() - start
+            time.sleep(0.005)
+        raise AssertionError(f"/{pattern}/ did not appear:\n{self.screen()}")
+
+    def close(self) -> None:
+        self.run("kill-server")
+
+
+def test_area_switching(tmp_path: Path) -> None:
+    db = demo_store(tmp_path, 3, 1096)
+    tmux = Tmux(f"{OPSDESK} --db {db}", (120, 40))
+    areas = [
+        ("2", "KPI explorer —", r"KPI explorer — .*GMV · [^\n]+ · by day"),
+        ("3", "Manual entry —", r"Manual entry — .*Visitors 访客数 +\S+"),
+        ("1", "Stand-up —", r"Stand-up — .*Conversion +[0-9.]+%"),
+    ]
+    painted: dict[str, list[float]] = {key: [] for key, _, _ in areas}
+    with_data: dict[str, list[float]] = {key: [] for key, _, _ in areas}
+    try:
+        tmux.wait_for(EXPECT)
+        time.sleep(2.0)  # the alerts join, the other screens' modules load in the background
+        for _ in range(6):
+            for key, title, data in areas:
+                if key == "1":  # the entry form's field has the focus: Esc leaves it
+                    tmux.run("send-keys", "-t", "app", "Escape")
+                    time.sleep(0.2)
+                start = time.perf_counter()
+                tmux.run("send-keys", "-t", "app", key)
+                tmux.wait_for(title)
+                painted[key].append(time.perf_counter() - start)
+                tmux.wait_for(data)
+                with_data[key].append(time.perf_counter() - start)
+                time.sleep(0.3)
+    finally:
+        tmux.close()
+    names = {"1": "stand-up", "2": "explorer", "3": "entry"}
+    for key in painted:
+        p, d = painted[key], with_data[key]
+        print(
+            f"\narea switch to {names[key]} ({key}): screen painted first visit "
+            f"{p[0] * 1000:.0f} ms, later median {statistics.median(p[1:]) * 1000:.0f} ms "
+            f"(max {max(p[1:]) * 1000:.0f}); with its data first {d[0] * 1000:.0f} ms, later "
+            f"median {statistics.median(d[1:]) * 1000:.0f} ms (includes tmux send/capture ~5 ms)"
+        )
