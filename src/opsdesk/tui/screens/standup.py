@@ -78,10 +78,6 @@ class StandupScreen(AreaScreen):
             table: DataTable[Any] = DataTable(id="kpi-table", cursor_type="row", zebra_stripes=True)
             table.add_columns(*KPI_COLUMNS)
             yield table
-            with Vertical(id="standup-side"):
-                yield Static("Alerts", classes="panel-title", id="alerts-title")
-                yield Vertical(id="alert-box")
-                yield VerticalScroll(id="sections")
         yield KeyBar(self.SCOPE, self.ops.keymap)
 
     def on_mount(self) -> None:
@@ -96,17 +92,24 @@ class StandupScreen(AreaScreen):
             self.set_timer(0.5, self._load_sections)
         else:
             self.reload()
-        self.set_timer(0.1, self._mount_alerts)
+        self.set_timer(0.1, self._mount_side)
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.render_data())
 
     def _load_sections(self) -> None:
         self.reload()
 
-    def _mount_alerts(self) -> None:
-        """The alerts table joins after the first frame (the KPIs paint first)."""
+    async def _mount_side(self) -> None:
+        """Alerts and sections join after the first frame: the KPIs paint first (the side
+        panel's containers cost the first frame more than the KPI table itself)."""
         alerts: DataTable[Any] = DataTable(id="alert-table", cursor_type="row")
         alerts.add_columns(*ALERT_COLUMNS)
-        self.query_one("#alert-box", Vertical).mount(alerts)
+        side = Vertical(
+            Static("Alerts", classes="panel-title", id="alerts-title"),
+            Vertical(alerts, id="alert-box"),
+            VerticalScroll(id="sections"),
+            id="standup-side",
+        )
+        await self.query_one("#standup-body", Vertical).mount(side)
         self.render_data()
 
     def _alert_table(self) -> DataTable[Any] | None:
@@ -198,6 +201,8 @@ class StandupScreen(AreaScreen):
         _restore_cursor(table, keep)
 
     def _fill_alerts(self, alerts: list[AlertRow]) -> None:
+        if not self.query("#alerts-title"):
+            return  # the side panel is not mounted yet
         self.query_one("#alerts-title", Static).update(
             f"Alerts ({sum(1 for a in alerts if a.acked_by is None)} open, a: acknowledge)"
             if alerts
@@ -223,6 +228,8 @@ class StandupScreen(AreaScreen):
         _restore_cursor(table, keep)
 
     def _fill_sections(self, results: list[SectionResult]) -> None:
+        if not self.query("#sections"):
+            return
         box = self.query_one("#sections", VerticalScroll)
         box.remove_children()
         widgets = []
