@@ -22,7 +22,6 @@ from textual.app import App
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from opsdesk.clock import Clock, ops_day, system_clock
 from opsdesk.config import AppConfig
 from opsdesk.tui import commands
 from opsdesk.tui.messages import LoadFailed, StoreChanged
@@ -30,6 +29,8 @@ from opsdesk.tui.standup_model import StandupModel
 
 if TYPE_CHECKING:
     from textual.command import Provider
+
+    from opsdesk.clock import Clock
 
 AREAS = ("standup", "explorer", "entry")
 LIGHT_THEME = "textual-light"
@@ -51,6 +52,7 @@ class AppSettings:
 
 def store_ops_day(db: Path, clock: Clock) -> date:
     """The ops day by the store's settings (timezone, cutoff) on `clock`."""
+    from opsdesk.clock import ops_day
     from opsdesk.store.db import open_store
     from opsdesk.store.settings import read
 
@@ -101,10 +103,14 @@ class OpsdeskApp(App[None]):
         "entry": _entry_screen,
     }
 
-    def __init__(self, settings: AppSettings, clock: Clock = system_clock) -> None:
+    def __init__(self, settings: AppSettings, clock: Clock | None = None) -> None:
         super().__init__()
         self.settings = settings
-        self.clock = clock
+        if clock is None:
+            from opsdesk.clock import system_clock
+
+            clock = system_clock
+        self.clock: Clock = clock
         self.db = settings.db
         self.keymap: dict[str, str] = dict(settings.config.keys)
         self.ops_day: date = settings.ops_day or store_ops_day(settings.db, clock)
@@ -225,6 +231,7 @@ class OpsdeskApp(App[None]):
         self.notify(message.text, title="Store", severity="error", timeout=8)
 
 
-def create_app(settings: AppSettings, clock: Clock = system_clock) -> OpsdeskApp:
-    """The app for `settings`, on `clock` (tests pass `opsdesk.clock.fixed_clock(...)`)."""
+def create_app(settings: AppSettings, clock: Clock | None = None) -> OpsdeskApp:
+    """The app for `settings`, on `clock` (default: the system clock; tests pass
+    `opsdesk.clock.fixed_clock(...)`)."""
     return OpsdeskApp(settings, clock)

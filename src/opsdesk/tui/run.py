@@ -17,9 +17,10 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from opsdesk.clock import Clock, system_clock
+if TYPE_CHECKING:
+    from opsdesk.clock import Clock
 
 Prefetched = dict[str, Any]
 """{"error": text} or {"theme", "refresh_seconds", "keys", "ops_day", "standup"}."""
@@ -103,13 +104,17 @@ def _fail(text: str) -> int:
     return 1
 
 
-def run_app(db: Path, clock: Clock = system_clock) -> int:
+def run_app(db: Path, clock: Clock | None = None) -> int:
     """Open the app on the store at `db`; the exit status (1: the store cannot be used)."""
     if not db.exists():
         return _fail(
             f"no store at {db}: run `opsdesk --db {db} init` for an empty one, "
             f"or `opsdesk --db {db} demo` for one with demo data"
         )
+    if clock is None:
+        from opsdesk.clock import system_clock
+
+        clock = system_clock
     pending = _in_child(lambda: prefetch(db, clock))
 
     from datetime import date

@@ -3,7 +3,6 @@ own connection, and database errors shown as notifications instead of tracebacks
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,11 +11,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from textual import on, work
 from textual.screen import Screen
 
-from opsdesk.store.connection import StoreError
 from opsdesk.tui import commands
 from opsdesk.tui.messages import DataLoaded, LoadFailed
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from opsdesk.tui.app import OpsdeskApp
 
 
@@ -32,7 +32,20 @@ def unit_of_work(db: Path) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
+def store_errors() -> tuple[type[BaseException], ...]:
+    """What a unit of work can fail with that a user can act on (shown, not raised)."""
+    import sqlite3
+
+    from opsdesk.store.connection import StoreError
+
+    return (sqlite3.Error, StoreError, ValueError, OSError)
+
+
 def describe_error(e: BaseException) -> str:
+    import sqlite3
+
+    from opsdesk.store.connection import StoreError
+
     if isinstance(e, StoreError | ValueError):
         return str(e)
     if isinstance(e, sqlite3.Error):
@@ -73,7 +86,7 @@ class AreaScreen(Screen[None]):
         try:
             with unit_of_work(self.db) as conn:
                 data = self.fetch(conn)
-        except (sqlite3.Error, StoreError, ValueError, OSError) as e:
+        except store_errors() as e:
             self.post_message(LoadFailed(describe_error(e)))
             return
         self.post_message(DataLoaded(data, token))
@@ -98,7 +111,7 @@ class AreaScreen(Screen[None]):
         try:
             with unit_of_work(self.db) as conn:
                 text = action(conn)
-        except (sqlite3.Error, StoreError, ValueError, OSError) as e:
+        except store_errors() as e:
             self.post_message(LoadFailed(describe_error(e)))
             return
         self.app.call_from_thread(self.notify, text, timeout=4)
