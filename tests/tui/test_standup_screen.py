@@ -173,3 +173,22 @@ def test_store_is_read_only_for_the_standup(tiny_store: Path) -> None:
         conn.close()
     after = sqlite3.connect(tiny_store).execute("SELECT count(*) FROM audit_events").fetchone()
     assert before == after
+
+
+async def test_an_area_left_while_the_store_changed_is_current_when_back(
+    app: OpsdeskApp, tiny_store: Path
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("2")
+        await wait_for(pilot, lambda: getattr(app.screen, "data", None) is not None)
+        other = open_store(tiny_store)
+        try:
+            set_value(other, "tmall-apparel", "visitors", OPS_DAY, 1200)
+        finally:
+            other.close()
+        await wait_for(pilot, lambda: app.store_generation > 0, seconds=2.0)
+        await pilot.press("1")
+        await wait_for(pilot, lambda: isinstance(app.screen, StandupScreen))
+        # all shops: tmall-apparel alone has data on the day
+        await wait_for(pilot, lambda: kpi_rows(app)["visitors"][2] == "1,200", seconds=2.0)

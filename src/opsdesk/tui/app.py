@@ -120,6 +120,8 @@ class OpsdeskApp(App[None]):
         self.area_switched_at: float = 0.0
         self._initial_standup = settings.initial_standup
         self._stop_watching = threading.Event()
+        self.store_generation = 0
+        """Counts the store changes seen; a screen that loaded an older one reloads."""
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -225,6 +227,7 @@ class OpsdeskApp(App[None]):
         self._stop_watching.set()
 
     def on_store_changed(self, _: StoreChanged) -> None:
+        self.store_generation += 1  # screens in other areas reload when they come back
         self.action_refresh_data()
 
     def on_load_failed(self, message: LoadFailed) -> None:

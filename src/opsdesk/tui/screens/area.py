@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from textual import on, work
+from textual import events, on, work
 from textual.screen import Screen
 
 from opsdesk.tui import commands
@@ -58,6 +58,13 @@ class AreaScreen(Screen[None]):
 
     SCOPE: ClassVar[str] = commands.APP
     _token = 0
+    _generation = 0
+
+    @on(events.ScreenResume)
+    def _reload_if_stale(self) -> None:
+        """Back in this area after the store changed elsewhere: reload (keeping the cursor)."""
+        if self._generation != self.ops.store_generation:
+            self.reload()
 
     @property
     def ops(self) -> OpsdeskApp:
@@ -70,6 +77,7 @@ class AreaScreen(Screen[None]):
 
     def reload(self) -> None:
         """Fetch the screen's data again in a worker; `show` gets it on the UI thread."""
+        self._generation = self.ops.store_generation
         self._token += 1
         self._load(self._token)
 
