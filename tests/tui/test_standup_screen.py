@@ -38,13 +38,14 @@ async def test_opens_on_the_standup_of_the_ops_day_with_its_numbers(app: Opsdesk
         assert text_of(app, "#standup-banner") == (
             "✗ jd-home: no data for 2026-11-21 — import it or type it in (m)"
         )
-        assert "▶ All shops" in text_of(app, "#shop-bar")
+        assert "▶ All shops (1 of 2 reporting)" in text_of(app, "#shop-bar")
         rows = kpi_rows(app)
-        # All shops: jd-home has nothing on the day, so the sums are tmall-apparel's (day 14)
-        # and every line is stale ("?"), never green.
-        assert rows["visitors"][:4] == ["?", "Visitors", "1,140", "—"]
-        assert rows["conversion_rate"][2:4] == ["4.74%", "5.00%"]
-        assert {r[0] for r in rows.values()} == {"?"}
+        # All shops: jd-home has nothing on the day, so the summary covers the shops that
+        # reported (tmall-apparel, day 14) on every day it compares: like for like, and the
+        # statuses are real ones; jd-home's own page and the banner say it is missing.
+        assert rows["visitors"][:6] == ["·", "Visitors", "1,140", "—", "▲0.9%", "▲6.5%"]
+        assert rows["conversion_rate"][:4] == ["!", "Conversion", "4.74%", "5.00%"]
+        assert "?" not in {r[0] for r in rows.values()}
 
 
 async def test_switching_shop_shows_that_shops_numbers(app: OpsdeskApp) -> None:

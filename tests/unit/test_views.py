@@ -93,9 +93,19 @@ def test_a_shop_without_data_for_the_day_is_stale_never_green(
     assert douyin.has_data is False
     assert {line.status for line in douyin.lines} == {"stale"}
     assert _line(douyin, "dsr").previous_day == 4.9
-    # one shop's export missing makes the all-shops totals incomplete: stale too
-    assert s.summary.has_data is False
-    assert {line.status for line in s.summary.lines} == {"stale"}
+    # The all-shops summary covers the shops that reported, on every day it shows: douyin's
+    # day before (100 visitors, 10 buyers) is left out too, so the comparison is like for like.
+    assert s.summary.has_data is True
+    assert s.summary.shop_name == "All shops (2 of 3 reporting)"
+    conv = _line(s.summary, "conversion_rate")
+    assert conv.value == pytest.approx(0.034)
+    assert conv.previous_day == pytest.approx(70 / 1500)
+    assert conv.status == "red"
+    assert _line(s.summary, "visitors").previous_day == 1500
+    # when no shop reported at all, the summary is stale
+    nothing = build_standup(two_shops, DAY + timedelta(days=1)).summary
+    assert nothing.has_data is False and {line.status for line in nothing.lines} == {"stale"}
+    assert nothing.shop_name == "All shops"
     stale = [a for a in s.alerts if a.rule_key == "stale-data"]
     assert [(a.shop_key, a.severity) for a in stale] == [("douyin-beauty", "red")]
     assert s.alerts[0].severity == "red"

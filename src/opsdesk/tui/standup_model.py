@@ -147,7 +147,7 @@ def present(standup: Any) -> StandupModel:
     pages = [
         ShopPage(
             None,
-            "All shops",
+            standup.summary.shop_name,
             standup.summary.has_data,
             tuple(_row(x) for x in standup.summary.lines),
         )

@@ -161,6 +161,30 @@ def raise_alerts(conn: sqlite3.Connection, day: date) -> list[alert_rules.Alert]
     return _inputs(conn, day).alerts(day)
 
 
+def _summary(
+    inputs: _DayInputs, shop_views: list[ShopStandup], shown: list[Metric], day: date
+) -> ShopStandup:
+    """All shops together, over the shops that reported for the day.
+
+    A shop whose export is missing is left out of every day of the summary (its value, the
+    days it is compared with and its targets), so one missing file does not make the agency's
+    totals look like a slump nor turn the whole summary stale; the shop's own page and the
+    stale alert say it is missing, and the summary's name says how many shops it covers.
+    """
+    reporting = [s.shop_key for s in shop_views if s.has_data]
+    keys = reporting or [s.shop_key for s in shop_views]
+    series = spark_series(inputs.metrics, [inputs.daily(k) for k in keys], day)
+    data = bool(reporting)
+    lines = [
+        kpi_line(m, series, inputs.targets.for_period_all_shops(m, keys, [day]), data)
+        for m in shown
+    ]
+    name = "All shops"
+    if reporting and len(reporting) < len(shop_views):
+        name = f"All shops ({len(reporting)} of {len(shop_views)} reporting)"
+    return ShopStandup(ALL_SHOPS_KEY, name, "", data, order_lines(lines))
+
+
 def build_standup(conn: sqlite3.Connection, day: date) -> Standup:
     inputs = _inputs(conn, day)
     metrics, shops, targets = inputs.metrics, inputs.shops, inputs.targets
@@ -174,14 +198,7 @@ def build_standup(conn: sqlite3.Connection, day: date) -> Standup:
         lines = [kpi_line(m, series, targets.for_period(m, shop.key, [day]), data) for m in shown]
         shop_views.append(ShopStandup(shop.key, shop.name, shop.platform, data, order_lines(lines)))
 
-    keys = [s.key for s in shops]
-    dailies = [inputs.daily(k) for k in keys]
-    all_data = bool(shop_views) and all(s.has_data for s in shop_views)
-    series = spark_series(metrics, dailies, day)
-    summary_lines = [
-        kpi_line(m, series, targets.for_period_all_shops(m, keys, [day]), all_data) for m in shown
-    ]
-    summary = ShopStandup(ALL_SHOPS_KEY, "All shops", "", all_data, order_lines(summary_lines))
+    summary = _summary(inputs, shop_views, shown, day)
 
     stored = {s.alert.identity: s for s in alerts_for_day(conn, day)}
     views = []
