@@ -23,14 +23,8 @@ def _app_only_args(argv: list[str]) -> Path | None | bool:
 
 def open_app(db: Path) -> int:
     """Open the terminal app on the store at `db`; returns the exit status."""
-    try:
-        from opsdesk.tui.run import run_app
-    except ModuleNotFoundError as e:  # the app module is not part of this build yet
-        if e.name and e.name.startswith("opsdesk.tui"):
-            from opsdesk.cli import main as cli_main
+    from opsdesk.tui.run import run_app
 
-            return int(cli_main.main(["--db", str(db), "report", "daily"], standalone_mode=False) or 0)
-        raise
     return run_app(db)
 
 
