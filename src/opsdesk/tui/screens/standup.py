@@ -2,8 +2,10 @@
 later modules register (opsdesk.tui.sections).
 
 The first paint uses the stand-up the runner loaded before the app started (no worker round
-trip); every later load (shop switch keeps the data, live refresh, F5) runs in a worker that
-opens its own connection and keeps the cursor on the same metric / alert.
+trip), with the KPI table drawn as text in a Static: the DataTable (its import and first
+render) and the side panel replace and join it right after the first frame. Every later load
+(shop switch keeps the data, live refresh, F5) runs in a worker that opens its own connection
+and keeps the cursor on the same metric / alert.
 """
 
 from __future__ import annotations
@@ -12,19 +14,23 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import Header, Static
 
 from opsdesk.tui import commands
 from opsdesk.tui.screens.area import AreaScreen
 from opsdesk.tui.standup_model import AlertRow, KpiRow, ShopPage, StandupModel
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.tui.widgets.look import change_cell, status_cell, theme_style
+from opsdesk.tui.widgets.table_text import table_text
 
 if TYPE_CHECKING:
     import sqlite3
+
+    from textual.widgets import DataTable
 
     from opsdesk.tui import sections
 
@@ -81,11 +87,7 @@ class StandupScreen(AreaScreen):
         yield Static("", id="standup-banner")
         yield Static("", id="shop-bar")
         with Vertical(id="standup-body"):
-            table: DataTable[Any] = DataTable(id="kpi-table", cursor_type="row", zebra_stripes=True)
-            # Text labels: a str label goes through Rich markup, whose first use imports the
-            # emoji table (~10-25 ms before the first frame)
-            table.add_columns(*(Text(c) for c in KPI_COLUMNS))
-            yield table
+            yield Static("", id="kpi-preview")  # the DataTable replaces it after the 1st frame
         yield KeyBar(self.SCOPE, self.ops.keymap)
 
     def on_mount(self) -> None:
@@ -100,15 +102,23 @@ class StandupScreen(AreaScreen):
             self.set_timer(0.5, self._load_sections)
         else:
             self.reload()
-        self.set_timer(0.1, self._mount_side)
+        self.call_after_refresh(self._mount_tables)
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.render_data())
 
     def _load_sections(self) -> None:
         self.reload()
 
-    async def _mount_side(self) -> None:
-        """Alerts and sections join after the first frame: the KPIs paint first (the side
-        panel's containers cost the first frame more than the KPI table itself)."""
+    async def _mount_tables(self) -> None:
+        """After the first frame: the KPI DataTable replaces its text picture, and the alerts
+        and sections join (the side panel's containers cost the first frame more than the KPI
+        table itself)."""
+        from textual.widgets import DataTable
+
+        preview = self.query_one("#kpi-preview", Static)
+        table: DataTable[Any] = DataTable(id="kpi-table", cursor_type="row", zebra_stripes=True)
+        # Text labels: a str label goes through Rich markup, whose first use imports the
+        # emoji table (~10-25 ms)
+        table.add_columns(*(Text(c) for c in KPI_COLUMNS))
         alerts: DataTable[Any] = DataTable(id="alert-table", cursor_type="row")
         alerts.add_columns(*(Text(c) for c in ALERT_COLUMNS))
         side = Vertical(
@@ -117,12 +127,28 @@ class StandupScreen(AreaScreen):
             VerticalScroll(id="sections"),
             id="standup-side",
         )
-        await self.query_one("#standup-body", Vertical).mount(side)
+        body = self.query_one("#standup-body", Vertical)
+        await body.mount(table, before=preview)
+        await preview.remove()
+        await body.mount(side)
         self.render_data()
+        if self.focused is None:
+            table.focus()
 
     def _alert_table(self) -> DataTable[Any] | None:
-        found = self.query("#alert-table")
-        return found.first(DataTable) if found else None
+        return self._table("#alert-table")
+
+    def _kpi_table(self) -> DataTable[Any] | None:
+        return self._table("#kpi-table")
+
+    def _table(self, selector: str) -> DataTable[Any] | None:
+        """The table `selector` names; None before it has joined (after the first frame)."""
+        found = self.query(selector)
+        if not found:
+            return None
+        from textual.widgets import DataTable
+
+        return found.first(DataTable)
 
     # -- data -------------------------------------------------------------------------------
 
@@ -191,21 +217,32 @@ class StandupScreen(AreaScreen):
         text.append("   (n/p: shop)", style=theme_style(self.app, "dim"))
         return text
 
+    def _kpi_cells(self, r: KpiRow) -> tuple[Text, ...]:
+        return (
+            status_cell(self.app, r.status),
+            Text(r.name),
+            Text(r.value, justify="right"),
+            Text(r.target, justify="right"),
+            change_cell(self.app, r.vs_day, r.vs_day_status),
+            change_cell(self.app, r.vs_week, r.vs_week_status),
+            Text(r.spark, style=theme_style(self.app, "info")),
+        )
+
     def _fill_kpis(self, rows: tuple[KpiRow, ...]) -> None:
-        table = self.query_one("#kpi-table", DataTable)
+        table = self._kpi_table()
+        if table is None:  # the first frame: the table as text
+            self.query_one("#kpi-preview", Static).update(
+                table_text(
+                    KPI_COLUMNS,
+                    [self._kpi_cells(r) for r in rows],
+                    header_style=Style(bold=True),
+                )
+            )
+            return
         keep = _cursor_key(table)
         table.clear()
         for r in rows:
-            table.add_row(
-                status_cell(self.app, r.status),
-                Text(r.name),
-                Text(r.value, justify="right"),
-                Text(r.target, justify="right"),
-                change_cell(self.app, r.vs_day, r.vs_day_status),
-                change_cell(self.app, r.vs_week, r.vs_week_status),
-                Text(r.spark, style=theme_style(self.app, "info")),
-                key=r.metric_key,
-            )
+            table.add_row(*self._kpi_cells(r), key=r.metric_key)
         _restore_cursor(table, keep)
 
     def _fill_alerts(self, alerts: list[AlertRow]) -> None:
@@ -308,7 +345,12 @@ class StandupScreen(AreaScreen):
         self.write(ack)
 
     def _metric_under_cursor(self) -> str | None:
-        return _cursor_key(self.query_one("#kpi-table", DataTable))
+        table = self._kpi_table()
+        if table is not None:
+            return _cursor_key(table)
+        pages = self.shops()  # before the table joins, the cursor is on the first row
+        rows = pages[self.shop_index].rows if pages else ()
+        return rows[0].metric_key if rows else None
 
     def action_explore(self) -> None:
         metric = self._metric_under_cursor()
