@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from opsdesk.clock import Clock
 
-AREAS = ("standup", "explorer", "entry")
+AREAS = ("standup", "explorer", "entry", "checklists")
 LIGHT_THEME = "textual-light"
 DARK_THEME = "textual-dark"
 
@@ -82,6 +82,12 @@ def _entry_screen() -> Screen[None]:
     return EntryScreen()
 
 
+def _checklists_screen() -> Screen[None]:
+    from opsdesk.tui.screens.checklists import ChecklistsScreen
+
+    return ChecklistsScreen()
+
+
 def _palette_provider() -> type[Provider]:
     from opsdesk.tui.palette import OpsdeskCommands
 
@@ -101,6 +107,7 @@ class OpsdeskApp(App[None]):
         "standup": _standup_screen,
         "explorer": _explorer_screen,
         "entry": _entry_screen,
+        "checklists": _checklists_screen,
     }
 
     def __init__(self, settings: AppSettings, clock: Clock | None = None) -> None:

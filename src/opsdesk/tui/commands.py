@@ -21,11 +21,15 @@ APP = "app"
 STANDUP = "standup"
 EXPLORER = "explorer"
 ENTRY = "entry"
+CHECKLISTS = "checklists"
+CHECKLIST_RUN = "checklist_run"
 SCOPE_TITLES = {
     APP: "Everywhere",
     STANDUP: "Stand-up",
     EXPLORER: "KPI explorer",
     ENTRY: "Manual entry",
+    CHECKLISTS: "Checklists",
+    CHECKLIST_RUN: "Checklist run",
 }
 
 
@@ -71,6 +75,14 @@ COMMANDS: tuple[Command, ...] = (
         "app.switch_area('entry')",
         APP,
         label="Entry",
+    ),
+    Command(
+        "area.checklists",
+        "4",
+        "Checklists",
+        "Today's SOP checklist runs, ticking, and each template's history",
+        "app.switch_area('checklists')",
+        APP,
     ),
     Command(
         "app.help", "f1", "Help", "Every command with its key", "app.show_help", APP, priority=True
@@ -240,6 +252,48 @@ COMMANDS: tuple[Command, ...] = (
         "shift_day(1)",
         ENTRY,
         priority=True,
+    ),
+    Command(
+        "checklists.open",
+        "enter",
+        "Open run",
+        "Open the run under the cursor to tick its items",
+        "open_run",
+        CHECKLISTS,
+    ),
+    Command(
+        "run.toggle",
+        "space",
+        "Tick / untick",
+        "Tick the item under the cursor (or untick it); who and when are recorded",
+        "toggle_item",
+        CHECKLIST_RUN,
+        label="Tick",
+    ),
+    Command(
+        "run.skip",
+        "s",
+        "Skip item",
+        "Skip the item under the cursor, with a reason",
+        "skip_item",
+        CHECKLIST_RUN,
+        label="Skip",
+    ),
+    Command(
+        "run.note",
+        "n",
+        "Note",
+        "Write a note on the item under the cursor",
+        "note_item",
+        CHECKLIST_RUN,
+    ),
+    Command(
+        "run.back",
+        "escape",
+        "Back",
+        "Back to the list of today's checklists",
+        "back",
+        CHECKLIST_RUN,
     ),
 )
 

@@ -1,0 +1,206 @@
+"""One checklist run: move with the arrow keys, tick/untick (space), skip with a reason (s),
+note (n); who ticked what and when is shown per item; items past their deadline are marked.
+
+Pushed from the checklists area (enter on a run); escape goes back. Every change is one short
+write in a worker (`store.checklists`: the tick is recorded with the login and the time), then
+the run reloads with the cursor kept on the same item.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Header, Static
+
+from opsdesk.tui import commands
+from opsdesk.tui.screens.area import AreaScreen
+from opsdesk.tui.widgets.keybar import KeyBar
+from opsdesk.tui.widgets.look import theme_style
+
+ITEM_COLUMNS = ("", "#", "Step", "Done by", "Note")
+MARKS = {"open": "[ ]", "done": "[x]", "skipped": "[-]"}
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    position: int
+    state: str
+    mark: str
+    step: str
+    who: str
+    note: str
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class RunView:
+    run_id: int
+    title: str
+    summary: str
+    closed: bool
+    rows: tuple[ItemRow, ...]
+
+
+def local_time(t: datetime | None, tz: str) -> str:
+    """`2026-11-23 09:12` in the store's timezone; an end-of-day deadline as `24:00`."""
+    if t is None:
+        return "—"
+    local = t.astimezone(ZoneInfo(tz))
+    if (local.hour, local.minute) == (0, 0):
+        return f"{(local - timedelta(days=1)):%Y-%m-%d} 24:00"
+    return f"{local:%Y-%m-%d %H:%M}"
+
+
+def build_view(conn: sqlite3.Connection, run_id: int, now: datetime) -> RunView:
+    """The run as the screen shows it (runs in a worker)."""
+    from opsdesk.domain.checklists import STATE_LABELS
+    from opsdesk.store import checklists, settings
+
+    tz = settings.read(conn).timezone
+    run = checklists.get_run(conn, run_id, now=now)
+    rows = []
+    for i in run.items:
+        step = f"{i.section}: {i.text}" if i.section else i.text
+        who = f"{i.changed_by} {local_time(i.changed_at, tz)}" if i.state != "open" else ""
+        note = "; ".join(
+            x for x in (f"skipped: {i.skip_reason}" if i.skip_reason else "", i.note) if x
+        )
+        if i.overdue:
+            who = f"OVERDUE (due {local_time(i.due_at, tz)})"
+        rows.append(ItemRow(i.position, i.state, MARKS[i.state], step, who, note, i.overdue))
+    summary = (
+        f"{run.done}/{run.total} done · {STATE_LABELS[run.state]}"
+        + (" · overdue" if run.overdue else "")
+        + f" · due {local_time(run.due_at, tz)} · v{run.version} · owner {run.owner}"
+        + (f" · skipped: {run.skip_reason}" if run.skip_reason else "")
+    )
+    return RunView(run.id, run.label, summary, run.status in ("missed", "skipped"), tuple(rows))
+
+
+class ChecklistRunScreen(AreaScreen):
+    """A pushed screen: the items of one run."""
+
+    SCOPE = commands.CHECKLIST_RUN
+    BINDINGS = commands.bindings(commands.CHECKLIST_RUN)
+
+    def __init__(self, run_id: int) -> None:
+        super().__init__(id="checklist-run")
+        self.run_id = run_id
+        self.view: RunView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="run-summary")
+        table: DataTable[Any] = DataTable(id="item-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*(Text(c) for c in ITEM_COLUMNS))
+        yield table
+        yield KeyBar(self.SCOPE, self.ops.keymap)
+
+    def on_mount(self) -> None:
+        self.title = "Checklist"
+        self.reload()
+
+    def fetch(self, conn: sqlite3.Connection) -> RunView:
+        return build_view(conn, self.run_id, self.ops.clock())
+
+    def show(self, data: RunView) -> None:
+        self.view = data
+        self.sub_title = data.title
+        self.query_one("#run-summary", Static).update(Text(data.summary))
+        table = self.query_one("#item-table", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        for r in data.rows:
+            style = theme_style(self.app, "overdue") if r.overdue else ""
+            table.add_row(
+                Text(r.mark, style=style),
+                Text(str(r.position), justify="right"),
+                Text(r.step, style=style),
+                Text(r.who, style=style),
+                Text(r.note),
+                key=str(r.position),
+            )
+        if table.row_count:
+            table.move_cursor(row=min(keep, table.row_count - 1), animate=False)
+        table.focus()
+
+    def _current(self) -> ItemRow | None:
+        if self.view is None or not self.view.rows:
+            return None
+        row = self.query_one("#item-table", DataTable).cursor_row
+        return self.view.rows[min(row, len(self.view.rows) - 1)]
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def action_toggle_item(self) -> None:
+        item = self._current()
+        if item is None or self.view is None:
+            return
+        run_id, position = self.view.run_id, item.position
+
+        def change(conn: sqlite3.Connection) -> str:
+            from opsdesk.store import checklists
+
+            if item.state == "open":
+                checklists.tick(conn, run_id, position)
+                return f"Ticked item {position}"
+            checklists.untick(conn, run_id, position)
+            return f"Unticked item {position}"
+
+        self.write(change)
+
+    def action_skip_item(self) -> None:
+        item = self._current()
+        if item is None or self.view is None:
+            return
+        from opsdesk.tui.widgets.checklist_dialog import ChecklistTextDialog
+
+        run_id, position = self.view.run_id, item.position
+
+        def done(reason: str | None) -> None:
+            if not reason:
+                return
+
+            def change(conn: sqlite3.Connection) -> str:
+                from opsdesk.store import checklists
+
+                checklists.skip_item(conn, run_id, position, reason)
+                return f"Skipped item {position}"
+
+            self.write(change)
+
+        self.app.push_screen(ChecklistTextDialog(f"Why skip item {position}?", required=True), done)
+
+    def action_note_item(self) -> None:
+        item = self._current()
+        if item is None or self.view is None:
+            return
+        from opsdesk.tui.widgets.checklist_dialog import ChecklistTextDialog
+
+        run_id, position = self.view.run_id, item.position
+        old = (
+            item.note.split("; ")[-1] if item.note and not item.note.startswith("skipped: ") else ""
+        )
+
+        def done(note: str | None) -> None:
+            if note is None:
+                return
+
+            def change(conn: sqlite3.Connection) -> str:
+                from opsdesk.store import checklists
+
+                checklists.set_note(conn, run_id, position, note)
+                return f"Note saved on item {position}"
+
+            self.write(change)
+
+        self.app.push_screen(ChecklistTextDialog(f"Note for item {position}", old), done)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
