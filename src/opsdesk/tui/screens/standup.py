@@ -80,6 +80,7 @@ class StandupScreen(AreaScreen):
         super().__init__(id="standup")
         self.data: StandupData | None = None
         self.shop_index = 0
+        self._painted = False
         """0: the all-shops summary; i: the i-th shop of the stand-up."""
 
     def compose(self) -> ComposeResult:
@@ -102,11 +103,23 @@ class StandupScreen(AreaScreen):
             self.set_timer(0.5, self._load_sections)
         else:
             self.reload()
-        self.call_after_refresh(self._mount_tables)
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.render_data())
 
     def _load_sections(self) -> None:
         self.reload()
+
+    def _compositor_refresh(self) -> None:
+        """Textual's hook that writes a frame. Frames drawn while the app starts up (inside a
+        batch) are dropped, not written, and the first one after it would only send what
+        changed since: send the whole screen then. Once that first frame is out, the tables
+        join (a refresh callback from on_mount would run before it)."""
+        first = not self._painted and self is self.app.screen and not self.app._batch_count
+        if first:
+            self._painted = True
+            self._compositor._dirty_regions.add(self._compositor.size.region)
+        super()._compositor_refresh()
+        if first:
+            self.call_later(self._mount_tables)
 
     async def _mount_tables(self) -> None:
         """After the first frame: the KPI DataTable replaces its text picture, and the alerts
