@@ -9,7 +9,7 @@ a locked store is left for the next session). No Textual here: only store functi
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from opsdesk.tui.sections import Section, SectionLine
 
@@ -35,15 +35,20 @@ def line_status(state: str, overdue: bool) -> str:
 _RANK = {"overdue": 0, "due": 1, "info": 2, "ok": 3}
 
 
-def load(conn: sqlite3.Connection, day: date, now: datetime | None = None) -> list[SectionLine]:
-    from opsdesk.store import checklists
+def load(conn: sqlite3.Connection, day: date) -> list[SectionLine]:
+    """Today's runs; "overdue" means due before today began, so the stand-up of a given day
+    reads the same whenever it is opened (the run screen marks deadlines by the clock)."""
+    from opsdesk.domain.recurrence import local_instant
+    from opsdesk.store import checklists, settings
 
     today = day + timedelta(days=1)
     try:
-        checklists.ensure_runs(conn, today, now=now)
+        checklists.ensure_runs(conn, today)
     except sqlite3.OperationalError:
         pass  # read-only or busy: show what exists
-    runs = checklists.today_runs(conn, today, now=now)
+    s = settings.read(conn)
+    start_of_today = local_instant(day, None, s.timezone, s.day_cutoff_hour)
+    runs = checklists.today_runs(conn, today, now=start_of_today)
     lines = []
     for r in runs:
         status = line_status(r.state, r.overdue)
