@@ -29,10 +29,10 @@ from pathlib import Path
 from opsdesk.clock import Clock, local_today, system_clock
 from opsdesk.domain import recurrence
 from opsdesk.domain.checklists import Step, Template, is_overdue, run_state
-from opsdesk.domain.kpis import COMPUTED_METRICS
 from opsdesk.paths import FIXTURES_DIR
-from opsdesk.store import audit, observations, settings
+from opsdesk.store import audit, settings
 from opsdesk.store.connection import current_user, write_transaction
+from opsdesk.store.sop_adherence import daily_adherence as daily_adherence  # registers it
 
 SOPS_DIR = FIXTURES_DIR / "sops"
 METRICS_FILE = SOPS_DIR / "metrics.toml"
@@ -873,29 +873,6 @@ def skip_run(
 # ----------------------------------------------------------------------------- adherence
 
 
-def daily_adherence(conn: sqlite3.Connection, start: date, end: date) -> observations.DailyValues:
-    """`sop_due` and `sop_on_time` per shop and run day (per-shop runs with a final state).
-
-    Store-wide runs (weekly review prep, budget) belong to no shop; they count in the
-    per-template adherence of `adherence_by_template`, not in a shop's KPI.
-    """
-    out: observations.DailyValues = {}
-    counts: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0])
-    for r in conn.execute(
-        "SELECT s.key, r.run_day, r.status, r.completed_at, r.due_at FROM sop_runs r"
-        " JOIN shops s ON s.id = r.shop_id"
-        " WHERE r.run_day BETWEEN ? AND ? AND r.status IN ('done', 'missed')",
-        (start.isoformat(), end.isoformat()),
-    ):
-        c = counts[(r[0], date.fromisoformat(r[1]))]
-        c[0] += 1
-        if run_state(r[2], _parse_time(r[3]), _parse_time(r[4])) == "on_time":
-            c[1] += 1
-    for k, (due, on_time) in counts.items():
-        out[k] = {"sop_due": float(due), "sop_on_time": float(on_time)}
-    return out
-
-
 @dataclass(frozen=True)
 class TemplateAdherence:
     template_key: str
@@ -937,8 +914,3 @@ def adherence_by_template(
             )
         )
     return out
-
-
-if daily_adherence not in observations.DAILY_PROVIDERS:
-    observations.DAILY_PROVIDERS.append(daily_adherence)
-    COMPUTED_METRICS.update(("sop_due", "sop_on_time"))  # a missing export still shows stale

@@ -2,7 +2,8 @@
 
 Nothing here imports Textual, plotext, pandas or sqlite-utils: the app's first paint uses it.
 Importing the package registers the computed daily values other areas provide to the KPI
-engine (SOP adherence from `opsdesk.store.checklists`), so every view sees them.
+engine (SOP adherence from `opsdesk.store.sop_adherence`, a small module: the whole checklist
+store is not needed for the stand-up's first paint), so every view sees them.
 """
 
-from opsdesk.store import checklists as _checklists  # noqa: F401  (registers a DAILY_PROVIDER)
+from opsdesk.store import sop_adherence as _sop_adherence  # noqa: F401  (registers a provider)
