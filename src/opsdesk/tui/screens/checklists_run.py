@@ -23,7 +23,8 @@ from opsdesk.tui.screens.area import AreaScreen
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.tui.widgets.look import theme_style
 
-ITEM_COLUMNS = ("", "#", "Step", "Done by", "Note")
+ITEM_COLUMNS = (("", 3), ("#", 3), ("Step", 58), ("Done by", 30), ("Note", None))
+"""Label and width (None: fit): long steps are cut so who/when stays on a 120-column screen."""
 MARKS = {"open": "[ ]", "done": "[x]", "skipped": "[-]"}
 
 
@@ -98,7 +99,8 @@ class ChecklistRunScreen(AreaScreen):
         yield Header()
         yield Static("", id="run-summary")
         table: DataTable[Any] = DataTable(id="item-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*(Text(c) for c in ITEM_COLUMNS))
+        for label, width in ITEM_COLUMNS:
+            table.add_column(Text(label), width=width)
         yield table
         yield KeyBar(self.SCOPE, self.ops.keymap)
 
