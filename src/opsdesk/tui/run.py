@@ -99,6 +99,19 @@ def _in_child(work: Callable[[], Prefetched]) -> Callable[[], Prefetched]:
     return result
 
 
+def _preload_shared() -> None:
+    """Import, before the fork, what both processes load anyway (Textual needs dataclasses,
+    json and platformdirs; the app needs the config, the command registry and the stand-up
+    model): imported once instead of twice, which matters when the other core is busy."""
+    import json  # noqa: F401
+
+    import platformdirs.unix  # noqa: F401
+
+    import opsdesk.config  # noqa: F401
+    import opsdesk.tui.commands  # noqa: F401
+    import opsdesk.tui.standup_model  # noqa: F401
+
+
 def _fail(text: str) -> int:
     print(f"opsdesk: {text}", file=sys.stderr)
     return 1
@@ -115,6 +128,7 @@ def run_app(db: Path, clock: Clock | None = None) -> int:
         from opsdesk.clock import system_clock
 
         clock = system_clock
+    _preload_shared()
     pending = _in_child(lambda: prefetch(db, clock))
 
     from datetime import date
