@@ -350,3 +350,16 @@ def test_notes_keep_the_item_state_and_are_audited(two_shops: sqlite3.Connection
     ]
     with pytest.raises(ValueError, match="has no item 99"):
         checklists.set_note(conn, a, 99, "x")
+
+
+def test_progress_bars_and_local_labels() -> None:
+    from opsdesk.domain.checklists import local_label, progress_bar
+
+    assert progress_bar(3, 10) == "███░░░░░░░"
+    assert progress_bar(2, 11, 8) == "█░░░░░░░"
+    assert progress_bar(0, 0, 4) == "░░░░"
+    shanghai = "Asia/Shanghai"
+    assert local_label(datetime(2026, 11, 23, 3, 0, tzinfo=UTC), shanghai) == "2026-11-23 11:00"
+    # local midnight is the end of the day before
+    assert local_label(datetime(2026, 11, 23, 16, 0, tzinfo=UTC), shanghai) == "2026-11-23 24:00"
+    assert local_label(None, shanghai) == "—"

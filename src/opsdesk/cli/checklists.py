@@ -10,7 +10,6 @@ import sqlite3
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import click
 
@@ -39,19 +38,10 @@ def _today(conn: sqlite3.Connection) -> date:
 
 def _local(conn: sqlite3.Connection, t: datetime | None) -> str:
     """An instant as local wall time of the store: `2026-11-22 09:12`."""
-    if t is None:
-        return "—"
+    from opsdesk.domain.checklists import local_label
     from opsdesk.store import settings
 
-    local = t.astimezone(ZoneInfo(settings.read(conn).timezone))
-    if (local.hour, local.minute) == (0, 0):  # the end of the previous day
-        return f"{(local - timedelta(days=1)):%Y-%m-%d} 24:00"
-    return local.strftime("%Y-%m-%d %H:%M")
-
-
-def _progress_bar(done: int, total: int, width: int = 10) -> str:
-    filled = round(width * done / total) if total else 0
-    return "█" * filled + "░" * (width - filled)
+    return local_label(t, settings.read(conn).timezone)
 
 
 @click.group(invoke_without_command=True)
@@ -74,7 +64,7 @@ def today_cmd(ctx: click.Context, shop_key: str | None) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from opsdesk.domain.checklists import STATE_LABELS
+    from opsdesk.domain.checklists import STATE_LABELS, progress_bar
     from opsdesk.store import checklists as store_checklists
 
     with store(ctx) as conn:
@@ -88,7 +78,7 @@ def today_cmd(ctx: click.Context, shop_key: str | None) -> None:
                 escape(r.title + (f" {r.campaign}" if r.campaign else "")),
                 r.shop_key or "store",
                 _local(conn, r.due_at),
-                f"{_progress_bar(r.done, r.total)} {r.done}/{r.total}",
+                f"{progress_bar(r.done, r.total)} {r.done}/{r.total}",
                 state,
             )
     click.echo(f"checklists for {today}: {len(runs)} runs")

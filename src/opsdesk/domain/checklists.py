@@ -23,7 +23,8 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from opsdesk.domain.recurrence import Deadline, Rule
 
@@ -134,3 +135,20 @@ def progress(item_states: Iterable[str]) -> tuple[int, int]:
     """(resolved, total) items: ticked and skipped-with-reason items are resolved."""
     states = list(item_states)
     return sum(1 for s in states if s != "open"), len(states)
+
+
+def progress_bar(done: int, total: int, width: int = 10) -> str:
+    """`███░░░░░░░` for 3 of 10 items."""
+    filled = round(width * done / total) if total else 0
+    return "█" * filled + "░" * (width - filled)
+
+
+def local_label(t: datetime | None, tz_name: str) -> str:
+    """An instant as the store's wall time, `2026-11-23 09:12`; midnight (the end of a day
+    without a cutoff) as `24:00` of the day before; None as `—`."""
+    if t is None:
+        return "—"
+    local = t.astimezone(ZoneInfo(tz_name))
+    if (local.hour, local.minute) == (0, 0):
+        return f"{(local - timedelta(days=1)):%Y-%m-%d} 24:00"
+    return f"{local:%Y-%m-%d %H:%M}"

@@ -48,10 +48,9 @@ class ChecklistsView:
 
 def build_view(conn: sqlite3.Connection, today: date, now: Any) -> ChecklistsView:
     """Today's runs and each of their templates' history (runs in a worker)."""
-    from opsdesk.domain.checklists import STATE_LABELS
+    from opsdesk.domain.checklists import STATE_LABELS, local_label, progress_bar
     from opsdesk.store import checklists, settings
-    from opsdesk.tui.screens.checklists_run import local_time
-    from opsdesk.tui.standup_sections.checklists import line_status, progress_bar
+    from opsdesk.tui.standup_sections.checklists import BAR_WIDTH, line_status
     from opsdesk.tui.widgets.checklist_strip import history_rows, legend, week_ruler
 
     try:
@@ -67,8 +66,8 @@ def build_view(conn: sqlite3.Connection, today: date, now: Any) -> ChecklistsVie
             line_status(r.state, r.overdue),
             r.title + (f" {r.campaign}" if r.campaign else ""),
             r.shop_key or "store",
-            local_time(r.due_at, tz),
-            f"{progress_bar(r.done, r.total)} {r.done}/{r.total}",
+            local_label(r.due_at, tz),
+            f"{progress_bar(r.done, r.total, BAR_WIDTH)} {r.done}/{r.total}",
             STATE_LABELS[r.state] + (" · overdue" if r.overdue else ""),
         )
         for r in runs

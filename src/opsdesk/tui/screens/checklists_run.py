@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -48,19 +47,9 @@ class RunView:
     rows: tuple[ItemRow, ...]
 
 
-def local_time(t: datetime | None, tz: str) -> str:
-    """`2026-11-23 09:12` in the store's timezone; an end-of-day deadline as `24:00`."""
-    if t is None:
-        return "—"
-    local = t.astimezone(ZoneInfo(tz))
-    if (local.hour, local.minute) == (0, 0):
-        return f"{(local - timedelta(days=1)):%Y-%m-%d} 24:00"
-    return f"{local:%Y-%m-%d %H:%M}"
-
-
 def build_view(conn: sqlite3.Connection, run_id: int, now: datetime) -> RunView:
     """The run as the screen shows it (runs in a worker)."""
-    from opsdesk.domain.checklists import STATE_LABELS
+    from opsdesk.domain.checklists import STATE_LABELS, local_label
     from opsdesk.store import checklists, settings
 
     tz = settings.read(conn).timezone
@@ -68,17 +57,17 @@ def build_view(conn: sqlite3.Connection, run_id: int, now: datetime) -> RunView:
     rows = []
     for i in run.items:
         step = f"{i.section}: {i.text}" if i.section else i.text
-        who = f"{i.changed_by} {local_time(i.changed_at, tz)}" if i.state != "open" else ""
+        who = f"{i.changed_by} {local_label(i.changed_at, tz)}" if i.state != "open" else ""
         note = "; ".join(
             x for x in (f"skipped: {i.skip_reason}" if i.skip_reason else "", i.note) if x
         )
         if i.overdue:
-            who = f"OVERDUE (due {local_time(i.due_at, tz)})"
+            who = f"OVERDUE (due {local_label(i.due_at, tz)})"
         rows.append(ItemRow(i.position, i.state, MARKS[i.state], step, who, note, i.overdue))
     summary = (
         f"{run.done}/{run.total} done · {STATE_LABELS[run.state]}"
         + (" · overdue" if run.overdue else "")
-        + f" · due {local_time(run.due_at, tz)} · v{run.version} · owner {run.owner}"
+        + f" · due {local_label(run.due_at, tz)} · v{run.version} · owner {run.owner}"
         + (f" · skipped: {run.skip_reason}" if run.skip_reason else "")
     )
     return RunView(run.id, run.label, summary, run.status in ("missed", "skipped"), tuple(rows))

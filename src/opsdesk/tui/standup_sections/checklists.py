@@ -16,11 +16,6 @@ from opsdesk.tui.sections import Section, SectionLine
 BAR_WIDTH = 8
 
 
-def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
-    filled = round(width * done / total) if total else 0
-    return "█" * filled + "░" * (width - filled)
-
-
 def line_status(state: str, overdue: bool) -> str:
     """The section symbol of a run: overdue ✗, open ▲, done ✓, closed otherwise ·."""
     if overdue:
@@ -38,6 +33,7 @@ _RANK = {"overdue": 0, "due": 1, "info": 2, "ok": 3}
 def load(conn: sqlite3.Connection, day: date) -> list[SectionLine]:
     """Today's runs; "overdue" means due before today began, so the stand-up of a given day
     reads the same whenever it is opened (the run screen marks deadlines by the clock)."""
+    from opsdesk.domain.checklists import progress_bar
     from opsdesk.domain.recurrence import local_instant
     from opsdesk.store import checklists, settings
 
@@ -53,8 +49,9 @@ def load(conn: sqlite3.Connection, day: date) -> list[SectionLine]:
     for r in runs:
         status = line_status(r.state, r.overdue)
         where = r.shop_key or "store"
-        text = f"{r.title} · {where} · {progress_bar(r.done, r.total)} {r.done}/{r.total}" + (
-            " · overdue" if r.overdue else ""
+        text = (
+            f"{r.title} · {where} · {progress_bar(r.done, r.total, BAR_WIDTH)} {r.done}/{r.total}"
+            + (" · overdue" if r.overdue else "")
         )
         lines.append((_RANK[status], r.id, SectionLine(status, text)))
     lines.sort(key=lambda x: (x[0], x[1]))
