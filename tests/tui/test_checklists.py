@@ -157,3 +157,24 @@ async def test_the_checklists_area_shows_history_and_overdue_runs(
         assert _cells(items, 0)[3] == "OVERDUE (due 2026-11-19 24:00)"
         summary = str(app.screen.query_one("#run-summary", Static).render())
         assert summary.startswith("0/7 done · open · overdue · due 2026-11-19 24:00 · v1")
+
+
+async def test_another_sessions_tick_shows_on_an_open_run_within_two_seconds(
+    app: OpsdeskApp, tiny_store: Path
+) -> None:
+    import time
+
+    async with app.run_test(size=(140, 45)) as pilot:
+        await wait_for(pilot, lambda: "Daily traffic & ads check" in _section_text(app))
+        run_id = _run_id(tiny_store, ADS, "tmall-apparel", TODAY)
+        await _open_run(app, pilot, run_id)
+        items = app.screen.query_one("#item-table", DataTable)
+        conn = open_store(tiny_store)  # another session
+        try:
+            checklists.tick(conn, run_id, 3, note="from the other desk")
+        finally:
+            conn.close()
+        started = time.monotonic()
+        await wait_for(pilot, lambda: _cells(items, 2)[0] == "[x]", seconds=2.0)
+        assert time.monotonic() - started < 2.0
+        assert _cells(items, 2)[4] == "from the other desk"
