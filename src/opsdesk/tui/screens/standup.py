@@ -109,17 +109,20 @@ class StandupScreen(AreaScreen):
         self.reload()
 
     def _compositor_refresh(self) -> None:
-        """Textual's hook that writes a frame. Frames drawn while the app starts up (inside a
-        batch) are dropped, not written, and the first one after it would only send what
-        changed since: send the whole screen then. Once that first frame is out, the tables
-        join (a refresh callback from on_mount would run before it)."""
-        first = not self._painted and self is self.app.screen and not self.app._batch_count
-        if first:
-            self._painted = True
-            self._compositor._dirty_regions.add(self._compositor.size.region)
+        """Textual's hook that renders and writes a frame. Frames drawn while the app starts
+        up (inside a batch) are dropped, not written, and the first one after it would only
+        send what changed since: skip rendering them, then send the whole screen once. When
+        that first frame is out, the tables join (a refresh callback from on_mount would run
+        before it)."""
+        if self._painted or self is not self.app.screen:
+            super()._compositor_refresh()
+            return
+        if self.app._batch_count:
+            return  # the dirty widgets stay dirty: they are drawn when the batch ends
+        self._painted = True
+        self._compositor._dirty_regions.add(self._compositor.size.region)
         super()._compositor_refresh()
-        if first:
-            self.call_later(self._mount_tables)
+        self.call_later(self._mount_tables)
 
     async def _mount_tables(self) -> None:
         """After the first frame: the KPI DataTable replaces its text picture, and the alerts
