@@ -135,6 +135,7 @@ def run_app(db: Path, clock: Clock | None = None) -> int:
 
     from opsdesk.config import AppConfig
     from opsdesk.tui.app import AppSettings, create_app
+    from opsdesk.tui.screens import standup  # noqa: F401  (the first screen, while waiting)
     from opsdesk.tui.standup_model import StandupModel
 
     got = pending()
