@@ -164,3 +164,30 @@ def test_untick_and_note(db: Path) -> None:
             (run_id,),
         ).fetchall()
     assert rows == [(1, "open", ""), (2, "open", "ROAS 3.4 on the feed plan")]
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_the_readme_session_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+    import shlex
+
+    section = README.read_text(encoding="utf-8").split("## SOP checklists", 1)[1]
+    template = re.search(r"```markdown\n(.*?)```", section, re.S)
+    session = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert template and session
+    (tmp_path / "my-sops").mkdir()
+    (tmp_path / "my-sops" / "live.md").write_text(template.group(1), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "s.sqlite"
+    run(db, "init")
+    run(db, "shop", "add", "jd-home", "--name", "JD home store", "--platform", "jd")
+    for line in session.group(1).splitlines():
+        words = shlex.split(re.split(r"\s+#\s", line)[0])
+        assert words[0] == "opsdesk"
+        if "*" in words[-1]:  # the shell would expand my-sops/*.md
+            words[-1:] = [str(p.relative_to(tmp_path)) for p in sorted(tmp_path.glob(words[-1]))]
+        code, out = run(db, *words[1:])
+        assert code == 0, f"{line}\n{out}"
+    assert _count(db, "SELECT count(*) FROM sop_templates WHERE key = 'live-session'") == 1
