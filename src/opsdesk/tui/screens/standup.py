@@ -80,8 +80,13 @@ class StandupScreen(AreaScreen):
         super().__init__(id="standup")
         self.data: StandupData | None = None
         self.shop_index = 0
-        self._painted = False
         """0: the all-shops summary; i: the i-th shop of the stand-up."""
+        self._painted = False
+        # A new mode's screen makes Textual re-parse every stylesheet from scratch (twice:
+        # ~10-30 ms) unless the screen has seen the current CSS; the stand-up is the first
+        # screen, made right after the app parsed it, so it has (a later theme or CSS change
+        # still refreshes it as usual).
+        self._css_update_count = self.app._css_update_count
 
     def compose(self) -> ComposeResult:
         yield Header()
