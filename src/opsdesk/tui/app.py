@@ -125,6 +125,7 @@ class OpsdeskApp(App[None]):
         """The shop the areas show (None: all shops), shared so that switching keeps it."""
         self.metric_key: str = "gmv"
         self.area_switched_at: float = 0.0
+        self._switching_area = False
         self._initial_standup = settings.initial_standup
         self._stop_watching = threading.Event()
         self.store_generation = 0
@@ -172,7 +173,17 @@ class OpsdeskApp(App[None]):
         if area not in AREAS:
             return
         self.area_switched_at = time.perf_counter()
-        self.switch_mode(area)
+        self._switching_area = True
+        try:
+            self.switch_mode(area)
+        finally:
+            self._switching_area = False
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        """Textual holds every frame for 50 ms when the mode changes (to mask the swap); an
+        area's screen is built once and kept, so switching holds them 5 ms only (a timer of 0
+        would never end the hold)."""
+        super().delay_update(0.005 if self._switching_area else delay)
 
     def open_explorer(self, metric_key: str, shop_key: str | None) -> None:
         self.metric_key = metric_key
