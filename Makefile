@@ -13,6 +13,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	@# compiled sources even where PYTHONDONTWRITEBYTECODE is set: the first paint must not compile
+	@$(BIN)/python -m compileall -q src
 	@test -f "$$($(BIN)/opsdesk db path)" || $(BIN)/opsdesk demo
 	$(BIN)/opsdesk
 
