@@ -193,3 +193,14 @@ async def test_an_area_left_while_the_store_changed_is_current_when_back(
         await wait_for(pilot, lambda: isinstance(app.screen, StandupScreen))
         # all shops: tmall-apparel alone has data on the day
         await wait_for(pilot, lambda: kpi_rows(app)["visitors"][2] == "1,200", seconds=2.0)
+
+
+async def test_the_kpi_table_replaces_its_first_frame_picture_and_has_the_focus(
+    app: OpsdeskApp,
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert not app.screen.query("#kpi-preview")
+        table = app.screen.query_one("#kpi-table", DataTable)
+        assert app.screen.focused is table
+        assert table.row_count == 21
