@@ -294,10 +294,10 @@ class StandupScreen(AreaScreen):
         _restore_cursor(table, keep)
 
     def _fill_sections(self, results: list[SectionResult]) -> None:
+        if not self.query("#sections"):
+            return  # the side panel is not mounted yet (the first frame)
         from opsdesk.tui.sections import symbol
 
-        if not self.query("#sections"):
-            return
         box = self.query_one("#sections", VerticalScroll)
         box.remove_children()
         widgets = []
