@@ -182,6 +182,7 @@ class EntryScreen(AreaScreen):
         for label in self.query(f"#error-{key}"):
             assert isinstance(label, Static)
             label.update(Text(text))
+            label.set_class(bool(text), "-shown")
 
     def changes(self) -> tuple[dict[str, float], dict[str, str]]:
         """The typed values that differ from the store, and the refused ones with reasons."""
