@@ -1,0 +1,197 @@
+"""Template versions: loading the shipped and users' files (a changed one becomes version
+n+1) and listing them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from opsdesk.domain import recurrence
+from opsdesk.domain.checklists import Step, Template
+from opsdesk.store import audit
+from opsdesk.store.checklists._common import METRICS_FILE, SOPS_DIR, _iso, _now
+from opsdesk.store.connection import current_user, write_transaction
+from opsdesk.store.sop_adherence import daily_adherence as daily_adherence  # registers it
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    added: list[str] = field(default_factory=list)
+    new_versions: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    key: str
+    version: int
+    version_id: int
+    title: str
+    owner: str
+    cadence: str
+    scope: str
+    due: str | None
+    steps: int
+    source_file: str
+
+
+def load_templates(
+    conn: sqlite3.Connection,
+    templates: Sequence[Template],
+    source_files: Sequence[str] | None = None,
+) -> LoadResult:
+    """Add templates or new versions of them, all in one transaction; unchanged ones are kept."""
+    result = LoadResult()
+    actor = current_user()
+    files = list(source_files) if source_files is not None else [""] * len(templates)
+    with write_transaction(conn):
+        for t, source_file in zip(templates, files, strict=True):
+            row = conn.execute("SELECT id FROM sop_templates WHERE key = ?", (t.key,)).fetchone()
+            now = _iso(_now(None))
+            if row is None:
+                cur = conn.execute(
+                    "INSERT INTO sop_templates (key, created_at, created_by) VALUES (?, ?, ?)",
+                    (t.key, now, actor),
+                )
+                template_id, version = int(cur.lastrowid or 0), 1
+            else:
+                template_id = row[0]
+                latest = conn.execute(
+                    "SELECT version, fingerprint FROM sop_template_versions"
+                    " WHERE template_id = ? ORDER BY version DESC LIMIT 1",
+                    (template_id,),
+                ).fetchone()
+                if latest is not None and latest["fingerprint"] == t.fingerprint():
+                    result.unchanged.append(t.key)
+                    continue
+                version = (latest["version"] if latest else 0) + 1
+            canon = t.canonical()
+            conn.execute(
+                "INSERT INTO sop_template_versions (template_id, version, fingerprint, title,"
+                " owner, cadence, scope, due, description, source_ref, source_file, steps,"
+                " created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    template_id,
+                    version,
+                    t.fingerprint(),
+                    t.title,
+                    t.owner,
+                    canon["cadence"],
+                    t.scope,
+                    canon["due"],
+                    t.description,
+                    t.source,
+                    source_file,
+                    json.dumps(canon["steps"], ensure_ascii=False),
+                    now,
+                    actor,
+                ),
+            )
+            (result.added if version == 1 else result.new_versions).append(t.key)
+            audit.record(
+                conn,
+                "sop_template",
+                t.key,
+                "create" if version == 1 else "new_version",
+                None,
+                {"version": version, "fingerprint": t.fingerprint(), "file": source_file},
+                actor=actor,
+            )
+    return result
+
+
+def load_template_files(conn: sqlite3.Connection, paths: Iterable[Path]) -> LoadResult:
+    """Parse every file first (a malformed one raises TemplateError, nothing loaded), then load."""
+    from opsdesk.io.sop_templates import TemplateError, parse_file
+
+    parsed: list[Template] = []
+    files: list[str] = []
+    seen: dict[str, Path] = {}
+    for p in paths:
+        t = parse_file(p)
+        if t.key in seen:
+            raise TemplateError(p, 1, f"key {t.key!r} is already used by {seen[t.key]}")
+        seen[t.key] = p
+        parsed.append(t)
+        files.append(str(p))
+    return load_templates(conn, parsed, files)
+
+
+def load_shipped(conn: sqlite3.Connection, directory: Path = SOPS_DIR) -> LoadResult:
+    """The shipped templates and the adherence metrics (what `opsdesk init` loads)."""
+    from opsdesk.store.catalogue import load_catalogue
+
+    if METRICS_FILE.exists():
+        load_catalogue(conn, METRICS_FILE, source="checklists")
+    return load_template_files(conn, sorted(directory.glob("*.md")))
+
+
+def _version_template(row: sqlite3.Row, key: str) -> Template:
+    steps = tuple(
+        Step(
+            s["text"],
+            s["section"],
+            recurrence.parse_deadline(s["by"]) if s["by"] else None,
+            s["detail"],
+        )
+        for s in json.loads(row["steps"])
+    )
+    return Template(
+        key=key,
+        title=row["title"],
+        owner=row["owner"],
+        rule=recurrence.parse_rule(row["cadence"]),
+        scope=row["scope"],
+        due=recurrence.parse_deadline(row["due"]) if row["due"] else None,
+        steps=steps,
+        description=row["description"],
+        source=row["source_ref"],
+    )
+
+
+def _latest_versions(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT t.key, t.id AS template_id, v.* FROM sop_templates t"
+        " JOIN sop_template_versions v ON v.template_id = t.id"
+        " WHERE v.version = (SELECT max(version) FROM sop_template_versions"
+        "                    WHERE template_id = t.id)"
+        " ORDER BY t.key"
+    ).fetchall()
+
+
+def list_templates(conn: sqlite3.Connection) -> list[TemplateInfo]:
+    return [
+        TemplateInfo(
+            key=r["key"],
+            version=r["version"],
+            version_id=r["id"],
+            title=r["title"],
+            owner=r["owner"],
+            cadence=r["cadence"],
+            scope=r["scope"],
+            due=r["due"],
+            steps=len(json.loads(r["steps"])),
+            source_file=r["source_file"],
+        )
+        for r in _latest_versions(conn)
+    ]
+
+
+def get_template(conn: sqlite3.Connection, key: str, version: int | None = None) -> Template:
+    """A template as stored (latest version unless one is asked for)."""
+    sql = (
+        "SELECT v.* FROM sop_template_versions v JOIN sop_templates t ON t.id = v.template_id"
+        " WHERE t.key = ?"
+    )
+    params: list[object] = [key]
+    if version is not None:
+        sql += " AND v.version = ?"
+        params.append(version)
+    row = conn.execute(sql + " ORDER BY v.version DESC LIMIT 1", params).fetchone()
+    if row is None:
+        known = ", ".join(t.key for t in list_templates(conn))
+        raise ValueError(f"unknown template {key!r}" + (f" (known: {known})" if known else ""))
+    return _version_template(row, key)
