@@ -12,6 +12,7 @@ from opsdesk.store.connection import current_user
 from opsdesk.store.db import open_store
 from opsdesk.tui.app import OpsdeskApp
 from opsdesk.tui.screens.entry import EntryScreen
+from opsdesk.tui.widgets.grid import Grid
 
 
 def stored(db: Path, shop: str, metric: str) -> list[tuple[str, float, int | None]]:
@@ -34,7 +35,22 @@ async def open_entry(app: OpsdeskApp, pilot: object) -> EntryScreen:
     await pilot.press("3")  # type: ignore[attr-defined]
     await wait_for(pilot, lambda: isinstance(app.focused, Input))
     assert isinstance(app.screen, EntryScreen)
-    return app.screen
+    screen = app.screen
+    await wait_for(pilot, lambda: screen.data is not None)
+    return screen
+
+
+def cell(screen: EntryScreen, metric: str, column: str) -> str:
+    """What the form's table shows for `metric` in `column` (stored, typed, check)."""
+    return screen.query_one("#entry-table", Grid).cell(metric, column).text
+
+
+def field(screen: EntryScreen) -> Input:
+    return screen.query_one("#entry-value", Input)
+
+
+def reason(screen: EntryScreen) -> str:
+    return str(screen.query_one("#entry-reason", Static).render())
 
 
 async def test_typing_a_value_stores_it_with_an_audit_event(
@@ -44,16 +60,25 @@ async def test_typing_a_value_stores_it_with_an_audit_event(
         screen = await open_entry(app, pilot)
         # no shop chosen on the stand-up: the first shop (jd-home), on the ops day
         assert screen.sub_title == "jd-home · 2026-11-21"
-        assert app.focused is screen.query_one("#value-visitors", Input)
-        assert screen.query_one("#value-visitors", Input).value == ""
+        assert app.focused is field(screen)
+        assert screen.metric is not None and screen.metric.key == "visitors"
+        assert field(screen).value == ""
         # fields in catalogue order: visitors, paid visitors, buyers, ...
-        await pilot.press(*"1,234", "tab", "tab", *"51", "ctrl+s")
+        await pilot.press(*"1,234", "tab", "tab", *"51")
+        assert screen.metric.key == "buyers"
+        assert (cell(screen, "visitors", "typed"), cell(screen, "visitors", "check")) == (
+            "1,234",
+            "• changed",
+        )
+        assert cell(screen, "paid_visitors", "check") == ""
+        await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: stored(tiny_store, "jd-home", "buyers") != [])
         assert stored(tiny_store, "jd-home", "visitors") == [("2026-11-21", 1234.0, None)]
         assert stored(tiny_store, "jd-home", "buyers") == [("2026-11-21", 51.0, None)]
-        await wait_for(
-            pilot, lambda: str(screen.query_one("#current-visitors", Static).render()) == "1,234"
-        )
+        await wait_for(pilot, lambda: cell(screen, "visitors", "stored") == "1,234")
+        # saved: what was typed stays, and is no longer marked as a change
+        assert cell(screen, "visitors", "typed") == "1,234"
+        assert cell(screen, "visitors", "check") == ""
         assert any(
             "Saved 2 value(s) for jd-home on 2026-11-21" in n.message for n in app._notifications
         )
@@ -77,15 +102,23 @@ async def test_a_bad_value_is_refused_at_the_field_and_nothing_is_stored(
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         screen = await open_entry(app, pilot)
         await pilot.press(*"800", "tab", "tab", *"12.5")
-        error = screen.query_one("#error-buyers", Static)
-        assert str(error.render()) == "✗ '12.5': Buyers is a count, a whole number"
-        assert str(screen.query_one("#error-visitors", Static).render()) == ""
+        refusal = "✗ '12.5': Buyers is a count, a whole number"
+        assert reason(screen) == refusal
+        assert cell(screen, "buyers", "check") == refusal
+        assert cell(screen, "visitors", "check") == "• changed"
+        await pilot.press("up", "up")  # back on visitors: no reason shown there
+        assert screen.metric is not None and screen.metric.key == "visitors"
+        assert (field(screen).value, reason(screen)) == ("800", "")
         await pilot.press("ctrl+s")
         await pilot.pause(0.3)
-        assert app.focused is screen.query_one("#value-buyers", Input)
+        # refused: the cursor goes to the refused field, which keeps what was typed
+        assert screen.metric.key == "buyers"
+        assert app.focused is field(screen)
+        assert (field(screen).value, reason(screen)) == ("12.5", refusal)
         assert any("Not saved: 1 field(s) refused" in n.message for n in app._notifications)
         await pilot.press("end", "ctrl+u", *"abc")
-        assert str(error.render()) == "✗ 'abc' is not a number"
+        assert reason(screen) == "✗ 'abc' is not a number"
+        assert field(screen).has_class("-invalid")
     # nothing at all was written: not even the valid visitors value
     assert stored(tiny_store, "jd-home", "visitors") == []
     assert stored(tiny_store, "jd-home", "buyers") == []
@@ -96,11 +129,13 @@ async def test_the_form_shows_current_values_and_moves_by_shop_and_day(app: Opsd
         screen = await open_entry(app, pilot)
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: screen.sub_title == "tmall-apparel · 2026-11-21")
-        await wait_for(pilot, lambda: screen.query_one("#value-visitors", Input).value == "1140")
-        assert str(screen.query_one("#current-gmv", Static).render()) == "10,800"
+        await wait_for(pilot, lambda: field(screen).value == "1140")
+        assert cell(screen, "gmv", "stored") == "10,800"
+        assert cell(screen, "gmv", "typed") == "10800"
         await pilot.press("ctrl+left")
         await wait_for(pilot, lambda: screen.sub_title == "tmall-apparel · 2026-11-20")
-        await wait_for(pilot, lambda: screen.query_one("#value-visitors", Input).value == "1130")
+        await wait_for(pilot, lambda: field(screen).value == "1130")
+        assert cell(screen, "gmv", "stored") == "10,600"
 
 
 def test_parse_entry_reads_numbers_like_imports_and_checks_units() -> None:

@@ -217,6 +217,24 @@ COMMANDS: tuple[Command, ...] = (
         show=False,
     ),
     Command(
+        "entry.next_field",
+        "tab,down",
+        "Next field",
+        "Move to the next metric (Enter also does, after typing)",
+        "move_field(1)",
+        ENTRY,
+        show=False,
+    ),
+    Command(
+        "entry.previous_field",
+        "shift+tab,up",
+        "Previous field",
+        "Move to the metric above",
+        "move_field(-1)",
+        ENTRY,
+        show=False,
+    ),
+    Command(
         "entry.save",
         "ctrl+s",
         "Save",
@@ -329,23 +347,28 @@ def effective_key(command: Command, keymap: Mapping[str, str]) -> str:
 
 
 def key_label(key: str) -> str:
-    """A key as people write it: ctrl+s, F1, /, 1."""
-    first = key.split(",")[0].strip()
-    names = {
-        "slash": "/",
-        "question_mark": "?",
-        "ctrl+left": "ctrl+←",
-        "ctrl+right": "ctrl+→",
-        "right": "→",
-        "left": "←",
-        "up": "↑",
-        "down": "↓",
-    }
-    if first in names:
-        return names[first]
-    if len(first) in (2, 3) and first[0] == "f" and first[1:].isdigit():
-        return first.upper()
-    return first
+    """A key as people write it: ctrl+s, F1, /, 1; several keys as `tab/↓`."""
+    return "/".join(_one_key_label(k.strip()) for k in key.split(","))
+
+
+_KEY_NAMES = {
+    "slash": "/",
+    "question_mark": "?",
+    "ctrl+left": "ctrl+←",
+    "ctrl+right": "ctrl+→",
+    "right": "→",
+    "left": "←",
+    "up": "↑",
+    "down": "↓",
+}
+
+
+def _one_key_label(key: str) -> str:
+    if key in _KEY_NAMES:
+        return _KEY_NAMES[key]
+    if len(key) in (2, 3) and key[0] == "f" and key[1:].isdigit():
+        return key.upper()
+    return key
 
 
 def keys_table(commands: Iterable[Command] = COMMANDS) -> str:
