@@ -3,10 +3,20 @@
 Plots each series, the target line, the trailing 7-day mean and a vertical marker with a
 label for every event of the window. Colours come from the app's theme (textual-plotext's
 "auto" theme); series are told apart by label and marker as well as colour.
+
+Drawn with the line API from plotext's character matrix: textual-plotext asks plotext for
+the chart as an ANSI string and parses it back (`Text.from_ansi`), which costs as much again
+as drawing it (~25 ms at 120x40, the bulk of the explorer's first paint). Here each run of
+same-coloured cells becomes one segment, and the lines are kept until the data, the size or
+the theme change.
 """
 
 from __future__ import annotations
 
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 from opsdesk.domain.metrics import Metric
@@ -32,10 +42,75 @@ def _scale(metric: Metric) -> float:
     return 100.0 if metric.unit == "%" else 1.0
 
 
+_STYLES: dict[tuple[object, object, object], Style] = {}
+
+
+def _style(colors: tuple[object, object, object]) -> Style:
+    """The Rich style of a plotext (foreground, style, background) triple (cached)."""
+    if colors not in _STYLES:
+        from plotext._utility import colors_to_ansi
+
+        spans = Text.from_ansi(colors_to_ansi(*colors) + "x").spans
+        _STYLES[colors] = Style.combine(
+            s.style if isinstance(s.style, Style) else Style.parse(s.style) for s in spans
+        )
+    return _STYLES[colors]
+
+
+def matrix_lines(plot: object) -> list[Strip]:
+    """The lines of plotext's built matrix (`_set_sizes()`, `_build_matrix()` done), top line
+    first."""
+    matrix = plot.monitor.matrix  # type: ignore[attr-defined]
+    marker, fg, st, bg = matrix.marker, matrix.fullground, matrix.style, matrix.background
+    lines = []
+    for row in reversed(range(len(marker))):
+        segments = []
+        chars = marker[row]
+        start = 0
+        key = (fg[row][0], st[row][0], bg[row][0]) if chars else None
+        for col in range(1, len(chars) + 1):
+            here = (fg[row][col], st[row][col], bg[row][col]) if col < len(chars) else None
+            if here != key:
+                assert key is not None
+                segments.append(Segment("".join(chars[start:col]), _style(key)))
+                start, key = col, here
+        lines.append(Strip(segments, len(chars)))
+    return lines
+
+
 class KpiChart(PlotextPlot):
-    """A plotext chart of an ExplorerData."""
+    """A plotext chart of an ExplorerData; blank until it has one (an empty plotext figure
+    costs a full draw on the first visit of the explorer)."""
+
+    _has_data = False
+    _lines: list[Strip] | None = None
+    _drawn_for: tuple[int, int, str] | None = None
+
+    def render_line(self, y: int) -> Strip:
+        width, height = self.size
+        if not self._has_data or not width or not height:
+            return Strip.blank(width, self.rich_style)
+        if self._lines is None or self._drawn_for != (width, height, self.app.theme):
+            self._lines = self._draw(width, height)
+            self._drawn_for = (width, height, self.app.theme)
+        return self._lines[y] if y < len(self._lines) else Strip.blank(width, self.rich_style)
+
+    def _draw(self, width: int, height: int) -> list[Strip]:
+        plot = self._plot
+        plot.plotsize(width, height)
+        plot._set_size(width, height)  # as textual-plotext's render does (its issue #5)
+        plot.theme(self._get_plotext_theme_name(self.app.theme))
+        plot._set_sizes()  # type: ignore[attr-defined]  # what plotext's build() does, less
+        plot._build_matrix()  # type: ignore[attr-defined]  # its canvas string
+        return matrix_lines(plot)
+
+    def _register_theme(self, app_theme_name: str) -> None:
+        self._lines = None
+        super()._register_theme(app_theme_name)
 
     def show_data(self, data: ExplorerData) -> None:
+        self._has_data = True
+        self._lines = None
         plt = self.plt
         plt.clear_figure()
         metric = data.metric
