@@ -108,6 +108,8 @@ class ExplorerScreen(AreaScreen):
         if [m.key for m in self.all_metrics] != [m.key for m in data.metrics]:
             self.all_metrics = data.metrics
             self._fill_metrics()
+        else:  # opened for another metric (from the stand-up): the list follows
+            self._highlight_current()
         shop = "all shops" if data.shop_key is None else data.shop_key
         title = Text()
         title.append(f"{data.metric.name_en}", style="bold")
@@ -126,10 +128,13 @@ class ExplorerScreen(AreaScreen):
         options.clear_options()
         shown = [m for m in self.all_metrics if matches(m, text)]
         options.add_options([Option(Text(metric_label(m)), id=m.key) for m in shown])
-        current = self.ops.metric_key
-        keys = [m.key for m in shown]
-        if current in keys:
-            options.highlighted = keys.index(current)
+        self._highlight_current()
+
+    def _highlight_current(self) -> None:
+        options = self.query_one("#metric-list", OptionList)
+        keys = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        if self.ops.metric_key in keys:
+            options.highlighted = keys.index(self.ops.metric_key)
 
     # -- events and actions -----------------------------------------------------------------
 
