@@ -33,8 +33,10 @@ if TYPE_CHECKING:
     from opsdesk.clock import Clock
 
 AREAS = ("standup", "explorer", "entry", "checklists")
-PREBUILT_AREAS = ("explorer", "entry")
+PREBUILT_AREAS = ("explorer", "entry", "checklists")
 """Areas whose screens are built in the background after the first paint."""
+PREWARM_AFTER = 0.5
+"""Seconds after start-up before that begins (the stand-up's table and alerts settle first)."""
 LIGHT_THEME = "textual-light"
 DARK_THEME = "textual-dark"
 
@@ -150,7 +152,7 @@ class OpsdeskApp(App[None]):
         if self.keymap:
             self.set_keymap(self.keymap)
         self.watch_store()
-        self.set_timer(1.0, self.prewarm)
+        self.set_timer(PREWARM_AFTER, self.prewarm)
 
     @work(thread=True, group="prewarm", exit_on_error=False)
     def prewarm(self) -> None:
@@ -159,11 +161,11 @@ class OpsdeskApp(App[None]):
         so that the first switch to an area only lays it out and paints it."""
         import importlib
 
-        for name in ("opsdesk.tui.screens.explorer", "opsdesk.tui.screens.entry"):
+        for name in (f"opsdesk.tui.screens.{area}" for area in PREBUILT_AREAS):
             importlib.import_module(name)
         for area in PREBUILT_AREAS:
             self.call_from_thread(self._prebuild, area)
-            time.sleep(0.3)  # one at a time: keys pressed meanwhile are not held up long
+            time.sleep(0.15)  # one at a time: keys pressed meanwhile are not held up long
 
     def _prebuild(self, area: str) -> None:
         """Create an area's screen (its mode) without showing it.

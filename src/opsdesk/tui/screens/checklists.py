@@ -105,6 +105,9 @@ class ChecklistsScreen(AreaScreen):
 
     def on_mount(self) -> None:
         self.title = "Checklists"
+        # focused now, not when first shown: what is rendered in the background (with the
+        # cursor's focused look) is then what the first visit shows
+        self.query_one("#run-table", DataTable).focus()
         self.reload()
 
     @property

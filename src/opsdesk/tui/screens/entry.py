@@ -205,12 +205,12 @@ class EntryScreen(AreaScreen):
         self.query_one("#entry-table", Grid).cursor_row = row
         field = Text()
         field.append(f"▶ {metric_name(m)}", style="bold")
-        field.append(f"  stored {format_value(m, self.data.values.get(m.key))} · {m.unit}", "dim")
+        field.append(f"  stored {format_value(m, self.data.values.get(m.key))}", "dim")
         self.query_one("#entry-field", Static).update(field)
         box = self.query_one("#entry-value", Input)
         with box.prevent(Input.Changed):
             box.value = self.typed.get(m.key, "")
-        box.placeholder = m.unit
+        box.placeholder = f"new value ({m.unit})"
         box.select_all()
         self._show_reason(m)
 
