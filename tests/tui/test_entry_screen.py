@@ -115,7 +115,9 @@ async def test_a_bad_value_is_refused_at_the_field_and_nothing_is_stored(
         assert screen.metric.key == "buyers"
         assert app.focused is field(screen)
         assert (field(screen).value, reason(screen)) == ("12.5", refusal)
-        assert any("Not saved: 1 field(s) refused" in n.message for n in app._notifications)
+        assert [n.message for n in app._notifications if n.message.startswith("Not saved")] == [
+            "Not saved: 1 field(s) refused — '12.5': Buyers is a count, a whole number"
+        ]
         await pilot.press("end", "ctrl+u", *"abc")
         assert reason(screen) == "✗ 'abc' is not a number"
         assert field(screen).has_class("-invalid")
@@ -154,3 +156,19 @@ def test_parse_entry_reads_numbers_like_imports_and_checks_units() -> None:
         parse_entry(count, "-5")
     with pytest.raises(ValueError, match="a score lies between 0 and 5"):
         parse_entry(score, "7")
+
+
+async def test_on_a_small_terminal_the_form_scrolls_to_the_field(app: OpsdeskApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_entry(app, pilot)
+        grid = screen.query_one("#entry-table", Grid)
+        assert screen.data is not None
+        last = len(screen.data.metrics) - 1
+        await pilot.press("shift+tab")  # from the first field up to the last one
+        await pilot.pause()
+        assert grid.cursor_row == last
+        top = grid.scroll_offset.y
+        assert top > 0 and top <= last < top + grid.size.height - 1  # in view, under the header
+        await pilot.press("tab")  # and round to the first
+        await pilot.pause()
+        assert (grid.cursor_row, grid.scroll_offset.y) == (0, 0)

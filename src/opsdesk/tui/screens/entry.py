@@ -279,7 +279,7 @@ class EntryScreen(AreaScreen):
             self._go_to([m.key for m in self.data.metrics].index(first))
             self.query_one("#entry-value", Input).focus()
             self.notify(
-                f"Not saved: {len(errors)} field(s) refused — {first}: {errors[first]}",
+                f"Not saved: {len(errors)} field(s) refused — {errors[first]}",
                 severity="error",
                 timeout=6,
             )
