@@ -17,6 +17,8 @@ from opsdesk.tui.messages import DataLoaded, LoadFailed
 if TYPE_CHECKING:
     import sqlite3
 
+    from textual.app import App
+
     from opsdesk.tui.app import OpsdeskApp
 
 
@@ -63,10 +65,15 @@ class AreaScreen(Screen[None]):
     _styled_at = -1
     """The app's CSS generation when this screen's styles were last brought up to date."""
 
+    def _post_register(self, app: App[Any]) -> None:
+        super()._post_register(app)
+        self._styled_at = app._css_update_count  # it is styled as it registers, just after
+
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
-        """Textual restyles every node of a screen each time it is shown, which also throws
-        away what tables had rendered (~20-60 ms per switch). A theme change restyles hidden
-        screens anyway (their CSS generation is behind); otherwise nothing changed."""
+        """Textual restyles every node of a screen each time it is shown, the first time too
+        (the stand-up before the first paint), which also throws away what tables had
+        rendered (~20-60 ms per switch). Widgets are styled as they mount; a theme change
+        moves the CSS generation and restyles as before; otherwise nothing changed."""
         generation = self.app._css_update_count
         if self._styled_at == generation:
             event.refresh_styles = False
