@@ -4,8 +4,10 @@ app, and the time from an area key to the new screen on the terminal.
 - First paint of the stand-up WITH DATA VISIBLE (`Conversion  3.92%`) at 120x40, measured by
   ../shared/tools/ttfp.py in one paired run against ../shared/tools/textual_floor.py, on demo
   stores of 3 shops x 3 years and 10 shops x 5 years (budgets: 1.20x and 1.30x the floor).
-- Area switching: in a private tmux server, the time from `send-keys 2` (then 3, then 1) to
-  the capture that first shows the new area's title and its data.
+- Area switching: in a private tmux server, the time from `send-keys 2` (then 3, 4, 1) to
+  the capture that first shows the new area's title and its data, six rounds (the first one
+  is each area's first visit, after the screens were built in the background); and, in a
+  fresh app per try, an area opened at once after the first paint (built on the key).
 
 Run with `make bench` (or `pytest tests/bench/test_ttfp_bench.py -s`); needs tmux, skips
 cleanly without it. OPSDESK_BENCH_RUNS sets the number of paired runs (default 10).
