@@ -263,8 +263,8 @@ class EntryScreen(AreaScreen):
         assert self.data is not None
         values: dict[str, float] = {}
         for m in self.data.metrics:
-            value = self._typed_value(m)
-            if value is not None and m.key not in self.refused:
+            value = self._typed_value(m)  # None for a refused field
+            if value is not None:
                 values[m.key] = value
         return values, {
             m.key: self.refused[m.key] for m in self.data.metrics if m.key in self.refused

@@ -104,10 +104,6 @@ class KpiChart(PlotextPlot):
         plot._build_matrix()  # type: ignore[attr-defined]  # its canvas string
         return matrix_lines(plot)
 
-    def _register_theme(self, app_theme_name: str) -> None:
-        self._lines = None
-        super()._register_theme(app_theme_name)
-
     def show_data(self, data: ExplorerData) -> None:
         self._has_data = True
         self._lines = None

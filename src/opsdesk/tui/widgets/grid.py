@@ -84,7 +84,6 @@ class Grid(ScrollView, can_focus=False):
         self.columns = columns
         self.rows: list[list[Cell]] = []
         self.keys: list[str] = []
-        self._styles: dict[str, Style] = {}
 
     # -- content ----------------------------------------------------------------------------
 
@@ -123,16 +122,7 @@ class Grid(ScrollView, can_focus=False):
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.rows) + 1)
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._styles.clear()
-
     # -- drawing ----------------------------------------------------------------------------
-
-    def _style(self, name: str) -> Style:
-        if name not in self._styles:
-            self._styles[name] = Style.parse(name) if name else Style()
-        return self._styles[name]
 
     def _width(self, column: Column) -> int:
         if column.width:
@@ -162,7 +152,7 @@ class Grid(ScrollView, can_focus=False):
             if cells <= 0:
                 break
             segments.append(
-                Segment(fit(cell.text, cells, column.right), line + self._style(cell.style))
+                Segment(fit(cell.text, cells, column.right), line + Style.parse(cell.style))
             )
             used += cells
             if used < width:
