@@ -11,7 +11,17 @@ from pathlib import Path
 
 
 def _app_only_args(argv: list[str]) -> Path | None | bool:
-    """The --db path when argv asks for the app alone; False when it is a sub-command."""
+    """The --db path when argv asks for the app alone; False when it is a sub-command.
+
+    `--read-only` may come first; it is passed on as $OPSDESK_READ_ONLY.
+    """
+    if argv[:1] == ["--read-only"]:
+        import os
+
+        from opsdesk.store.files import READ_ONLY_ENV
+
+        os.environ[READ_ONLY_ENV] = "1"
+        argv = argv[1:]
     if not argv:
         return None
     if len(argv) == 2 and argv[0] == "--db":

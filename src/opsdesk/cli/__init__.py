@@ -17,13 +17,24 @@ from opsdesk.paths import default_db_path
     default=None,
     help="The store (SQLite file). Default: $OPSDESK_DB, else the user data directory.",
 )
+@click.option(
+    "--read-only",
+    is_flag=True,
+    help="Open the store read-only (as $OPSDESK_READ_ONLY=1): look, change nothing.",
+)
 @click.version_option(__version__, prog_name="opsdesk")
 @click.pass_context
-def main(ctx: click.Context, db: Path | None) -> None:
+def main(ctx: click.Context, db: Path | None, read_only: bool) -> None:
     """opsdesk: KPIs, stand-ups, SOP checklists, PDCA and risks for e-commerce operations.
 
     Without a command, opens the terminal app on the stand-up.
     """
+    if read_only:
+        import os
+
+        from opsdesk.store.files import READ_ONLY_ENV
+
+        os.environ[READ_ONLY_ENV] = "1"
     ctx.ensure_object(dict)
     ctx.obj["db"] = db or default_db_path()
     if ctx.invoked_subcommand is None:

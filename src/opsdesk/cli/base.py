@@ -11,12 +11,32 @@ from opsdesk.cli.common import CliError, console, db_path, store, user_errors
 
 
 @click.command()
+@click.option(
+    "--team",
+    metavar="GROUP",
+    default=None,
+    help="A team store: group GROUP may read and write it (setgid directory, files 0660).",
+)
 @click.pass_context
-def init(ctx: click.Context) -> None:
+def init(ctx: click.Context, team: str | None) -> None:
     """Create or upgrade the store and load the shipped catalogue (idempotent)."""
-    with store(ctx, create=True) as conn:
+    from opsdesk.store import files
+
+    path = db_path(ctx)
+    gid = None
+    if team is not None:
+        try:
+            gid = files.resolve_group(team)
+        except ValueError as e:
+            raise CliError(str(e)) from None
+    with store(ctx, create=True, team_gid=gid) as conn:
         n = conn.execute("SELECT count(*) FROM metrics").fetchone()[0]
-    click.echo(f"store ready at {db_path(ctx)} ({n} metrics)")
+    left = files.make_team_store(path, gid) if gid is not None else []
+    click.echo(f"store ready at {path} ({n} metrics)" + (f" for group {team}" if team else ""))
+    for line in left:
+        click.echo(f"  not done: {line}", err=True)
+    if left:
+        raise CliError("the team store is not fully set up (see above)")
 
 
 @click.group()
@@ -199,6 +219,37 @@ def db_backup(ctx: click.Context, target: Path) -> None:
     except (StoreError, sqlite3.Error) as e:
         raise CliError(f"backup failed: {e}") from None
     click.echo(f"backed up {db_path(ctx)} to {target}")
+
+
+@db.command("doctor")
+@click.option("--team", metavar="GROUP", default=None, help="Check it as GROUP's team store.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def db_doctor(ctx: click.Context, team: str | None, fmt: str) -> None:
+    """Check the store's files and directory for a team: owners, groups, modes, setgid, WAL.
+
+    Says what to run to fix each problem; exit status 1 when something needs fixing.
+    """
+    import json
+    from dataclasses import asdict
+
+    from opsdesk.store import files
+
+    path = db_path(ctx)
+    try:
+        checks = files.doctor(path, team)
+    except (ValueError, OSError) as e:
+        raise CliError(f"{path}: {e}") from None
+    if fmt == "json":
+        click.echo(json.dumps([asdict(c) for c in checks], ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"store: {path}")
+        for c in checks:
+            click.echo(f"  {'✓' if c.ok else '✗'} {c.what}: {c.detail}")
+            if c.fix:
+                click.echo(f"      fix: {c.fix}")
+    if not all(c.ok for c in checks):
+        ctx.exit(1)
 
 
 def register(group: click.Group) -> None:

@@ -30,13 +30,15 @@ def db_path(ctx: click.Context) -> Path:
 
 
 @contextmanager
-def store(ctx: click.Context, *, create: bool = False) -> Iterator[sqlite3.Connection]:
+def store(
+    ctx: click.Context, *, create: bool = False, team_gid: int | None = None
+) -> Iterator[sqlite3.Connection]:
     """The store for one command; StoreError and sqlite errors become clean exits."""
     from opsdesk.store.db import initialise, open_store
 
     path = db_path(ctx)
     try:
-        conn = initialise(path) if create else open_store(path)
+        conn = initialise(path, team_gid=team_gid) if create else open_store(path)
     except StoreError as e:
         raise CliError(str(e)) from None
     except sqlite3.DatabaseError as e:

@@ -101,7 +101,12 @@ def _alert_dict(a: Alert) -> dict[str, object]:
 
 
 def persist(conn: sqlite3.Connection, alerts: Iterable[Alert]) -> int:
-    """Store raised alerts (insert new, refresh changed ones); returns how many were new."""
+    """Store raised alerts (insert new, refresh changed ones); returns how many were new.
+
+    On a read-only store nothing is kept (0): the alerts are still raised and shown.
+    """
+    if getattr(conn, "read_only", False):
+        return 0
     alerts = list(alerts)
     new = 0
     with write_transaction(conn):

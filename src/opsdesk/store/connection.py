@@ -36,29 +36,92 @@ def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-def connect(path: str | Path, *, create: bool = False) -> sqlite3.Connection:
+class StoreConnection(sqlite3.Connection):
+    """A connection that knows whether the store is read-only for this process."""
+
+    read_only: bool = False
+    path: Path
+
+
+def connect(
+    path: str | Path, *, create: bool = False, team_gid: int | None = None
+) -> StoreConnection:
     """Open the store with the pragmas every unit of work needs.
 
     Refuses a path that does not exist unless `create` is set, so a typo in `--db` does not
-    quietly make an empty store.
+    quietly make an empty store. A new store file gets its modes from `store.files` (never
+    world-readable; a team's group with `team_gid`). A store this process may read but not
+    write is opened read-only: every read works, every write raises StoreError saying why.
     """
+    from opsdesk.store import files
+
     p = Path(path)
-    if not create and str(path) != ":memory:" and not p.exists():
+    memory = str(path) == ":memory:"
+    try:
+        exists = memory or p.exists()
+    except PermissionError:
+        raise StoreError(
+            f"{p}: {current_user()} may not reach this store (a directory on its path is "
+            "closed to this login; `opsdesk db doctor` as its owner says what to run)"
+        ) from None
+    if not create and not exists:
         raise StoreError(f"no store at {p} (run `opsdesk init` or `opsdesk demo` first)")
-    if create and str(path) != ":memory:":
-        p.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    if create and not memory:
+        try:
+            files.create_store_file(p, team_gid=team_gid)
+        except OSError as e:
+            raise StoreError(f"cannot create the store {p}: {e.strerror}") from None
+    read_only = not memory and files.is_read_only(p)
+    if not memory and not os.access(p, os.R_OK):
+        raise StoreError(f"{p}: {current_user()} may not read this store (file permissions)")
+    conn = _open(p if not memory else str(path), read_only, immutable=False)
+    if read_only:
+        try:
+            conn.execute("PRAGMA schema_version").fetchone()
+        except sqlite3.OperationalError:
+            # No -wal/-shm files and no right to make them: nobody is writing right now
+            # (a writer's session keeps them), so the file is read as it stands.
+            conn.close()
+            conn = _open(p, read_only, immutable=True)
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA journal_mode = WAL")
+    if not read_only:
+        conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
+    conn.read_only = read_only
+    conn.path = Path(path)
     return conn
+
+
+def _open(path: str | Path, read_only: bool, *, immutable: bool) -> StoreConnection:
+    target: str | Path = path
+    if read_only:
+        from urllib.parse import quote
+
+        flags = "mode=ro&immutable=1" if immutable else "mode=ro"
+        target = f"file:{quote(str(Path(path).resolve()))}?{flags}"
+    return sqlite3.connect(
+        target,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,
+        uri=read_only,
+        factory=StoreConnection,
+    )
+
+
+def refuse_if_read_only(conn: sqlite3.Connection) -> None:
+    """StoreError saying why, when `conn` is a read-only store's connection."""
+    if getattr(conn, "read_only", False):
+        from opsdesk.store.files import read_only_message
+
+        raise StoreError(read_only_message(conn.path, current_user()))  # type: ignore[attr-defined]
 
 
 @contextmanager
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """`BEGIN IMMEDIATE` … `COMMIT`, rolled back whole on any exception."""
+    refuse_if_read_only(conn)
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn

@@ -153,6 +153,20 @@ class OpsdeskApp(App[None]):
             self.set_keymap(self.keymap)
         self.watch_store()
         self.set_timer(PREWARM_AFTER, self.prewarm)
+        self.say_if_read_only()
+
+    def say_if_read_only(self) -> None:
+        """Say once that the store is read-only; write keys then say why they do nothing."""
+        from opsdesk.store.connection import current_user
+        from opsdesk.store.files import is_read_only, read_only_message
+
+        if is_read_only(self.db):
+            self.notify(
+                read_only_message(self.db, current_user()),
+                title="Read-only",
+                severity="warning",
+                timeout=15,
+            )
 
     @work(thread=True, group="prewarm", exit_on_error=False)
     def prewarm(self) -> None:
@@ -255,9 +269,11 @@ class OpsdeskApp(App[None]):
         worker = get_current_worker()
         interval = self.settings.config.refresh_seconds
         stop = self._stop_watching
+        from opsdesk.store.connection import StoreError, connect
+
         try:
-            conn = sqlite3.connect(str(self.db), timeout=5, isolation_level=None)
-        except sqlite3.Error as e:
+            conn = connect(self.db)
+        except (sqlite3.Error, StoreError) as e:
             self.post_message(LoadFailed(f"cannot watch the store: {e}"))
             return
         try:

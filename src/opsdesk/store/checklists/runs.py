@@ -257,6 +257,8 @@ def ensure_on_open(conn: sqlite3.Connection, clock: Clock = system_clock) -> Ens
 
     A read-only or locked store is left as it is (None): the next session creates the runs.
     """
+    if getattr(conn, "read_only", False):
+        return None
     try:
         return ensure_today(conn, clock)
     except sqlite3.OperationalError:
