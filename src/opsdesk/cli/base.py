@@ -167,6 +167,8 @@ def db_migrate(ctx: click.Context) -> None:
         conn.close()
     except StoreError as e:
         raise CliError(str(e)) from None
+    except sqlite3.DatabaseError as e:
+        raise CliError(f"{db_path(ctx)}: {e}") from None
     names = ", ".join(f"{m.version:04d}_{m.name}" for m in applied) or "nothing to do"
     click.echo(f"schema version {version}: {names}")
 
@@ -193,6 +195,8 @@ def db_status(ctx: click.Context) -> None:
         conn.close()
     except StoreError as e:
         raise CliError(str(e)) from None
+    except sqlite3.DatabaseError as e:
+        raise CliError(f"{path}: {e}") from None
     click.echo(f"store: {path}")
     click.echo(f"schema version: {version} (latest {migrations.latest_version()})")
     click.echo("pending: " + (", ".join(f"{m.version:04d}_{m.name}" for m in pend) or "none"))

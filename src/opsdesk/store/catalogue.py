@@ -93,9 +93,17 @@ def _validate(entry: dict[str, Any], where: str, base_keys: set[str]) -> dict[st
     aliases = entry.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise CatalogueError(f"{where}: field 'aliases' must be a list of strings")
+    for name in ("name_en", "name_zh", "description"):
+        if not isinstance(entry.get(name, ""), str):
+            raise CatalogueError(f"{where}: field {name!r} must be text, not {entry[name]!r}")
     target = entry.get("target")
     if target is not None and (not isinstance(target, dict) or "value" not in target):
         raise CatalogueError(f"{where}: field 'target' must be {{ value = …, amber = … }}")
+    for name in ("value", "amber"):
+        if target is not None and not _is_number(target.get(name, 0.0)):
+            raise CatalogueError(
+                f"{where}: field 'target.{name}' must be a number, not {target[name]!r}"
+            )
     return {
         "key": key,
         "name_en": need("name_en"),
@@ -109,6 +117,10 @@ def _validate(entry: dict[str, Any], where: str, base_keys: set[str]) -> dict[st
         "description": entry.get("description", ""),
         "target": target,
     }
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _table_lines(path: Path, name: str) -> list[int]:
@@ -220,6 +232,11 @@ def load_catalogue(
                 raise CatalogueError(f"{where}: field 'key' is required")
             if conn.execute("SELECT 1 FROM alert_rules WHERE key = ?", (key,)).fetchone():
                 continue
+            for name in ("kind", "baseline", "severity", "description"):
+                if not isinstance(rule.get(name, ""), str):
+                    raise CatalogueError(f"{where} ({key}): field {name!r} must be text")
+            if not _is_number(rule.get("threshold", 0)):
+                raise CatalogueError(f"{where} ({key}): field 'threshold' must be a number")
             metric_key = rule.get("metric")
             mid = None
             if metric_key is not None:

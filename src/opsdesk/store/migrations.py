@@ -50,8 +50,9 @@ def check_compatible(conn: sqlite3.Connection, directory: Path = MIGRATIONS_DIR)
     version = current_version(conn)
     newest = latest_version(directory)
     if version > newest:
+        where = conn.execute("PRAGMA database_list").fetchone()[2] or ":memory:"
         raise StoreError(
-            f"this store has schema version {version}, but this opsdesk knows only up to "
+            f"{where}: this store has schema version {version}, but this opsdesk knows only up to "
             f"{newest}: it was made by a newer opsdesk. Upgrade opsdesk to open it."
         )
     return version
