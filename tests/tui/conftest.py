@@ -112,6 +112,12 @@ async def wait_for(pilot: Any, condition: Callable[[], bool], seconds: float = 5
     assert condition(), "condition not met in time"
 
 
+def toasts(app: Any) -> list[str]:
+    """The notifications on the screen, as a user reads them (title, newline, message): the
+    text of the Toast widgets (`run_test(notifications=True)` shows them)."""
+    return [toast.render().plain for toast in app.screen.query("Toast")]
+
+
 @pytest.fixture(autouse=True)
 def no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Tests never read the developer's own config file."""

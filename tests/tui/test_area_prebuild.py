@@ -12,10 +12,17 @@ from opsdesk.tui.screens.entry import EntryScreen
 from opsdesk.tui.screens.explorer import ExplorerScreen
 
 
+def built(app: OpsdeskApp, area: str) -> bool:
+    try:
+        return bool(app.get_screen_stack(area))
+    except KeyError:  # Textual's answer for a mode whose screen was not made yet
+        return False
+
+
 async def prebuilt(app: OpsdeskApp, pilot: object) -> tuple[ExplorerScreen, EntryScreen]:
-    await wait_for(pilot, lambda: all(a in app._screen_stacks for a in PREBUILT_AREAS))
-    explorer = app._screen_stacks["explorer"][0]
-    entry = app._screen_stacks["entry"][0]
+    await wait_for(pilot, lambda: all(built(app, a) for a in PREBUILT_AREAS))
+    explorer = app.get_screen_stack("explorer")[0]
+    entry = app.get_screen_stack("entry")[0]
     assert isinstance(explorer, ExplorerScreen) and isinstance(entry, EntryScreen)
     await wait_for(pilot, lambda: explorer.data is not None and entry.data is not None)
     return explorer, entry

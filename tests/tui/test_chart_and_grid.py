@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.text import Text
 from textual_plotext.plot import Plot
 
+from opsdesk.tui.textual_hooks import build_matrix
 from opsdesk.tui.widgets.chart import matrix_lines
 from opsdesk.tui.widgets.grid import fit
 
@@ -22,7 +23,6 @@ def sample_plot() -> Plot:
     plot.title("GMV (CNY) by day")
     plot.theme("dark")
     plot.plotsize(90, 30)
-    plot._set_size(90, 30)
     return plot
 
 
@@ -32,11 +32,10 @@ def cells(segments: list[tuple[str, object]]) -> list[tuple[str, str]]:
 
 def test_the_chart_lines_are_plotexts_drawing() -> None:
     console = Console(width=200)
-    expected = Text.from_ansi(sample_plot().build()).split("\n")
-    plot = sample_plot()
-    plot._set_sizes()
-    plot._build_matrix()
-    lines = matrix_lines(plot)
+    reference = sample_plot()
+    reference._set_size(90, 30)  # as textual-plotext's render does before build()
+    expected = Text.from_ansi(reference.build()).split("\n")
+    lines = matrix_lines(build_matrix(sample_plot(), 90, 30))
     assert len(lines) == len(expected) == 30
     for want, got in zip(expected, lines, strict=True):
         assert cells([(s.text, s.style) for s in got]) == cells(

@@ -10,7 +10,7 @@ import pytest
 from textual.command import CommandList
 from textual.widgets import DataTable, Static
 
-from conftest import make_app, wait_for
+from conftest import make_app, toasts, wait_for
 from opsdesk.clock import Clock
 from opsdesk.config import AppConfig, ConfigError, load
 from opsdesk.tui import commands
@@ -143,8 +143,9 @@ async def test_an_unknown_theme_is_reported_and_the_default_kept(
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await pilot.pause()
         assert app.theme == "textual-dark"
-        assert any(
-            "theme 'no-such-theme' is not a Textual theme" in n.message for n in app._notifications
+        await wait_for(pilot, lambda: len(toasts(app)) == 1)
+        assert toasts(app)[0].startswith(
+            "config: theme 'no-such-theme' is not a Textual theme; known: "
         )
         await pilot.press("f9")
         assert app.theme == "textual-light"

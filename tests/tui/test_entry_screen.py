@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.widgets import Input, Static
 
-from conftest import OPS_DAY, wait_for
+from conftest import OPS_DAY, toasts, wait_for
 from opsdesk.store.connection import current_user
 from opsdesk.store.db import open_store
 from opsdesk.tui.app import OpsdeskApp
@@ -79,9 +79,7 @@ async def test_typing_a_value_stores_it_with_an_audit_event(
         # saved: what was typed stays, and is no longer marked as a change
         assert cell(screen, "visitors", "typed") == "1,234"
         assert cell(screen, "visitors", "check") == ""
-        assert any(
-            "Saved 2 value(s) for jd-home on 2026-11-21" in n.message for n in app._notifications
-        )
+        await wait_for(pilot, lambda: "Saved 2 value(s) for jd-home on 2026-11-21." in toasts(app))
     conn = open_store(tiny_store)
     try:
         events = conn.execute(
@@ -115,7 +113,8 @@ async def test_a_bad_value_is_refused_at_the_field_and_nothing_is_stored(
         assert screen.metric.key == "buyers"
         assert app.focused is field(screen)
         assert (field(screen).value, reason(screen)) == ("12.5", refusal)
-        assert [n.message for n in app._notifications if n.message.startswith("Not saved")] == [
+        await wait_for(pilot, lambda: any(t.startswith("Not saved") for t in toasts(app)))
+        assert [t for t in toasts(app) if t.startswith("Not saved")] == [
             "Not saved: 1 field(s) refused — '12.5': Buyers is a count, a whole number"
         ]
         await pilot.press("end", "ctrl+u", *"abc")

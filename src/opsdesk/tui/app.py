@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from opsdesk.config import AppConfig
-from opsdesk.tui import commands
+from opsdesk.tui import commands, textual_hooks
 from opsdesk.tui.messages import LoadFailed, StoreChanged
 from opsdesk.tui.standup_model import StandupModel
 
@@ -116,6 +116,7 @@ class OpsdeskApp(App[None]):
 
     def __init__(self, settings: AppSettings, clock: Clock | None = None) -> None:
         super().__init__()
+        textual_hooks.check(self)  # once per process: Textual's private hooks as expected?
         self.settings = settings
         if clock is None:
             from opsdesk.clock import system_clock
@@ -182,22 +183,28 @@ class OpsdeskApp(App[None]):
             time.sleep(0.15)  # one at a time: keys pressed meanwhile are not held up long
 
     def _prebuild(self, area: str) -> None:
-        """Create an area's screen (its mode) without showing it.
+        """Create an area's screen (its mode) without showing it (textual_hooks' `prebuild`;
+        without it the area is built by `switch_mode` on its first visit).
 
         Textual's `_init_mode` re-parses every stylesheet and restyles every node of the
         current screen because the new screen's CSS generation is -1; yet a new screen is
         styled with the current stylesheet as it is registered, inside that call. So the
         refresh is skipped (see `refresh_css`) and the screen marked current: ~60-150 ms less
         per first visit of an area. A theme change later still restyles it as usual."""
-        if area in self._screen_stacks or not self._running:  # not while shutting down
-            return
+        if not self.is_running or not textual_hooks.usable(textual_hooks.PREBUILD):
+            return  # not while shutting down
+        try:
+            self.get_screen_stack(area)
+            return  # built already
+        except KeyError:
+            pass
         self._building_area = True
         try:
-            self._init_mode(area)
+            screens = textual_hooks.build_mode(self, area)
         finally:
             self._building_area = False
-        for screen in self._screen_stacks[area]:
-            screen._css_update_count = self._css_update_count
+        for screen in screens:
+            textual_hooks.mark_styled(screen)
 
     def take_initial_standup(self) -> StandupModel | None:
         """The stand-up preloaded before start (once), for the first screen's first paint."""

@@ -9,15 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events, on, work
-from textual.screen import Screen
 
-from opsdesk.tui import commands
+from opsdesk.tui import commands, textual_hooks
 from opsdesk.tui.messages import DataLoaded, LoadFailed
+from opsdesk.tui.textual_hooks import HookedScreen
 
 if TYPE_CHECKING:
     import sqlite3
-
-    from textual.app import App
 
     from opsdesk.tui.app import OpsdeskApp
 
@@ -55,30 +53,13 @@ def describe_error(e: BaseException) -> str:
     return f"{type(e).__name__}: {e}"
 
 
-class AreaScreen(Screen[None]):
-    """Base of the areas' screens. Subclasses set SCOPE and implement `fetch` and `show`."""
+class AreaScreen(HookedScreen):
+    """Base of the areas' screens. Subclasses set SCOPE and implement `fetch` and `show`;
+    `HookedScreen` keeps their styles when shown again (opsdesk.tui.textual_hooks)."""
 
     SCOPE: ClassVar[str] = commands.APP
     _token = 0
     _generation = 0
-
-    _styled_at = -1
-    """The app's CSS generation when this screen's styles were last brought up to date."""
-
-    def _post_register(self, app: App[Any]) -> None:
-        super()._post_register(app)
-        self._styled_at = app._css_update_count  # it is styled as it registers, just after
-
-    def _on_screen_resume(self, event: events.ScreenResume) -> None:
-        """Textual restyles every node of a screen each time it is shown, the first time too
-        (the stand-up before the first paint), which also throws away what tables had
-        rendered (~20-60 ms per switch). Widgets are styled as they mount; a theme change
-        moves the CSS generation and restyles as before; otherwise nothing changed."""
-        generation = self.app._css_update_count
-        if self._styled_at == generation:
-            event.refresh_styles = False
-        self._styled_at = generation
-        super()._on_screen_resume(event)
 
     @on(events.ScreenResume)
     def _reload_if_stale(self) -> None:
@@ -124,7 +105,7 @@ class AreaScreen(Screen[None]):
         message.stop()
         if message.token == self._token:
             self.show(message.data)
-            if not self.is_current:
+            if not self.is_current and textual_hooks.usable(textual_hooks.OFFSCREEN_RENDER):
                 self.set_timer(0.05, self._lay_out_offscreen)
 
     def _lay_out_offscreen(self) -> None:
@@ -132,16 +113,15 @@ class AreaScreen(Screen[None]):
         size now and, once its widgets have taken their sizes, render it once and throw the
         frame away. Its widgets keep what they rendered, so the switch to this area repaints
         from those caches (~30-60 ms) instead of rendering everything for the first time
-        (~100-150 ms). Textual private API (`_refresh_layout`, `_compositor`); textual is
-        pinned below 9."""
+        (~100-150 ms). Textual private API: textual_hooks' `offscreen_render`."""
         if self.is_current or not self.is_attached:
             return
-        self._refresh_layout(self.app.size)
+        textual_hooks.lay_out(self, self.app.size)
         self.set_timer(0.05, self._render_offscreen)
 
     def _render_offscreen(self) -> None:
         if not self.is_current and self.is_attached:
-            self._compositor.render_update(full=True)
+            textual_hooks.render_and_discard(self)
 
     @on(LoadFailed)
     def _failed(self, message: LoadFailed) -> None:

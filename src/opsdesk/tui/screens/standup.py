@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Header, Static
 
-from opsdesk.tui import commands
+from opsdesk.tui import commands, textual_hooks
 from opsdesk.tui.screens.area import AreaScreen
 from opsdesk.tui.standup_model import AlertRow, KpiRow, ShopPage, StandupModel
 from opsdesk.tui.widgets.keybar import KeyBar
@@ -75,18 +75,19 @@ class StandupScreen(AreaScreen):
 
     SCOPE = commands.STANDUP
     BINDINGS = commands.bindings(commands.STANDUP)
+    WHOLE_FIRST_FRAME = True
 
     def __init__(self) -> None:
         super().__init__(id="standup")
         self.data: StandupData | None = None
         self.shop_index = 0
         """0: the all-shops summary; i: the i-th shop of the stand-up."""
-        self._painted = False
         # A new mode's screen makes Textual re-parse every stylesheet from scratch (twice:
         # ~10-30 ms) unless the screen has seen the current CSS; the stand-up is the first
         # screen, made right after the app parsed it, so it has (a later theme or CSS change
         # still refreshes it as usual).
-        self._css_update_count = self.app._css_update_count
+        if textual_hooks.usable(textual_hooks.FIRST_SCREEN_CSS):
+            textual_hooks.mark_styled(self)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -113,26 +114,10 @@ class StandupScreen(AreaScreen):
     def _load_sections(self) -> None:
         self.reload()
 
-    def _compositor_refresh(self) -> None:
-        """Textual's hook that renders and writes a frame. Frames drawn while the app starts
-        up (inside a batch) are dropped, not written, and the first one after it would only
-        send what changed since: skip rendering them, then send the whole screen once. When
-        that first frame is out, the tables join (a refresh callback from on_mount would run
-        before it)."""
-        if self._painted or self is not self.app.screen:
-            super()._compositor_refresh()
-            return
-        if self.app._batch_count:
-            return  # the dirty widgets stay dirty: they are drawn when the batch ends
-        self._painted = True
-        self._compositor._dirty_regions.add(self._compositor.size.region)
-        super()._compositor_refresh()
-        self.call_later(self._mount_tables)
-
-    async def _mount_tables(self) -> None:
-        """After the first frame: the KPI DataTable replaces its text picture, and the alerts
-        and sections join (the side panel's containers cost the first frame more than the KPI
-        table itself)."""
+    async def after_first_frame(self) -> None:
+        """After the first frame (sent whole: textual_hooks' `whole_first_frame`): the KPI
+        DataTable replaces its text picture, and the alerts and sections join (the side
+        panel's containers cost the first frame more than the KPI table itself)."""
         from textual.widgets import DataTable
 
         preview = self.query_one("#kpi-preview", Static)

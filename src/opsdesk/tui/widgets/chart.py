@@ -8,10 +8,13 @@ Drawn with the line API from plotext's character matrix: textual-plotext asks pl
 the chart as an ANSI string and parses it back (`Text.from_ansi`), which costs as much again
 as drawing it (~25 ms at 120x40, the bulk of the explorer's first paint). Here each run of
 same-coloured cells becomes one segment, and the lines are kept until the data, the size or
-the theme change.
+the theme change. That matrix is plotext's private API, reached through textual_hooks
+(`chart_lines`); where it changed, the chart is textual-plotext's own render.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -20,6 +23,7 @@ from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 from opsdesk.domain.metrics import Metric
+from opsdesk.tui import textual_hooks
 from opsdesk.tui.explorer_data import ExplorerData
 
 _SHORT_KEY = {"day": lambda k: k[5:], "week": lambda k: k[5:], "month": lambda k: k}
@@ -48,19 +52,18 @@ _STYLES: dict[tuple[object, object, object], Style] = {}
 def _style(colors: tuple[object, object, object]) -> Style:
     """The Rich style of a plotext (foreground, style, background) triple (cached)."""
     if colors not in _STYLES:
-        from plotext._utility import colors_to_ansi
+        import plotext
 
-        spans = Text.from_ansi(colors_to_ansi(*colors) + "x").spans
+        fg, style, bg = colors
+        spans = Text.from_ansi(plotext.colorize("x", fg, style, bg)).spans
         _STYLES[colors] = Style.combine(
             s.style if isinstance(s.style, Style) else Style.parse(s.style) for s in spans
         )
     return _STYLES[colors]
 
 
-def matrix_lines(plot: object) -> list[Strip]:
-    """The lines of plotext's built matrix (`_set_sizes()`, `_build_matrix()` done), top line
-    first."""
-    matrix = plot.monitor.matrix  # type: ignore[attr-defined]
+def matrix_lines(matrix: Any) -> list[Strip]:
+    """The lines of plotext's character matrix (textual_hooks.build_matrix), top line first."""
     marker, fg, st, bg = matrix.marker, matrix.fullground, matrix.style, matrix.background
     lines = []
     for row in reversed(range(len(marker))):
@@ -90,19 +93,19 @@ class KpiChart(PlotextPlot):
         width, height = self.size
         if not self._has_data or not width or not height:
             return Strip.blank(width, self.rich_style)
+        textual_hooks.check_chart(PlotextPlot)
+        if not textual_hooks.usable(textual_hooks.CHART_LINES):
+            return super().render_line(y)  # textual-plotext's own render
         if self._lines is None or self._drawn_for != (width, height, self.app.theme):
             self._lines = self._draw(width, height)
             self._drawn_for = (width, height, self.app.theme)
         return self._lines[y] if y < len(self._lines) else Strip.blank(width, self.rich_style)
 
     def _draw(self, width: int, height: int) -> list[Strip]:
-        plot = self._plot
+        plot = self.plt
         plot.plotsize(width, height)
-        plot._set_size(width, height)  # as textual-plotext's render does (its issue #5)
-        plot.theme(self._get_plotext_theme_name(self.app.theme))
-        plot._set_sizes()  # type: ignore[attr-defined]  # what plotext's build() does, less
-        plot._build_matrix()  # type: ignore[attr-defined]  # its canvas string
-        return matrix_lines(plot)
+        plot.theme(textual_hooks.plotext_theme(self, self.app.theme))
+        return matrix_lines(textual_hooks.build_matrix(plot, width, height))
 
     def show_data(self, data: ExplorerData) -> None:
         self._has_data = True
