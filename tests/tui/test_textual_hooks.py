@@ -108,6 +108,27 @@ def test_a_hook_of_another_type_is_named() -> None:
     assert problems == {"App._batch_count": "App._batch_count is a NoneType, expected int"}
 
 
+def test_hooks_that_cannot_be_checked_are_not_used(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = App()
+
+    def changed_screen(self: Screen[Any], *args: object, **kwargs: object) -> None:
+        raise TypeError("Screen() needs a name")
+
+    monkeypatch.setattr(Screen, "__init__", changed_screen)
+    with caplog.at_level(logging.WARNING, logger=hooks.logger.name):
+        hooks.check(app)
+    assert [f for f in FEATURES if hooks.usable(f)] == []
+    assert caplog.records[0].getMessage() == (
+        "opsdesk hooks: prebuild is off (App._init_mode cannot be checked (TypeError: Screen()"
+        " needs a name); App._css_update_count cannot be checked (TypeError: Screen() needs a"
+        " name); Screen._css_update_count cannot be checked (TypeError: Screen() needs a name)):"
+        " areas are built on their first visit, not in the background"
+    )
+    assert len(caplog.records) == 5  # one line per Textual feature
+
+
 def test_the_switch_turns_every_feature_off_and_says_so_once(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -49,7 +49,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -272,6 +272,8 @@ _BY_NAME = {h.name: h for h in HOOKS}
 _GROUP_OF = {f.name: {_BY_NAME[h].group for h in f.hooks} for f in FEATURES}
 _usable: dict[str, bool] = {}
 """Each checked feature: may it use its hooks? (Absent: not checked yet, so no.)"""
+_decided: set[str] = set()
+"""The groups checked in this process."""
 
 
 def usable(feature: str) -> bool:
@@ -306,24 +308,26 @@ def chart_probe(widget_class: type[Widget]) -> Probe:
 def _decide(group: str, probe: Callable[[], Probe]) -> None:
     """Decide, once per process, which of `group`'s features may use their hooks; log the
     ones that may not."""
-    features = [f for f in FEATURES if _GROUP_OF[f.name] == {group}]
-    if any(f.name in _usable for f in features):
+    if group in _decided:
         return
+    _decided.add(group)
+    features = [f for f in FEATURES if _GROUP_OF[f.name] == {group}]
     if switched_off():
         for f in features:
             _usable[f.name] = False
-        _warn(f"{ENV_SWITCH} is set: Textual's public path for {', '.join(_names(features))}")
+        names = ", ".join(f.name for f in features)
+        _warn(f"{ENV_SWITCH} is set: Textual's public path for {names}")
         return
-    found = problems(group, probe())
+    try:
+        found = problems(group, probe())
+    except Exception as e:  # the probe itself could not be made: check nothing, use nothing
+        why = f"cannot be checked ({type(e).__name__}: {e})"
+        found = {h.name: f"{h.name} {why}" for h in HOOKS if h.group == group}
     for f in features:
         changed = [found[h] for h in f.hooks if h in found]
         _usable[f.name] = not changed
         if changed:
             _warn(f"{f.name} is off ({'; '.join(changed)}): {f.without}")
-
-
-def _names(features: Iterable[Feature]) -> list[str]:
-    return [f.name for f in features]
 
 
 def _warn(text: str) -> None:
@@ -346,6 +350,7 @@ def check_chart(widget_class: type[Widget]) -> None:
 def reset() -> None:
     """Forget every decision (tests; the next `check` decides again)."""
     _usable.clear()
+    _decided.clear()
 
 
 # -- prebuild, first_screen_css, keep_styles: the CSS generation -----------------------------

@@ -93,7 +93,6 @@ class KpiChart(PlotextPlot):
         width, height = self.size
         if not self._has_data or not width or not height:
             return Strip.blank(width, self.rich_style)
-        textual_hooks.check_chart(PlotextPlot)
         if not textual_hooks.usable(textual_hooks.CHART_LINES):
             return super().render_line(y)  # textual-plotext's own render
         if self._lines is None or self._drawn_for != (width, height, self.app.theme):
@@ -108,6 +107,7 @@ class KpiChart(PlotextPlot):
         return matrix_lines(textual_hooks.build_matrix(plot, width, height))
 
     def show_data(self, data: ExplorerData) -> None:
+        textual_hooks.check_chart(PlotextPlot)  # once per process: plotext's hooks as expected?
         self._has_data = True
         self._lines = None
         plt = self.plt
