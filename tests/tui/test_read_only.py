@@ -8,14 +8,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable
 
-from conftest import make_app, wait_for
+from conftest import make_app, toasts, wait_for
 from opsdesk.clock import Clock
-from opsdesk.tui.app import OpsdeskApp
-
-
-def toasts(app: OpsdeskApp) -> list[str]:
-    """The text of the notifications on the screen, as a user reads them."""
-    return [str(t.render()) for t in app.screen.query("Toast")]
 
 
 async def test_read_only_is_said_once_and_a_write_key_says_why(
