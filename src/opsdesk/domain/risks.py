@@ -271,12 +271,14 @@ def validate_risk(
         problems.append(("owner", why))
     likelihood = _int(entry, "likelihood", problems)
     impact = _int(entry, "impact", problems)
-    r_l = entry.get("residual_likelihood", likelihood)
-    r_i = entry.get("residual_impact", impact)
+    r_l = entry.get("residual_likelihood", likelihood or None)
+    r_i = entry.get("residual_impact", impact or None)
     residual_problems = [
         p
         for p in check_scores(Score(likelihood or 1, impact or 1), Score(r_l, r_i))
         if p[0] not in ("likelihood", "impact")
+        and not (p[0] == "residual_likelihood" and r_l is None)
+        and not (p[0] == "residual_impact" and r_i is None)
     ]
     if likelihood and impact:
         problems.extend(residual_problems)

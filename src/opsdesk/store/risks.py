@@ -709,9 +709,16 @@ def read_kris(conn: sqlite3.Connection, day: date, risks: Sequence[StoredRisk]) 
     return out
 
 
-def evaluate_kris(conn: sqlite3.Connection, day: date, today: date) -> Evaluation:
-    """Evaluate every open risk's KRIs on `day`; record new triggers (see the module doc)."""
-    watched = [s for s in list_risks(conn) if s.risk.status != "closed" and s.kris]
+def evaluate_kris(
+    conn: sqlite3.Connection, day: date, today: date, *, keys: Sequence[str] | None = None
+) -> Evaluation:
+    """Evaluate every open risk's KRIs (or those of `keys`) on `day`; record new triggers
+    (see the module doc)."""
+    watched = [
+        s
+        for s in list_risks(conn)
+        if s.risk.status != "closed" and s.kris and (keys is None or s.risk.key in keys)
+    ]
     readings = read_kris(conn, day, watched)
     breached = [r for r in readings if r.reading.breached]
     recorded = {
