@@ -73,7 +73,7 @@ def list_cmd(
     sort_by: str,
     fmt: str,
 ) -> None:
-    """The register, highest score first; `!` triggered, `⏰` review overdue."""
+    """The register, highest score first; `!` triggered, `R` review overdue."""
     from opsdesk.views import risks as views
 
     with store(ctx) as conn:

@@ -348,3 +348,22 @@ def validate_risk(
         ),
         [],
     )
+
+
+INT_FIELDS = ("likelihood", "impact", "residual_likelihood", "residual_impact", "review_days")
+OPTIONAL_FIELDS = ("accept_until", "contingency_sop", "last_drill", "next_drill")
+
+
+def parse_field(name: str, text: str) -> Any:
+    """A field's value from what a person typed (the app's editor); `validate_risk` then
+    checks it with the rest. Whole numbers for scores and the cadence; empty clears an
+    optional field."""
+    text = text.strip()
+    if name in INT_FIELDS:
+        try:
+            return int(text)
+        except ValueError:
+            raise RiskError([(name, f"{text!r} is not a whole number")]) from None
+    if name in OPTIONAL_FIELDS and text in ("", "-", "--"):
+        return None
+    return text

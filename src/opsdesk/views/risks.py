@@ -67,8 +67,8 @@ class RiskRow:
 
     @property
     def marks(self) -> str:
-        """`!` triggered, `⏰` review overdue (text, so it reads without colour)."""
-        return ("!" if self.risk.status == "triggered" else "") + ("⏰" if self.overdue else "")
+        """`!` triggered, `R` review overdue (text, so it reads without colour)."""
+        return ("!" if self.risk.status == "triggered" else "") + ("R" if self.overdue else "")
 
 
 @dataclass(frozen=True)
@@ -157,8 +157,10 @@ def filter_rows(
     owner: str | None = None,
     status: str | None = None,
     due: bool = False,
+    words: Sequence[str] = (),
 ) -> list[RiskRow]:
-    """The rows matching every filter given; ValueError names a bad one."""
+    """The rows matching every filter given (`words`: each in the key or the title, any
+    case); ValueError names a bad one."""
     if level is not None and level not in rules.LEVELS:
         raise ValueError(f"--level: {level!r} is not one of {', '.join(rules.LEVELS)}")
     if category is not None and category not in CATEGORIES:
@@ -175,7 +177,25 @@ def filter_rows(
         and (owner is None or r.risk.owner == owner)
         and (status is None or r.risk.status == status)
         and (not due or r.due)
+        and all(w.lower() in f"{r.key} {r.risk.title}".lower() for w in words)
     ]
+
+
+def parse_filter(text: str) -> dict[str, Any]:
+    """The app's filter line: `category:service owner:cs-lead status:triggered due stock`
+    (also `cat:`, `level:`); other words must appear in the key or title."""
+    out: dict[str, Any] = {"words": []}
+    names = {"category": "category", "cat": "category", "owner": "owner", "status": "status"}
+    names["level"] = "level"
+    for token in text.split():
+        name, sep, value = token.partition(":")
+        if sep and name.lower() in names:
+            out[names[name.lower()]] = value
+        elif token.lower() == "due":
+            out["due"] = True
+        else:
+            out["words"].append(token)
+    return out
 
 
 def sort_rows(rows: Sequence[RiskRow], by: str, residual: bool = False) -> list[RiskRow]:
