@@ -204,7 +204,8 @@ def add_cmd(ctx: click.Context, file: Path) -> None:
                 exit_code=2,
             ) from None
         added = store_risks.add_risks(conn, new, source=file.name)
-    click.echo(f"{file}: added {len(added)} risks: {', '.join(added)}")
+    shown = ", ".join(added[:10]) + (f", … ({len(added) - 10} more)" if len(added) > 10 else "")
+    click.echo(f"{file}: added {len(added)} risks: {shown}")
 
 
 @risk.command("score")
