@@ -153,7 +153,7 @@ def test_add_show_and_text_is_shown_literally(db: Path, tmp_path: Path) -> None:
         encoding="utf-8",
     )
     code, out = run(db, "risk", "add", str(f))
-    assert (code, out) == (0, f"{f}: added 1 risks: host-leaves\n")
+    assert (code, out) == (0, f"{f}: added 1 risk: host-leaves\n")
     code, out = run(db, "risk", "show", "host-leaves")
     assert code == 0
     assert out.splitlines()[0] == "host-leaves: Host [bold]leaves[/]"

@@ -205,7 +205,7 @@ def add_cmd(ctx: click.Context, file: Path) -> None:
             ) from None
         added = store_risks.add_risks(conn, new, source=file.name)
     shown = ", ".join(added[:10]) + (f", … ({len(added) - 10} more)" if len(added) > 10 else "")
-    click.echo(f"{file}: added {len(added)} risks: {shown}")
+    click.echo(f"{file}: added {len(added)} risk{'s' if len(added) != 1 else ''}: {shown}")
 
 
 @risk.command("score")
