@@ -729,7 +729,7 @@ def evaluate_kris(
     }
     fresh = [r for r in breached if (r.kri.id, r.reading.shop_key) not in recorded]
     new: list[Trigger] = []
-    if not fresh:
+    if not fresh or getattr(conn, "read_only", False):  # read-only: a writer records them
         return Evaluation(day, readings, new)
     actor, at = current_user(), now_iso()
     with write_transaction(conn):

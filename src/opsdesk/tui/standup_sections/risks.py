@@ -16,12 +16,13 @@ from opsdesk.tui.sections import Section, SectionLine
 
 
 def load(conn: sqlite3.Connection, day: date) -> list[SectionLine]:
+    from opsdesk.store.connection import StoreError
     from opsdesk.views import risks as views
 
     today = day + timedelta(days=1)
     try:
         standup = views.build_standup_risks(conn, day, today)
-    except sqlite3.OperationalError:  # read-only or busy: what is stored
+    except (sqlite3.OperationalError, StoreError):  # read-only or busy: what is stored
         rows = views.build_register(conn, today).rows
         standup = views.StandupRisks(
             [r for r in rows if r.risk.status == "triggered"],
