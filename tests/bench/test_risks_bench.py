@@ -20,7 +20,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from tests.bench.test_ttfp_bench import EXPECT, OPSDESK, Tmux, compile_sources, switch
 
 RISKS = 500
