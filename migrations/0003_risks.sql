@@ -58,11 +58,12 @@ CREATE TABLE risk_kris (
 );
 
 -- A KRI breach found by an evaluation: which rule, which shop, which day, the value. One per
--- KRI, shop and day, so evaluating the same day twice triggers once.
+-- KRI, shop and day, so evaluating the same day twice triggers once. A KRI removed later
+-- leaves its triggers (kri_id NULL): the history stays.
 CREATE TABLE risk_triggers (
     id           INTEGER PRIMARY KEY,
     risk_id      INTEGER NOT NULL REFERENCES risks (id) ON DELETE CASCADE,
-    kri_id       INTEGER NOT NULL REFERENCES risk_kris (id) ON DELETE CASCADE,
+    kri_id       INTEGER REFERENCES risk_kris (id) ON DELETE SET NULL,
     shop_key     TEXT NOT NULL,
     day          TEXT NOT NULL,
     value        REAL,

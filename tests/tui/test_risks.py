@@ -179,3 +179,41 @@ async def test_standup_risks_section(app: OpsdeskApp, tiny_store: Path) -> None:
                     " JOIN risks r ON r.id = t.risk_id") == [
         ("system-outage", "jd-home", "2026-11-21")
     ]  # fmt: skip
+
+
+async def test_a_kri_edited_from_the_keyboard(app: OpsdeskApp, tiny_store: Path) -> None:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await _open_area(app, pilot)
+        screen.open_risk("stockout-bestseller")
+        await wait_for(pilot, lambda: isinstance(app.screen, RiskScreen))
+        risk = app.screen
+        assert isinstance(risk, RiskScreen)
+        await wait_for(pilot, lambda: risk.view is not None)
+        assert risk.view is not None
+        names = [name for name, _ in risk.view.fields]
+        assert names[-2:] == ["kri 1", "kri +"]
+        fields = risk.query_one("#risk-fields", DataTable)
+        fields.move_cursor(row=len(names) - 1, animate=False)  # add one
+        await pilot.press("enter", *"kind=target metric=stockout_rate", "enter")
+        await wait_for(
+            pilot,
+            lambda: (
+                _db_rows(
+                    tiny_store,
+                    "SELECT k.position, k.kind FROM risk_kris k JOIN risks r ON r.id = k.risk_id"
+                    " WHERE r.key = 'stockout-bestseller' ORDER BY k.position",
+                )
+                == [(1, "above"), (2, "target")]
+            ),
+        )
+        await wait_for(pilot, lambda: risk.view is not None and len(risk.view.fields) == 22)
+        fields.move_cursor(row=len(names) - 2, animate=False)  # kri 1: a bad metric is refused
+        await pilot.press("enter", "ctrl+u", *"kind=above metric=nope threshold=1", "enter")
+        await wait_for(
+            pilot, lambda: any("unknown metric 'nope'" in n.message for n in app._notifications)
+        )
+        assert _db_rows(
+            tiny_store,
+            "SELECT k.metric_key FROM risk_kris k JOIN risks r ON r.id = k.risk_id"
+            " WHERE r.key = 'stockout-bestseller' ORDER BY k.position",
+        ) == [("stockout_rate",), ("stockout_rate",)]

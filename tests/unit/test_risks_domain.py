@@ -250,3 +250,16 @@ def test_parse_kri_lists_every_problem() -> None:
         "threshold": 0.03,
         "days": 3,
     }
+
+
+def test_kri_text_round_trip() -> None:
+    kri = Kri("drop", "stockout_rate", threshold=0.3, baseline="same_weekday", days=2)
+    text = risk_kris.kri_text(kri)
+    assert text == "kind=drop metric=stockout_rate threshold=0.3 baseline=same_weekday days=2"
+    assert risk_kris.parse_kri_text(text, {"stockout_rate"}) == kri
+    assert risk_kris.parse_kri_text(
+        "kind=above metric=stockout_rate threshold=3% shop=all", {"stockout_rate"}
+    ) == Kri("above", "stockout_rate", threshold=0.03, shop_key="all")
+    with pytest.raises(risk_kris.KriError) as e:
+        risk_kris.parse_kri_text("kind=above metric=gmv threshold=lots", {"gmv"})
+    assert e.value.problems == [("threshold", "'lots' is not a number")]

@@ -228,3 +228,30 @@ def test_contingency_and_drill_runs_are_linked(conn: sqlite3.Connection) -> None
         risks.start_linked_run(conn, "price-war", "contingency", TODAY)
     event = events_for(conn, "risk", "system-outage")[-1]
     assert (event["action"], json.loads(event["new"])["sop"]) == ("drill", "risk-drill")
+
+
+def test_editing_kris_keeps_the_trigger_history(conn: sqlite3.Connection) -> None:
+    shops.add(conn, "tmall-apparel", "Tmall apparel", "tmall")
+    _stockouts(conn, [0.034, 0.041, 0.052])
+    risks.evaluate_kris(conn, DAY, TODAY)
+    stored = risks.get_risk(conn, "stockout-bestseller")
+    kri_id = stored.kris[0].id
+    new = [{"kind": "above", "metric": "stockout_rate", "threshold": 0.04, "days": 2}]
+    new.append({"kind": "target", "metric": "stockout_rate"})
+    risks.update_fields(conn, "stockout-bestseller", {"kri": new}, TODAY)
+    after = risks.get_risk(conn, "stockout-bestseller")
+    assert [k.kri.describe() for k in after.kris] == [
+        "stockout_rate above 0.04 for 2 days in a row (any shop)",
+        "stockout_rate red against its target (any shop)",
+    ]
+    assert after.kris[0].id == kri_id and after.edited
+    assert [t.kri_id for t in risks.triggers_for(conn, stored.id)] == [kri_id]
+    risks.update_fields(conn, "stockout-bestseller", {"kri": []}, TODAY)
+    assert risks.get_risk(conn, "stockout-bestseller").kris == ()
+    assert [t.kri_id for t in risks.triggers_for(conn, stored.id)] == [None]  # history stays
+    with pytest.raises(RiskError, match="kri #1 metric: unknown metric 'nope'"):
+        risks.update_fields(
+            conn, "stockout-bestseller", {"kri": [{"kind": "above", "metric": "nope"}]}, TODAY
+        )
+    event = events_for(conn, "risk", "stockout-bestseller")[-1]
+    assert json.loads(event["new"])["kris"] == []

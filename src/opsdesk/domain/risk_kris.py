@@ -151,6 +151,38 @@ def kri_dict(kri: Kri) -> dict[str, Any]:
     return out
 
 
+def kri_text(kri: Kri) -> str:
+    """A KRI as one editable line: `kind=above metric=stockout_rate threshold=0.03 days=3`."""
+    parts = []
+    for name, value in kri_dict(kri).items():
+        text = "true" if value is True else f"{value:g}" if isinstance(value, float) else value
+        parts.append(f"{name}={text}")
+    return " ".join(parts)
+
+
+def parse_kri_text(
+    text: str, metrics: Collection[str], shops: Collection[str] | None = None
+) -> Kri:
+    """A KRI from the line `kri_text` writes (the app's editor); KriError names each problem."""
+    raw: dict[str, Any] = {}
+    for token in text.split():
+        name, sep, value = token.partition("=")
+        if not sep or not value:
+            raise KriError([(token, "write name=value (kind=above metric=… threshold=…)")])
+        if name == "threshold":
+            try:
+                raw[name] = float(value.rstrip("%")) / (100 if value.endswith("%") else 1)
+            except ValueError:
+                raise KriError([(name, f"{value!r} is not a number")]) from None
+        elif name == "days":
+            raw[name] = int(value) if value.isdigit() else value
+        elif name == "voids_acceptance":
+            raw[name] = {"true": True, "false": False}.get(value.lower(), value)
+        else:
+            raw[name] = value
+    return parse_kri(raw, metrics, shops)
+
+
 @dataclass(frozen=True)
 class Reading:
     """A KRI evaluated for one shop (or 'all') on a day: the day's value and whether it fired."""

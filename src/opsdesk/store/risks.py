@@ -51,7 +51,7 @@ class StoredRisk:
 class Trigger:
     id: int
     risk_key: str
-    kri_id: int
+    kri_id: int | None  # None: the KRI was removed since
     shop_key: str
     day: date
     value: float | None
@@ -332,33 +332,49 @@ def _update(
             " WHERE id = ?",
             (*changed.values(), stored.id),
         )
-    if kris:
-        conn.execute("DELETE FROM risk_kris WHERE risk_id = ?", (stored.id,))
-        for i, k in enumerate(new.kris, 1):
-            conn.execute(
-                "INSERT INTO risk_kris (risk_id, position, metric_key, kind, threshold,"
-                " baseline, days, shop_key, voids_acceptance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    stored.id,
-                    i,
-                    k.metric_key,
-                    k.kind,
-                    k.threshold,
-                    k.baseline,
-                    k.days,
-                    k.shop_key,
-                    int(k.voids_acceptance),
-                ),
-            )
+    old_kris = [kri_dict(k) for k in stored.risk.kris]
+    new_kris = [kri_dict(k) for k in new.kris]
+    if kris and old_kris != new_kris:
+        _replace_kris(conn, stored, new.kris)
+        conn.execute("UPDATE risks SET edited = 1 WHERE id = ?", (stored.id,))
     audit.record(
         conn,
         "risk",
         new.key,
         action,
-        {k: old_values[k] for k in changed},
-        changed,
+        {k: old_values[k] for k in changed} | ({"kris": old_kris} if kris else {}),
+        changed | ({"kris": new_kris} if kris else {}),
         actor=actor,
     )
+
+
+def _replace_kris(conn: sqlite3.Connection, stored: StoredRisk, kris: Sequence[Kri]) -> None:
+    """The risk's KRIs become `kris`: changed positions updated in place (their triggers stay
+    theirs), new ones added, dropped ones deleted (their triggers stay, kri_id NULL)."""
+    for i, k in enumerate(kris, 1):
+        values = (
+            k.metric_key,
+            k.kind,
+            k.threshold,
+            k.baseline,
+            k.days,
+            k.shop_key,
+            int(k.voids_acceptance),
+        )
+        if i <= len(stored.kris):
+            conn.execute(
+                "UPDATE risk_kris SET metric_key = ?, kind = ?, threshold = ?, baseline = ?,"
+                " days = ?, shop_key = ?, voids_acceptance = ? WHERE id = ?",
+                (*values, stored.kris[i - 1].id),
+            )
+        else:
+            conn.execute(
+                "INSERT INTO risk_kris (risk_id, position, metric_key, kind, threshold,"
+                " baseline, days, shop_key, voids_acceptance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (stored.id, i, *values),
+            )
+    for dropped in stored.kris[len(kris) :]:
+        conn.execute("DELETE FROM risk_kris WHERE id = ?", (dropped.id,))
 
 
 def rescore(
@@ -459,8 +475,9 @@ EDITABLE = (
 def update_fields(
     conn: sqlite3.Connection, key: str, changes: Mapping[str, Any], today: date
 ) -> Risk:
-    """Change fields of a risk (the app's editor); checked by the same rules as a file."""
-    unknown = [k for k in changes if k not in EDITABLE]
+    """Change fields of a risk (the app's editor; `kri`: the whole list of KRI tables);
+    checked by the same rules as a file."""
+    unknown = [k for k in changes if k not in (*EDITABLE, "kri")]
     if unknown:
         raise RiskError([(k, "not an editable field") for k in unknown])
     actor = current_user()
@@ -479,7 +496,7 @@ def update_fields(
         if new is None:
             raise RiskError(problems)
         new = replace(new, acceptance_voided_on=stored.risk.acceptance_voided_on)
-        _update(conn, stored, new, "edit", actor)
+        _update(conn, stored, new, "edit", actor, kris="kri" in changes)
         if new.inherent != stored.risk.inherent or new.residual != stored.risk.residual:
             _review_row(conn, stored.id, "score", stored.risk, new, now_iso(), actor, "edited")
     return new

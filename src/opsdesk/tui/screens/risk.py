@@ -23,6 +23,9 @@ from opsdesk.tui.screens.area import AreaScreen
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.views import risks as views
 
+NEW_KRI = "kri +"
+"""The editor's last row: type a KRI line there to add one (`kind=above metric=… threshold=…`)."""
+
 
 @dataclass(frozen=True)
 class RiskScreenView:
@@ -34,6 +37,7 @@ class RiskScreenView:
 
 def field_values(detail: views.RiskDetail) -> tuple[tuple[str, str], ...]:
     """(field, value as text) for every editable field, in the editor's order."""
+    from opsdesk.domain.risk_kris import kri_text
     from opsdesk.store.risks import EDITABLE
 
     r = detail.risk
@@ -58,7 +62,10 @@ def field_values(detail: views.RiskDetail) -> tuple[tuple[str, str], ...]:
         "next_drill": r.next_drill,
         "status": r.status,
     }
-    return tuple((name, "" if values[name] is None else str(values[name])) for name in EDITABLE)
+    rows = [(name, "" if values[name] is None else str(values[name])) for name in EDITABLE]
+    rows += [(f"kri {i}", kri_text(k)) for i, k in enumerate(r.kris, 1)]
+    rows.append((NEW_KRI, ""))
+    return tuple(rows)
 
 
 def build_view(conn: sqlite3.Connection, key: str, today: date) -> RiskScreenView:
@@ -162,20 +169,40 @@ class RiskScreen(AreaScreen):
 
         key, today = self.key, self.today
 
+        kris = [text for field, text in self.view.fields if field.startswith("kri ")]
+        kris = kris[:-1]  # without the empty "kri +" row
+
         def done(text: str | None) -> None:
             if text is None or text == value:
                 return
 
             def change(conn: sqlite3.Connection) -> str:
+                from opsdesk.domain.risk_kris import kri_dict, parse_kri_text
                 from opsdesk.domain.risks import parse_field
                 from opsdesk.store import risks
 
-                risks.update_fields(conn, key, {name: parse_field(name, text)}, today)
-                return f"{key}: {name} saved"
+                if not name.startswith("kri "):
+                    risks.update_fields(conn, key, {name: parse_field(name, text)}, today)
+                    return f"{key}: {name} saved"
+                metrics, _, shops = risks.known_names(conn)
+                lines = list(kris)
+                if name == NEW_KRI:
+                    lines.append(text)
+                else:
+                    lines[int(name.split()[1]) - 1] = text
+                kept = [line for line in lines if line.strip()]  # an emptied line: removed
+                new = [kri_dict(parse_kri_text(line, metrics, shops)) for line in kept]
+                risks.update_fields(conn, key, {"kri": new}, today)
+                return f"{key}: KRIs saved ({len(new)})"
 
             self.write(change)
 
-        self.app.push_screen(ChecklistTextDialog(f"{key}: {name}", value), done)
+        prompt = f"{key}: {name}"
+        if name.startswith("kri "):
+            prompt += (
+                " — kind=above|below|target|drop|rise|stale metric=… threshold=… (empty: remove)"
+            )
+        self.app.push_screen(ChecklistTextDialog(prompt, value), done)
 
     def action_review(self) -> None:
         if self.view is None:
