@@ -10,7 +10,7 @@ from typing import Any
 
 from textual.widgets import DataTable, Static
 
-from conftest import wait_for
+from conftest import toasts, wait_for
 from opsdesk.tui.app import OpsdeskApp
 from opsdesk.tui.screens.risk import RiskScreen
 from opsdesk.tui.screens.risks import RisksScreen
@@ -139,16 +139,14 @@ async def test_review_edit_and_contingency_from_the_keyboard(
         await pilot.press("enter", "backspace", "5", "enter")
         await wait_for(
             pilot,
-            lambda: any("higher than the inherent score" in n.message for n in app._notifications),
+            lambda: any("higher than the inherent score" in t for t in toasts(app)),
         )
         assert _db_rows(
             tiny_store, "SELECT residual_impact FROM risks WHERE key = 'price-war'"
         ) == [(2,)]
         # no contingency SOP named: refused; then on a risk that has one, a linked run
         await pilot.press("c")
-        await wait_for(
-            pilot, lambda: any("no contingency SOP" in n.message for n in app._notifications)
-        )
+        await wait_for(pilot, lambda: any("no contingency SOP" in t for t in toasts(app)))
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, RisksScreen))
         screen.open_risk("fake-order-penalty")
@@ -209,9 +207,7 @@ async def test_a_kri_edited_from_the_keyboard(app: OpsdeskApp, tiny_store: Path)
         await wait_for(pilot, lambda: risk.view is not None and len(risk.view.fields) == 22)
         fields.move_cursor(row=len(names) - 2, animate=False)  # kri 1: a bad metric is refused
         await pilot.press("enter", "ctrl+u", *"kind=above metric=nope threshold=1", "enter")
-        await wait_for(
-            pilot, lambda: any("unknown metric 'nope'" in n.message for n in app._notifications)
-        )
+        await wait_for(pilot, lambda: any("unknown metric 'nope'" in t for t in toasts(app)))
         assert _db_rows(
             tiny_store,
             "SELECT k.metric_key FROM risk_kris k JOIN risks r ON r.id = k.risk_id"
