@@ -264,7 +264,13 @@ class OpsdeskApp(App[None]):
         self.push_screen(HelpScreen(getattr(self.screen, "SCOPE", commands.APP), self.keymap))
 
     def action_refresh_data(self) -> None:
-        reload = getattr(self.screen, "reload", None)
+        from textual.app import ScreenStackError
+
+        try:
+            screen = self.screen
+        except ScreenStackError:  # a store change seen while the app shuts down
+            return
+        reload = getattr(screen, "reload", None)
         if callable(reload):
             reload()
 
