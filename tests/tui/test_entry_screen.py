@@ -100,7 +100,7 @@ async def test_a_bad_value_is_refused_at_the_field_and_nothing_is_stored(
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         screen = await open_entry(app, pilot)
         await pilot.press(*"800", "tab", "tab", *"12.5")
-        refusal = "✗ '12.5': Buyers is a count, a whole number"
+        refusal = "✗ Buyers is a count: 12.5 is not a whole number"
         assert reason(screen) == refusal
         assert cell(screen, "buyers", "check") == refusal
         assert cell(screen, "visitors", "check") == "• changed"
@@ -115,7 +115,7 @@ async def test_a_bad_value_is_refused_at_the_field_and_nothing_is_stored(
         assert (field(screen).value, reason(screen)) == ("12.5", refusal)
         await wait_for(pilot, lambda: any(t.startswith("Not saved") for t in toasts(app)))
         assert [t for t in toasts(app) if t.startswith("Not saved")] == [
-            "Not saved: 1 field(s) refused — '12.5': Buyers is a count, a whole number"
+            "Not saved: 1 field(s) refused — Buyers is a count: 12.5 is not a whole number"
         ]
         await pilot.press("end", "ctrl+u", *"abc")
         assert reason(screen) == "✗ 'abc' is not a number"
@@ -153,7 +153,7 @@ def test_parse_entry_reads_numbers_like_imports_and_checks_units() -> None:
     assert parse_entry(count, "") is None
     with pytest.raises(ValueError, match="'-5' is negative"):
         parse_entry(count, "-5")
-    with pytest.raises(ValueError, match="a score lies between 0 and 5"):
+    with pytest.raises(ValueError, match="DSR is a score from 0 to 5: 7 is off the scale"):
         parse_entry(score, "7")
 
 
