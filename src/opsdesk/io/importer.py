@@ -467,7 +467,7 @@ class _Reading:
             header = {m.key: layout.headers[c] for c, m in layout.base.items()}
             for sid, day, fld, _other, reason in broken:
                 self.found.add(
-                    self.row_lines.get((sid, day)), header.get(fld), f"{shops[sid]}: {reason}"
+                    self.row_lines.get((sid, day)), header.get(fld), f"{reason} ({shops[sid]})"
                 )
             return
         wanted = {(sid, id_of[k], day) for sid, day, f, o, _ in broken for k in (f, o)}
@@ -478,7 +478,7 @@ class _Reading:
             where = lines.get((sid, id_of[other], day))
             also = f"{other} is on line {where[0]}" if where else f"{other} is stored"
             line = lines.get((sid, id_of[fld], day), [None])[0]
-            self.found.add(line, v_name, f"{shops[sid]} {day}: {reason}; {also}")
+            self.found.add(line, v_name, f"{reason} ({shops[sid]} {day}; {also})")
 
     def wide(self, layout: WideLayout) -> None:
         """The day rows of a wide file, one value per metric column, derived columns checked."""

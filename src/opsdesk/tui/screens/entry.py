@@ -270,7 +270,9 @@ class EntryScreen(AreaScreen):
         after = {**self.data.values, **changed}
         metrics = {m.key: m for m in self.data.metrics}
         before = self.crossed
-        self.crossed = {r.field: r.reason for r in check_cross(after, changed, metrics)}
+        self.crossed = {}
+        for refusal in check_cross(after, changed, metrics):
+            self.crossed.setdefault(refusal.field, refusal.reason)  # the first rule broken
         return {
             k for k in before.keys() | self.crossed.keys() if before.get(k) != self.crossed.get(k)
         }
