@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_entry_screen import cell, open_entry
+from test_entry_screen import reason as shown_reason
 from textual import events
 from textual.keys import _character_to_key
 from textual.pilot import Pilot
@@ -26,8 +28,6 @@ from opsdesk.io.importer import ImportRejected, parse_file
 from opsdesk.store import imports
 from opsdesk.store.db import open_store
 from opsdesk.tui.app import OpsdeskApp
-from opsdesk.tui.screens.entry import EntryScreen
-from opsdesk.tui.widgets.grid import Grid
 
 SHOP = "tmall-apparel"
 
@@ -124,8 +124,9 @@ def test_the_command_line_refuses(
     runner = CliRunner()
     # a first command makes today's checklist runs (every command does), then the checkpoint
     assert runner.invoke(main, ["--db", str(tiny_store), "import", "list"]).exit_code == 0
-    with sqlite3.connect(tiny_store) as c:
-        c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn = sqlite3.connect(tiny_store)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
     before = store_bytes(tiny_store)
     result = runner.invoke(main, ["--db", str(tiny_store), "import", str(path)])
     assert result.exit_code == 2, result.output
@@ -140,11 +141,7 @@ async def test_the_entry_form_refuses(
     app: OpsdeskApp, tiny_store: Path, metric: str, text: str, reason: str
 ) -> None:
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await pilot.press("3")
-        await wait_for(pilot, lambda: isinstance(app.screen, EntryScreen))
-        screen = app.screen
-        assert isinstance(screen, EntryScreen)
-        await wait_for(pilot, lambda: screen.data is not None)
+        screen = await open_entry(app, pilot)
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: screen.sub_title == f"{SHOP} · {OPS_DAY.isoformat()}")
         await wait_for(pilot, lambda: screen.data is not None and screen.data.shop_key == SHOP)
@@ -156,9 +153,8 @@ async def test_the_entry_form_refuses(
         await pilot.press("ctrl+u")
         await type_text(app, pilot, text)
         assert screen.query_one("#entry-value", Input).value == text
-        assert str(screen.query_one("#entry-reason").render()) == f"✗ {reason}"
-        grid = screen.query_one("#entry-table", Grid)
-        assert grid.cell(metric, "check").text == f"✗ {reason}"
+        assert shown_reason(screen) == f"✗ {reason}"
+        assert cell(screen, metric, "check") == f"✗ {reason}"
         await pilot.press("ctrl+s")
         await pilot.pause(0.3)
         assert [n.message for n in app._notifications if n.message.startswith("Not saved")] == [

@@ -9,7 +9,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from test_import_support import add_shops, cli, file_hash, stored, write
+from test_import_rejects import rejected
+from test_import_support import add_shops, cli, stored, write
 
 from opsdesk.io.importer import ImportRejected, parse_file
 from opsdesk.store import imports
@@ -19,23 +20,13 @@ HEADER = "date,shop,metric,value\n"
 
 @pytest.fixture
 def db(conn: sqlite3.Connection, store_path: Path, tmp_path: Path) -> Path:
-    """Two shops, jd-home's visitors stored for 2026-11-20, checkpointed."""
+    """Two shops, jd-home's visitors stored for 2026-11-20 (one import), checkpointed, so
+    `rejected` can check the store is left byte for byte."""
     add_shops(conn, "tm-apparel", "jd-home")
     good = write(tmp_path / "good.csv", HEADER + "2026-11-20,jd-home,visitors,100\n")
     assert cli(store_path, "import", good).exit_code == 0
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return store_path
-
-
-def rejected(db: Path, path: Path, *options: str) -> list[str]:
-    """Import `path`, expecting a rejection that leaves the store byte for byte; the lines."""
-    before = file_hash(db)
-    result = cli(db, "import", path, *options)
-    assert result.exit_code == 2, result.output
-    assert file_hash(db) == before
-    assert not Path(f"{db}-wal").exists() or Path(f"{db}-wal").stat().st_size == 0
-    lines = result.output.splitlines()
-    return [lines[0].removeprefix("Error: "), *lines[1:]]
 
 
 def test_a_long_row_split_by_a_thousands_separator_is_refused(db: Path, tmp_path: Path) -> None:
