@@ -22,7 +22,7 @@ from textual.keys import _character_to_key
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from conftest import OPS_DAY, wait_for
+from conftest import OPS_DAY, toasts, wait_for
 from opsdesk.cli import main
 from opsdesk.io.importer import ImportRejected, parse_file
 from opsdesk.store import imports
@@ -156,8 +156,8 @@ async def test_the_entry_form_refuses(
         assert shown_reason(screen) == f"✗ {reason}"
         assert cell(screen, metric, "check") == f"✗ {reason}"
         await pilot.press("ctrl+s")
-        await pilot.pause(0.3)
-        assert [n.message for n in app._notifications if n.message.startswith("Not saved")] == [
+        await wait_for(pilot, lambda: any(t.startswith("Not saved") for t in toasts(app)))
+        assert [t for t in toasts(app) if t.startswith("Not saved")] == [
             f"Not saved: 1 field(s) refused — {reason}"
         ]
         assert app.is_running and app.screen is screen

@@ -184,9 +184,9 @@ async def test_computed_metrics_are_not_offered_and_no_day_after_the_ops_day(
         assert "sop_due" not in keys and "sop_on_time" not in keys  # counted from checklists
         assert screen.sub_title == "jd-home · 2026-11-21"
         await pilot.press("ctrl+right")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: any(t.startswith("No values") for t in toasts(app)))
         assert screen.sub_title == "jd-home · 2026-11-21"  # the ops day: the form stays
-        assert [n.message for n in app._notifications if n.message.startswith("No values")] == [
+        assert [t for t in toasts(app) if t.startswith("No values")] == [
             "No values after the ops day 2026-11-21: that day is not over yet."
         ]
         await pilot.press("ctrl+left")
