@@ -9,11 +9,13 @@ opsdesk.store.observations.set_values, all or none, each audited like an import.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Header, Input, Static
@@ -41,6 +43,34 @@ def parse_entry(metric: Metric, text: str) -> float | None:
     if reason is not None:
         raise ValueError(reason)
     return value
+
+
+class EntryField(Input):
+    """The edit line. It moves between fields itself, in its own message queue, and reports
+    each change of its text with the metric it was typed for, synchronously: keys typed faster
+    than the app handles them then land in the field they were typed for. (As bindings on the
+    screen, Tab and Enter ran after the characters typed behind them, which went into the
+    previous field: `50<Tab><Tab>7` stored visitors 507.)"""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.metric_key = ""
+        """The metric whose value the field holds."""
+        self.moves: dict[str, int] = {}
+        """Key -> step to the next (1) or previous (-1) field."""
+        self.on_move: Callable[[int], None] | None = None
+        self.on_typed: Callable[[str, str], None] | None = None
+
+    async def _on_key(self, event: events.Key) -> None:
+        step = self.moves.get(event.key)
+        if step is not None and self.on_move is not None:
+            event.stop()
+            event.prevent_default()  # not Input's own handling (Enter would submit)
+            self.on_move(step)
+
+    def watch_value(self, value: str) -> None:
+        if self.on_typed is not None and self.metric_key:
+            self.on_typed(self.metric_key, value)
 
 
 def plain(value: float | None) -> str:
@@ -104,7 +134,7 @@ class EntryScreen(AreaScreen):
         yield Static("", id="entry-head")
         with Horizontal(id="entry-edit"):
             yield Static("", id="entry-field")
-            yield Input(id="entry-value", compact=True, select_on_focus=True)
+            yield EntryField(id="entry-value", compact=True, select_on_focus=True)
         yield Static("", id="entry-reason")
         yield Grid(form_columns([], 80), id="entry-table")
         yield KeyBar(self.SCOPE, self.ops.keymap)
@@ -112,7 +142,14 @@ class EntryScreen(AreaScreen):
     def on_mount(self) -> None:
         self.title = "Manual entry"
         self.day = self.ops.ops_day
-        self.query_one("#entry-value", Input).focus()
+        box = self.query_one("#entry-value", EntryField)
+        for command_id, step in (("entry.next_field", 1), ("entry.previous_field", -1)):
+            key = commands.effective_key(commands.BY_ID[command_id], self.ops.keymap)
+            box.moves.update({k.strip(): step for k in key.split(",")})
+        box.moves["enter"] = 1
+        box.on_move = self.action_move_field
+        box.on_typed = self._typed
+        box.focus()
         self.reload()
 
     def on_resize(self) -> None:
@@ -215,9 +252,9 @@ class EntryScreen(AreaScreen):
         field.append(f"▶ {metric_name(m)}", style="bold")
         field.append(f"  stored {format_value(m, self.data.values.get(m.key))}", "dim")
         self.query_one("#entry-field", Static).update(field)
-        box = self.query_one("#entry-value", Input)
-        with box.prevent(Input.Changed):
-            box.value = self.typed.get(m.key, "")
+        box = self.query_one("#entry-value", EntryField)
+        box.metric_key = m.key
+        box.value = self.typed.get(m.key, "")
         box.placeholder = f"new value ({m.unit})"
         box.select_all()
         self._show_reason(m)
@@ -238,22 +275,22 @@ class EntryScreen(AreaScreen):
 
     # -- validation and saving --------------------------------------------------------------
 
-    @on(Input.Changed, "#entry-value")
-    def _typed(self, event: Input.Changed) -> None:
-        m = self.metric
-        if m is None:
+    def _typed(self, key: str, text: str) -> None:
+        """The edit line holds `text` for metric `key`: keep it and check it."""
+        if self.data is None or key not in self.typed:
             return
-        self.typed[m.key] = event.value
+        m = self._metric(key)
+        self.typed[key] = text
         try:
-            parse_entry(m, event.value)
+            parse_entry(m, text)
         except ValueError as e:
-            self.refused[m.key] = str(e)
+            self.refused[key] = str(e)
         else:
-            self.refused.pop(m.key, None)
+            self.refused.pop(key, None)
         grid = self.query_one("#entry-table", Grid)
-        grid.update_cell(m.key, "typed", Cell(event.value, "bold"))
-        for key in {m.key} | self._check_cross():
-            grid.update_cell(key, "check", self._check_cell(self._metric(key)))
+        grid.update_cell(key, "typed", Cell(text, "bold"))
+        for changed in {key} | self._check_cross():
+            grid.update_cell(changed, "check", self._check_cell(self._metric(changed)))
         self._show_reason(m)
 
     def _metric(self, key: str) -> Metric:
@@ -276,10 +313,6 @@ class EntryScreen(AreaScreen):
         return {
             k for k in before.keys() | self.crossed.keys() if before.get(k) != self.crossed.get(k)
         }
-
-    @on(Input.Submitted, "#entry-value")
-    def _submitted(self) -> None:
-        self.action_move_field(1)
 
     @on(Grid.RowClicked, "#entry-table")
     def _clicked(self, event: Grid.RowClicked) -> None:
