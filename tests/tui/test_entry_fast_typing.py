@@ -3,11 +3,11 @@ the edit line moves between fields in the same queue as the characters it receiv
 
 from __future__ import annotations
 
+from test_entry_screen import cell, open_entry
 from textual import events
 
 from conftest import wait_for
 from opsdesk.tui.app import OpsdeskApp
-from test_entry_screen import cell, open_entry
 
 
 async def test_keys_sent_at_once_fill_the_fields_in_order(app: OpsdeskApp) -> None:
