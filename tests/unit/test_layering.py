@@ -75,6 +75,8 @@ TUI_STORE_ACTIONS = {
     "opsdesk.store.alerts": {"acknowledge"},
     "opsdesk.store.observations": {"set_value"},
     "opsdesk.store.checklists": {"tick", "untick", "skip_item", "set_note"},
+    # known_names: the metrics and shops a typed KRI may name, read inside the edit's own write
+    "opsdesk.store.risks": {"update_fields", "known_names", "review", "start_linked_run"},
 }
 
 
