@@ -73,7 +73,7 @@ TUI_STORE_ACTIONS = {
     "opsdesk.store.connection": {"StoreError", "connect", "current_user"},
     "opsdesk.store.files": {"is_read_only", "read_only_message"},
     "opsdesk.store.alerts": {"acknowledge"},
-    "opsdesk.store.observations": {"set_value"},
+    "opsdesk.store.observations": {"set_value", "set_values"},
     "opsdesk.store.checklists": {"tick", "untick", "skip_item", "set_note"},
     # known_names: the metrics and shops a typed KRI may name, read inside the edit's own write
     "opsdesk.store.risks": {"update_fields", "known_names", "review", "start_linked_run"},
