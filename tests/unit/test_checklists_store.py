@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from opsdesk import shipped
 from opsdesk.clock import fixed_clock
 from opsdesk.domain.kpis import aggregate, has_data
 from opsdesk.store import audit, checklists, settings, shops
@@ -221,7 +222,7 @@ def test_a_changed_template_gets_a_new_version_and_runs_keep_theirs(
     conn = two_shops
     checklists.ensure_runs(conn, MON)
     edited = tmp_path / f"{ADS}.md"
-    text = (checklists.SOPS_DIR / f"{ADS}.md").read_text(encoding="utf-8")
+    text = (shipped.sops_dir() / f"{ADS}.md").read_text(encoding="utf-8")
     edited.write_text(text + "- [ ] Live-stream ad spend checked.\n", encoding="utf-8")
     result = checklists.load_template_files(conn, [edited])
     assert result.new_versions == [ADS]

@@ -9,10 +9,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from opsdesk import shipped
 from opsdesk.domain import recurrence
 from opsdesk.domain.checklists import Step, Template
 from opsdesk.store import audit
-from opsdesk.store.checklists._common import METRICS_FILE, SOPS_DIR, _iso, _now
+from opsdesk.store.checklists._common import _iso, _now
 from opsdesk.store.connection import current_user, write_transaction
 from opsdesk.store.sop_adherence import daily_adherence as daily_adherence  # registers it
 
@@ -120,13 +121,12 @@ def load_template_files(conn: sqlite3.Connection, paths: Iterable[Path]) -> Load
     return load_templates(conn, parsed, files)
 
 
-def load_shipped(conn: sqlite3.Connection, directory: Path = SOPS_DIR) -> LoadResult:
+def load_shipped(conn: sqlite3.Connection) -> LoadResult:
     """The shipped templates and the adherence metrics (what `opsdesk init` loads)."""
     from opsdesk.store.catalogue import load_catalogue
 
-    if METRICS_FILE.exists():
-        load_catalogue(conn, METRICS_FILE, source="checklists")
-    return load_template_files(conn, sorted(directory.glob("*.md")))
+    load_catalogue(conn, shipped.sop_metrics_file(), source="checklists")
+    return load_template_files(conn, sorted(shipped.sops_dir().glob("*.md")))
 
 
 def _version_template(row: sqlite3.Row, key: str) -> Template:
