@@ -12,7 +12,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 _extracted = contextlib.ExitStack()
@@ -21,6 +20,8 @@ atexit.register(_extracted.close)
 
 @cache
 def _directory(package: str) -> Path:
+    from importlib import resources  # when first needed, not when a store module is imported
+
     found = resources.files(package)
     if isinstance(found, Path):
         return found
