@@ -180,7 +180,8 @@ def test_the_app_opens_and_quits_in_tmux(installed: Installed) -> None:
     assert made.returncode == 0, made.stderr
     status = installed.workdir / "app-exit-status"
     socket = f"opsdesk-install-test-{os.getpid()}"
-    command = f"'{installed.bin / 'opsdesk'}' --db '{db}'; echo $? > '{status}'"
+    # The pane stays after the app leaves, so a failure can show what the app printed.
+    command = f"'{installed.bin / 'opsdesk'}' --db '{db}'; echo $? > '{status}'; sleep 60"
     started = time.perf_counter()
     env = installed.env
     try:
@@ -188,14 +189,28 @@ def test_the_app_opens_and_quits_in_tmux(installed: Installed) -> None:
               str(installed.workdir), command, env=env)  # fmt: skip
         screen: list[str] = [""]
 
-        def painted() -> bool:
-            screen[0] = _tmux(socket, "capture-pane", "-p", "-t", "app", env=env).stdout
-            return "Stand-up" in screen[0]
+        def shows(title: str) -> Callable[[], bool]:
+            """The header (the first line) shows `title` (the footer names every area)."""
 
-        assert _wait(painted, 60), f"no stand-up after 60 s; the screen:\n{screen[0]}"
+            def check() -> bool:
+                screen[0] = _tmux(socket, "capture-pane", "-p", "-t", "app", env=env).stdout
+                return f" {title} — " in screen[0].partition("\n")[0]
+
+            return check
+
+        assert _wait(shows("Stand-up"), 60), f"no stand-up after 60 s; the screen:\n{screen[0]}"
         installed.seconds["app to first paint"] = time.perf_counter() - started
+        # Every area opens from the installed package (its styles, the chart). Visiting them
+        # also waits out the areas' background build: ctrl+q while it runs, or while the
+        # stand-up mounts its tables, can still crash (MountError/NoMatches; reported apart).
+        # The entry form comes last: there digits are typed into its fields.
+        for key, title in (("4", "Checklists"), ("2", "KPI explorer"), ("3", "Manual entry")):
+            _tmux(socket, "send-keys", "-t", "app", key, env=env)
+            assert _wait(shows(title), 30), f"area {key}: no {title!r}; the screen:\n{screen[0]}"
         _tmux(socket, "send-keys", "-t", "app", "C-q", env=env)
         assert _wait(status.exists, 20), f"still running after ctrl+q; the screen:\n{screen[0]}"
-        assert _wait(lambda: status.read_text() == "0\n", 2), status.read_text()
+        assert _wait(lambda: status.read_text().endswith("\n"), 2)
+        after = _tmux(socket, "capture-pane", "-p", "-S", "-100", "-t", "app", env=env).stdout
+        assert status.read_text() == "0\n", f"exit status {status.read_text()}:\n{after}"
     finally:
         _tmux(socket, "kill-server", env=env)
