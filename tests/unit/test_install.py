@@ -4,8 +4,9 @@ The wheel is built from a copy of the project's build inputs (so no stale build/
 the checkout leaks in), installed without dependencies into a fresh virtual environment in a
 temporary directory, and run from another working directory. The dependencies come from this
 test environment through a .pth line written after the install: installing them from the
-registry takes over a minute, and they are not what is being tested. Every check asserts that
-the opsdesk imported is the wheel's, so the checkout's sources cannot stand in for it.
+registry takes over a minute, and they are not what is being tested. The first test asserts
+that the opsdesk imported is the wheel's (the checkout's editable-install hook is not loaded
+from a directory named in a .pth), so the checkout's files cannot stand in for it.
 """
 
 from __future__ import annotations
