@@ -131,7 +131,7 @@ def test_the_wheel_carries_the_migrations_and_fixtures(installed: Installed) -> 
     assert sops == sorted(p.name for p in (ROOT / "fixtures" / "sops").glob("*.md"))
     shipped = {p.relative_to(ROOT / "fixtures") for p in (ROOT / "fixtures").rglob("*.*")}
     installed_files = {p.relative_to(Path(fixtures)) for p in Path(fixtures).rglob("*.*")}
-    assert {p for p in shipped if p.suffix != ".py"} <= installed_files
+    assert {p for p in shipped if p.suffix not in (".py", ".pyc")} <= installed_files
 
 
 def test_the_commands_work_from_another_directory(installed: Installed) -> None:
