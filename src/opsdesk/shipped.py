@@ -53,6 +53,11 @@ def sop_metrics_file() -> Path:
     return sops_dir() / "metrics.toml"
 
 
+def risks_file() -> Path:
+    """The seed risk register `opsdesk init` loads."""
+    return fixtures_dir() / "risks.toml"
+
+
 def demo_file() -> Path:
     """The demo parameters: shop profiles, seasons, incidents."""
     return fixtures_dir() / "demo.toml"
