@@ -104,10 +104,12 @@ def import_list(ctx: click.Context) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from opsdesk.store import imports
+    from opsdesk.domain.times import local_label
+    from opsdesk.store import imports, settings
 
     with store(ctx) as conn:
         records = imports.list_imports(conn)
+        tz = settings.read(conn).timezone
     if not records:
         click.echo("no imports yet")
         return
@@ -115,10 +117,10 @@ def import_list(ctx: click.Context) -> None:
         "id", "imported", "by", "file", "shape", "new", "changed", "unchanged", "undone", box=None
     )
     for r in records:
-        undone = f"{r.undone_at} by {r.undone_by}" if r.undone_at else ""
+        undone = f"{local_label(r.undone_at, tz)} by {r.undone_by}" if r.undone_at else ""
         table.add_row(
             str(r.id),
-            r.imported_at,
+            local_label(r.imported_at, tz),
             r.imported_by,
             escape(r.file_name),
             r.shape,

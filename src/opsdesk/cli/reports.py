@@ -113,12 +113,13 @@ def check(ctx: click.Context, key: str | None) -> None:
     from opsdesk.cli.risks import triggered_lines
     from opsdesk.domain import periods
     from opsdesk.domain.alert_record import with_acks
+    from opsdesk.domain.coverage import summary_name
     from opsdesk.store.alerts import alerts_for_day, persist
-    from opsdesk.views.standup import raise_alerts
+    from opsdesk.views.standup import check_day
 
     with store(ctx) as conn:
         day = _ops_day(conn) if key is None else periods.parse("day", key).start
-        alerts = raise_alerts(conn, day)
+        alerts, cov = check_day(conn, day)
         persist(conn, alerts)
         alerts = with_acks(alerts, alerts_for_day(conn, day))
         risk_lines, major, general = triggered_lines(conn, day)
@@ -132,6 +133,8 @@ def check(ctx: click.Context, key: str | None) -> None:
         click.echo(line)
     reds = sum(a.severity == "red" for a in alerts)
     summary = f"{day.isoformat()}: {reds} red, {len(alerts) - reds} warning"
+    if cov.label:
+        summary += f"; {summary_name(cov)}: {cov.not_reporting}"
     if risk_lines:
         summary += f"; {major + general} triggered risks ({major} major)"
     click.echo(summary)
