@@ -11,17 +11,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from opsdesk.io.reports import to_dict
-from opsdesk.tui.explorer_data import load_explorer
-from opsdesk.tui.standup_model import StandupModel, change_text, present, sparkline
 
 from opsdesk.cli import main
 from opsdesk.demo import build_demo
 from opsdesk.domain import periods
 from opsdesk.domain.metrics import format_value
+from opsdesk.reports.writers import to_dict
 from opsdesk.store.observations import set_value
+from opsdesk.views.explorer import load_explorer
 from opsdesk.views.report import build_report
 from opsdesk.views.standup import build_standup
+from opsdesk.views.standup_model import StandupModel, change_text, present, sparkline
 
 E = date(2026, 11, 29)  # a Sunday: the ops week 2026-W48 is complete
 

@@ -114,6 +114,7 @@ def check(ctx: click.Context, key: str | None) -> None:
     from opsdesk.domain import periods
     from opsdesk.domain.alert_record import with_acks
     from opsdesk.domain.coverage import summary_name
+    from opsdesk.store import settings
     from opsdesk.store.alerts import alerts_for_day, persist
     from opsdesk.views.standup import check_day
 
@@ -121,7 +122,7 @@ def check(ctx: click.Context, key: str | None) -> None:
         day = _ops_day(conn) if key is None else periods.parse("day", key).start
         alerts, cov = check_day(conn, day)
         persist(conn, alerts)
-        alerts = with_acks(alerts, alerts_for_day(conn, day))
+        alerts = with_acks(alerts, alerts_for_day(conn, day), settings.read(conn).timezone)
         risk_lines, major, general = triggered_lines(conn, day)
     if not alerts and not risk_lines:
         click.echo(f"{day.isoformat()}: no alerts")

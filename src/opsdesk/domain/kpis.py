@@ -92,6 +92,23 @@ def aggregate(
     return metric.formula.evaluate(combined)
 
 
+def day_value(
+    metric: Metric, metrics: Mapping[str, Metric], rows: Sequence[Mapping[str, float]]
+) -> float | None:
+    """One metric on one day from one or several shops' rows (as `day_values`)."""
+    if metric.formula is None:
+        return _combine([r[metric.key] for r in rows if metric.key in r], metric)
+    inputs = metric.formula.inputs
+    complete = [r for r in rows if all(k in r for k in inputs)]
+    if not complete:
+        return None
+    if len(complete) == 1:
+        return metric.formula.evaluate(complete[0])
+    return metric.formula.evaluate(
+        {k: _combine([r[k] for r in complete], metrics.get(k)) for k in inputs}
+    )
+
+
 def day_values(
     metrics: Mapping[str, Metric], rows: Sequence[Mapping[str, float]]
 ) -> dict[str, float | None]:
@@ -100,8 +117,8 @@ def day_values(
     The same result as `aggregate` over a single day, computed in one pass: the stand-up and
     its sparklines call it for every shop and day, so it has to be cheap.
     """
-    out: dict[str, float | None] = {}
     if len(rows) <= 1:  # one shop: no combining, a row is complete or not
+        out: dict[str, float | None] = {}
         row = rows[0] if rows else {}
         present = row.keys()
         for key, m in metrics.items():
@@ -110,21 +127,7 @@ def day_values(
             else:
                 out[key] = m.formula.evaluate(row) if m.formula.inputs <= present else None
         return out
-    for key, m in metrics.items():
-        if m.formula is None:
-            out[key] = _combine([r[key] for r in rows if key in r], m)
-            continue
-        inputs = m.formula.inputs
-        complete = [r for r in rows if all(k in r for k in inputs)]
-        if not complete:
-            out[key] = None
-        elif len(complete) == 1:
-            out[key] = m.formula.evaluate(complete[0])
-        else:
-            out[key] = m.formula.evaluate(
-                {k: _combine([r[k] for r in complete], metrics.get(k)) for k in inputs}
-            )
-    return out
+    return {key: day_value(m, metrics, rows) for key, m in metrics.items()}
 
 
 def rollup(

@@ -37,6 +37,7 @@ from opsdesk.domain.kpis import (
     status_rank,
 )
 from opsdesk.domain.metrics import Metric
+from opsdesk.store import settings
 from opsdesk.store.alerts import alerts_for_day, load_rules
 from opsdesk.store.catalogue import load_metrics
 from opsdesk.store.observations import by_shop, load_daily
@@ -251,5 +252,6 @@ def build_standup(conn: sqlite3.Connection, day: date) -> Standup:
 
     total, cov = summary(inputs, shown, day)
 
-    alerts = with_acks(inputs.alerts(day), alerts_for_day(conn, day))
-    return Standup(day, summary, shop_views, alerts)
+    tz = settings.read(conn).timezone
+    alerts = with_acks(inputs.alerts(day), alerts_for_day(conn, day), tz)
+    return Standup(day, total, shop_views, alerts, cov)
