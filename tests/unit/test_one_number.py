@@ -180,3 +180,31 @@ def test_check_and_the_text_report_say_who_reported(
 
 def _round(x: float | None) -> float | None:
     return None if x is None else round(x, 6)
+
+
+def test_an_all_shops_target_set_by_a_person_wins_the_catalogues_does_not(
+    demo: sqlite3.Connection,
+) -> None:
+    from opsdesk.store.targets import load_targets, set_target
+
+    catalogue = load_targets(demo).in_force("conversion_rate", None, E)
+    assert catalogue is not None and (catalogue.value, catalogue.explicit) == (0.05, False)
+
+    def total_target(key: str) -> object:
+        total = _json_total(demo, "day", E.isoformat())
+        return {m["key"]: m for m in total["metrics"]}[key]["target"]  # type: ignore[attr-defined]
+
+    derived = total_target("conversion_rate")
+    assert derived != 0.05
+    set_target(demo, "conversion_rate", 0.035, amber=0.002)  # every shop, by a person
+    mine = load_targets(demo).in_force("conversion_rate", None, E)
+    assert mine is not None and mine.explicit
+    assert total_target("conversion_rate") == 0.035
+    line = next(
+        x for x in build_standup(demo, E).summary.lines if x.metric.key == "conversion_rate"
+    )
+    assert (line.target, line.amber) == (0.035, 0.002)
+    # a GMV target without --shop is each shop's: the all-shops one still adds up
+    before = total_target("gmv")
+    set_target(demo, "gmv", 1.0)
+    assert total_target("gmv") == before

@@ -45,7 +45,7 @@ def test_import_list_shows_the_stores_time(
 ) -> None:
     add_shops(conn, "jd-home")
     csv = write(tmp_path / "a.csv", "date,shop,metric,value\n2026-11-20,jd-home,orders,10\n")
-    assert cli(store_path, "import", csv).exit_code == 0
+    assert cli(store_path, "import", str(csv)).exit_code == 0
     assert cli(store_path, "import", "undo", "1").exit_code == 0
     conn.execute(
         "UPDATE imports SET imported_at = '2026-11-22T01:30:00+00:00',"
