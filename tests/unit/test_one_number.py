@@ -110,6 +110,12 @@ def test_weekly_gmv_split_is_the_explorers(demo: sqlite3.Connection) -> None:
     gmv = {m["key"]: m for m in total["metrics"]}["gmv"]  # type: ignore[attr-defined]
     assert split["gmv_current"] == round(gmv["value"], 2)
     assert split["gmv_previous"] == round(gmv["previous"], 2)
+    # the explorer's weekly all-shops series ends on the same week's figures and targets
+    for m in total["metrics"]:  # type: ignore[attr-defined]
+        chart = load_explorer(demo, E, m["key"], None, "week")
+        assert chart.periods[-1].key == "2026-W48"
+        assert _round(chart.series[0].values[-1]) == m["value"], m["key"]
+        assert _round(chart.target[-1]) == m["target"], m["key"]
 
 
 def test_a_partial_day_changes_no_all_shops_number(demo: sqlite3.Connection) -> None:
