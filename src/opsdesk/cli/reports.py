@@ -134,10 +134,10 @@ def check(ctx: click.Context, key: str | None) -> None:
         click.echo(line)
     reds = sum(a.severity == "red" for a in alerts)
     summary = f"{day.isoformat()}: {reds} red, {len(alerts) - reds} warning"
-    if cov.label:
-        summary += f"; {summary_name(cov)}: {cov.not_reporting}"
     if risk_lines:
         summary += f"; {major + general} triggered risks ({major} major)"
+    if cov.label:
+        summary += f"; {summary_name(cov)}: {cov.not_reporting}"
     click.echo(summary)
     ctx.exit(2 if reds or major else 1)
 
