@@ -166,7 +166,8 @@ def test_check_and_the_text_report_say_who_reported(
     out = CliRunner().invoke(main, ["--db", str(store_path), "check", "--date", "2026-11-29"])
     assert out.exit_code == 2
     assert out.output.splitlines()[-1] == (
-        "2026-11-29: 1 red, 4 warning; All shops (2 of 3 reporting): douyin-beauty missing"
+        "2026-11-29: 3 red, 2 warning; 5 triggered risks (3 major); "
+        "All shops (2 of 3 reporting): douyin-beauty missing"
     )
     md = CliRunner().invoke(
         main, ["--db", str(store_path), "report", "daily", "--date", "2026-11-29", "--format", "md"]

@@ -30,7 +30,7 @@ def test_local_label_is_the_stores_wall_time() -> None:
 
 def test_an_acknowledgement_shows_the_stores_time(conn: sqlite3.Connection) -> None:
     add_shops(conn, "jd-home")  # no data for DAY: a stale alert
-    acknowledge(conn, "stale-data", "jd-home", None, DAY)
+    acknowledge(conn, ("stale-data", "jd-home", None, DAY))
     conn.execute("UPDATE alerts SET acked_at = '2026-11-22T12:04:00+00:00'")
     conn.commit()
     alert = build_standup(conn, DAY).alerts[0]

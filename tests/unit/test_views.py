@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 
+from opsdesk.domain.times import local_label
 from opsdesk.store import shops
 from opsdesk.store.alerts import acknowledge, alerts_for_day
 from opsdesk.store.audit import events_for
@@ -134,9 +136,10 @@ def test_alerts_and_acknowledgement(two_shops: sqlite3.Connection) -> None:
     acknowledge(two_shops, drop)  # the alert record the view holds, stored as it is
     again = next(a for a in build_standup(two_shops, DAY).alerts if a.rule_key == "conversion-drop")
     assert again.acked_by is not None and again.acked_at is not None
-    assert again == drop.with_ack(again.acked_by, again.acked_at)
+    label = local_label(again.acked_at, "Asia/Shanghai", time_only=True)  # the store's time
+    assert again == drop.with_ack(again.acked_by, again.acked_at, label)
     stored = alerts_for_day(two_shops, DAY)
-    assert stored == [again]
+    assert stored == [replace(again, acked_label=None)]  # the store keeps the instant
     events = events_for(
         two_shops, "alert", "conversion-drop/tmall-apparel/conversion_rate/2026-11-21"
     )
@@ -166,10 +169,13 @@ def test_the_alert_record_crosses_the_process_boundary_whole(two_shops: sqlite3.
     from opsdesk.views.standup_model import StandupModel, build
 
     model = build(two_shops, DAY)
-    assert len(model.alerts) == 2
+    assert len(model.alerts) == 3  # jd-home's partial day (no visitors) is stale too
     again = StandupModel.from_wire(marshal.loads(marshal.dumps(model.to_wire())))
     assert again == model
-    assert again.alerts[0].key == "conversion-below-target/tmall-apparel/conversion_rate/2026-11-21"
+    assert [a.key for a in again.alerts[:2]] == [
+        "stale-data/jd-home/-/2026-11-21",
+        "conversion-below-target/tmall-apparel/conversion_rate/2026-11-21",
+    ]
 
 
 def test_standup_with_no_shops(conn: sqlite3.Connection) -> None:
