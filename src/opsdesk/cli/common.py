@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
+from opsdesk.domain.text import visible
 from opsdesk.store.connection import StoreError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -22,6 +23,10 @@ class CliError(click.ClickException):
         super().__init__(message)
         # click declares exit_code on the class; the instance value picks the process status.
         setattr(self, "exit_code", exit_code)  # noqa: B010
+
+    def format_message(self) -> str:
+        # messages echo file content and stored names: shown, never obeyed by the terminal
+        return visible(self.message)
 
 
 def db_path(ctx: click.Context) -> Path:
@@ -69,6 +74,14 @@ def user_errors(fn: F) -> F:
             raise CliError(str(e)) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def plain(text: str, style: str = "") -> Any:
+    """User or stored text for a Rich table or line: control characters shown, markup not
+    parsed (a `str` given to Rich is markup: `[link=…]` would become a live hyperlink)."""
+    from rich.text import Text
+
+    return Text(visible(text), style=style)
 
 
 def console() -> Any:

@@ -10,6 +10,7 @@ import click
 
 from opsdesk.cli.common import CliError, console, store, user_errors
 from opsdesk.domain.periods import Period
+from opsdesk.domain.text import visible
 
 FORMAT_OPTION = click.option(
     "--format",
@@ -127,9 +128,9 @@ def check(ctx: click.Context, key: str | None) -> None:
         ctx.exit(0)
     for a in alerts:
         note = f" (acknowledged by {a.acked_by})" if a.acked_by else ""
-        click.echo(f"{a.severity.upper():<7} {a.rule_key:<24} {a.message}{note}")
+        click.echo(visible(f"{a.severity.upper():<7} {a.rule_key:<24} {a.message}{note}"))
     for line in risk_lines:
-        click.echo(line)
+        click.echo(visible(line))
     reds = sum(a.severity == "red" for a in alerts)
     summary = f"{day.isoformat()}: {reds} red, {len(alerts) - reds} warning"
     if risk_lines:
