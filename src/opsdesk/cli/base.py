@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from opsdesk.cli.common import CliError, console, db_path, plain, store, user_errors
+from opsdesk.cli.common import CliError, console, db_path, store, user_errors
+from opsdesk.rich_text import plain
 
 
 @click.command()

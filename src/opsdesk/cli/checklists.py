@@ -13,8 +13,9 @@ from typing import Any
 
 import click
 
-from opsdesk.cli.common import CliError, console, plain, store, user_errors
+from opsdesk.cli.common import CliError, console, store, user_errors
 from opsdesk.domain.text import visible
+from opsdesk.rich_text import plain
 
 ITEM_MARKS = {"open": "[ ]", "done": "[x]", "skipped": "[-]"}
 

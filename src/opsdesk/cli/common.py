@@ -76,14 +76,6 @@ def user_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def plain(text: str, style: str = "") -> Any:
-    """User or stored text for a Rich table or line: control characters shown, markup not
-    parsed (a `str` given to Rich is markup: `[link=…]` would become a live hyperlink)."""
-    from rich.text import Text
-
-    return Text(visible(text), style=style)
-
-
 def console() -> Any:
     """A rich console; when output is piped or captured, wide enough not to wrap tables."""
     import sys

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from opsdesk.cli.common import CliError, console, plain, store, user_errors
+from opsdesk.cli.common import CliError, console, store, user_errors
 from opsdesk.domain.text import visible
+from opsdesk.rich_text import plain
 
 if TYPE_CHECKING:
     from opsdesk.io.importer import ImportPlan

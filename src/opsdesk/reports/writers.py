@@ -22,6 +22,7 @@ from opsdesk.domain.decomposition import Decomposition
 from opsdesk.domain.kpis import Kpi
 from opsdesk.domain.metrics import format_value
 from opsdesk.domain.text import spreadsheet_safe, visible
+from opsdesk.rich_text import plain
 from opsdesk.views.report import Report, ShopReport, Span
 
 FORMATS = ("text", "md", "json", "csv")
@@ -199,7 +200,7 @@ def render_text(report: Report) -> list[Any]:
 
     out: list[Any] = [Text(_title(report), style="bold"), Text("")]
     for s in [*report.shops, report.total]:
-        title = Text(visible(f"{s.shop_name} ({s.shop_key})"), style="bold")
+        title = plain(f"{s.shop_name} ({s.shop_key})", style="bold")
         if not s.has_data:
             title.append(f" — no data for {report.current.end.isoformat()}", style="magenta")
         table = Table(*HEADERS, title=title, title_justify="left", box=None, pad_edge=False)
@@ -208,7 +209,7 @@ def render_text(report: Report) -> list[Any]:
         for k in shown(s):
             cells = _cells(k)
             table.add_row(
-                Text(visible(k.metric.name_en)),
+                plain(k.metric.name_en),
                 *cells[:-1],
                 Text(cells[-1], STATUS_STYLE[k.status]),
             )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events, on, work
 
+from opsdesk.domain.text import visible
 from opsdesk.tui import commands, textual_hooks
 from opsdesk.tui.messages import DataLoaded, LoadFailed
 from opsdesk.tui.textual_hooks import HookedScreen
@@ -126,7 +127,7 @@ class AreaScreen(HookedScreen):
     @on(LoadFailed)
     def _failed(self, message: LoadFailed) -> None:
         message.stop()
-        self.notify(message.text, title="Store", severity="error", timeout=8)
+        self.notify(visible(message.text), title="Store", severity="error", timeout=8, markup=False)
 
     def write(self, action: Callable[[sqlite3.Connection], str], reload: bool = True) -> None:
         """Run a store change in a worker; its returned text is notified, errors likewise."""
