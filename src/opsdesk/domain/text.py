@@ -17,8 +17,9 @@ text read differently from what it is. Three rules, applied everywhere:
   strings that are plain numbers (`-12.5`), stay numbers.
 
 Markup is the renderer's business: Rich/Textual sites wrap user text in `rich.text.Text`
-(never a `str`, which they would parse as markup). JSON needs none of this: `json.dumps`
-escapes control characters itself (`\\u001b`).
+(never a `str`, which they would parse as markup). JSON keeps the raw strings (a reader of
+JSON gets the data as stored): `json.dumps` escapes C0 itself (`\\u001b`), and `json_safe`
+escapes what it leaves raw with `ensure_ascii=False` (DEL, C1, bidi), so printed JSON is inert.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import re
 BIDI_CONTROLS = frozenset((*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
 #: What a spreadsheet reads as the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_JSON_RAW = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _NUMBER = re.compile(r"[-+]?(?=\.?\d)(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][-+]?\d+)?%?")
 
 
@@ -83,3 +85,12 @@ def spreadsheet_safe(cell: object) -> object:
     if text.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text):
         return "'" + text
     return text
+
+
+def json_safe(dumped: str) -> str:
+    """A `json.dumps(..., ensure_ascii=False)` text with DEL, C1 and bidi controls as `\\u` escapes.
+
+    `json.dumps` escapes C0 (ESC is `\\u001b`) but writes these raw; in JSON they can only be
+    inside strings, where `\\u009b` decodes to the same character: same data, inert output.
+    """
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)

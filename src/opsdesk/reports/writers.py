@@ -6,8 +6,9 @@ decomposition. Text and Markdown show values the way people read them (3.80%, 12
 
 Names come from people (shops, metrics): text, Markdown and CSV show their control characters
 visibly (`opsdesk.domain.text`), Markdown escapes its own syntax in them and CSV writes a cell
-that starts like a formula as text. JSON keeps the raw strings: `json.dumps` escapes control
-characters itself (`\u001b`), and a reader of JSON gets the data as stored.
+that starts like a formula as text. JSON keeps the raw strings (a reader of JSON gets the data
+as stored): `json.dumps` escapes control characters itself (`\\u001b`), and `json_safe` the C1
+and bidi ones it leaves raw.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from opsdesk.domain.decomposition import Decomposition
 from opsdesk.domain.kpis import Kpi
 from opsdesk.domain.metrics import format_value
-from opsdesk.domain.text import spreadsheet_safe, visible
+from opsdesk.domain.text import json_safe, spreadsheet_safe, visible
 from opsdesk.rich_text import plain
 from opsdesk.views.report import Report, ShopReport, Span
 
@@ -105,7 +106,7 @@ def to_dict(report: Report) -> dict[str, Any]:
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(to_dict(report), ensure_ascii=False, indent=2) + "\n"
+    return json_safe(json.dumps(to_dict(report), ensure_ascii=False, indent=2)) + "\n"
 
 
 def render_csv(report: Report) -> str:
