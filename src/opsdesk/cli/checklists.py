@@ -284,7 +284,7 @@ def history_cmd(ctx: click.Context, template: str, shop_key: str | None, days: i
         strip = "".join(STATE_MARKS[r.state] for r in shop_runs)
         a = adherence(r.state for r in shop_runs)
         ratio = f"{a.ratio:.0%}" if a.ratio is not None else "—"
-        click.echo(f"  {shop:<16} {strip}  adherence {ratio} ({a.on_time}/{a.due})")
+        click.echo(visible(f"  {shop:<16} {strip}  adherence {ratio} ({a.on_time}/{a.due})"))
     click.echo("  " + "  ".join(f"{STATE_MARKS[s]} {label}" for s, label in STATE_LABELS.items()))
 
 
@@ -304,8 +304,8 @@ def adherence_cmd(ctx: click.Context, days: int) -> None:
     table = Table("template", "shop", "adherence", "on time", "late", "missed", "skipped", box=None)
     for a in rows:
         table.add_row(
-            a.template_key,
-            a.shop_key or "store",
+            plain(a.template_key),
+            plain(a.shop_key or "store"),
             f"{a.ratio:.0%}" if a.ratio is not None else "—",
             str(a.on_time),
             str(a.late),

@@ -11,6 +11,7 @@ import click
 from opsdesk.cli.common import CliError, console, store, user_errors
 from opsdesk.domain.periods import Period
 from opsdesk.domain.text import visible
+from opsdesk.rich_text import plain
 
 FORMAT_OPTION = click.option(
     "--format",
@@ -234,8 +235,8 @@ def target_list(ctx: click.Context, metric_key: str | None, shop_key: str | None
         m = metrics[t.metric_key]
         table.add_row(
             str(t.id),
-            t.metric_key,
-            t.shop_key or "(all)",
+            plain(t.metric_key),
+            plain(t.shop_key or "(all)"),
             str(t.valid_from or "…"),
             str(t.valid_to or "…"),
             format_value(m, t.value),
