@@ -256,6 +256,10 @@ def test_every_cli_output_and_report_shows_stored_text_visibly(
     assert f"         note: {h.shown}" in show
     assert f"         skipped: {h.shown}" in show
     assert f"c1               2026-12-12  {h.shown}" in shown_by("checklists", "campaign")
+    templates = shown_by("checklists", "templates")
+    assert any(line.split()[:3] == ["daily-traffic-ads", "1", h.shown] for line in templates)
+    history = shown_by("checklists", "history", "daily-traffic-ads", "--days", "1")
+    assert any(line.startswith(f"  {h.shown:<16} ") for line in history), history
 
     check = shown_by("check", "--date", DAY.isoformat(), exit_code=2)
     assert (
@@ -348,8 +352,10 @@ async def test_the_app_draws_stored_text_visibly(
         assert any(line.split()[1:2] == [h.shown] for line in screen.splitlines()), screen
         assert f"{h.shown}: no data for 2026-11-21" in screen  # the stale banner and alert
         # the checklist section (the side panel fills in after the first frame)
-        await wait_for(pilot, lambda: f"{h.shown} · tmall-apparel" in screen_text(app))
-        assert h.raw not in app.title + app.screen.title + app.screen.sub_title
+        sections = app.screen.query(".standup-section")
+        await wait_for(pilot, lambda: any(h.shown in str(w.render()) for w in sections.results()))
+        await pilot.pause()
+        assert f"{h.shown} · tmall-apparel" in screen_text(app)
 
         await pilot.press("4")
         run_table = app.screen.query_one("#run-table", DataTable)
@@ -372,6 +378,7 @@ async def test_the_app_draws_stored_text_visibly(
         await wait_for(pilot, lambda: isinstance(app.screen, ChecklistRunScreen))
         await wait_for(pilot, lambda: str(items.get_row_at(0)[4]) != "")
         assert app.screen.sub_title.startswith(f"{h.shown} · ")
+        assert_inert(app.title + app.screen.title + app.screen.sub_title)
         screen = screen_text(app)
         assert f"note {h.shown}" in screen
         assert f"{h.shown} · " in screen.splitlines()[0]  # the header: title — sub-title
