@@ -90,3 +90,21 @@ def test_json_safe_escapes_what_json_dumps_leaves_raw_and_keeps_the_data() -> No
     dumped = json_safe(json.dumps(data, ensure_ascii=False))
     assert dumped == '{"name": "\\u001b]0;pwned\\u0007 \\u009b31m \\u202eexe \\u007f 双11"}'
     assert json.loads(dumped) == data
+
+
+def test_the_cli_console_shows_any_str_as_plain_text() -> None:
+    from rich.table import Table
+
+    from opsdesk.cli.common import console
+
+    out = console()
+    table = Table("name", box=None)
+    table.add_row("\x1b]0;pwned\x07 [link=http://x.example/]y[/link] :smile:")
+    with out.capture() as captured:
+        out.print(table)
+        out.print("[bold]x[/] \x9b31m")
+    assert [line.strip() for line in captured.get().splitlines()] == [
+        "name",
+        "␛]0;pwned␇ [link=http://x.example/]y[/link] :smile:",
+        "[bold]x[/] \\x9b31m",
+    ]

@@ -77,9 +77,17 @@ def user_errors(fn: F) -> F:
 
 
 def console() -> Any:
-    """A rich console; when output is piped or captured, wide enough not to wrap tables."""
+    """A rich console; when output is piped or captured, wide enough not to wrap tables.
+
+    Every `str` it is given (a table cell, a line) is plain text: markup is not parsed and
+    control characters are shown (`visible`), a second line of defence behind `plain()`.
+    """
     import sys
 
     from rich.console import Console
 
-    return Console(width=None if sys.stdout.isatty() else 160)
+    class PlainConsole(Console):
+        def render_str(self, text: str, **kwargs: Any) -> Any:
+            return super().render_str(visible(text), **kwargs)
+
+    return PlainConsole(width=None if sys.stdout.isatty() else 160, markup=False, emoji=False)
