@@ -23,13 +23,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from rich.cells import cell_len
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from conftest import make_app, wait_for
 from opsdesk.cli import main
 from opsdesk.clock import Clock
 from opsdesk.tui.app import OpsdeskApp
 from opsdesk.tui.screens.checklists_run import ChecklistRunScreen
+from opsdesk.tui.widgets.checklist_dialog import ChecklistTextDialog
 
 
 @dataclass(frozen=True)
@@ -370,15 +371,20 @@ async def test_the_app_draws_stored_text_visibly(
         await wait_for(pilot, lambda: isinstance(app.screen, ChecklistRunScreen))
         items = app.screen.query_one("#item-table", DataTable)
         await wait_for(pilot, lambda: items.row_count > 0)
+        run_id = app.screen.run_id
         await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChecklistTextDialog))
         await pilot.press(*"note ")
-        await pilot.pause()
-        app.screen.query_one("Input").insert_text_at_cursor(h.raw)  # as a paste would
+        app.screen.query_one(Input).insert_text_at_cursor(h.raw)  # as a paste would
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ChecklistRunScreen))
         await wait_for(pilot, lambda: str(items.get_row_at(0)[4]) != "")
+        with sqlite3.connect(tiny_store) as c:  # stored as typed
+            assert c.execute(
+                "SELECT note FROM sop_run_items WHERE run_id = ? AND position = 1", (run_id,)
+            ).fetchone() == (f"note {h.raw}",)
         assert app.screen.sub_title.startswith(f"{h.shown} · ")
         assert_inert(app.title + app.screen.title + app.screen.sub_title)
+        await wait_for(pilot, lambda: f"note {h.shown}" in screen_text(app))  # repainted
         screen = screen_text(app)
-        assert f"note {h.shown}" in screen
         assert f"{h.shown} · " in screen.splitlines()[0]  # the header: title — sub-title

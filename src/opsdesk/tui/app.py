@@ -175,6 +175,7 @@ class OpsdeskApp(App[None]):
                 title="Read-only",
                 severity="warning",
                 timeout=15,
+                markup=False,  # a path, not markup: /srv/[team]/x.sqlite stays as it is
             )
 
     @work(thread=True, group="prewarm", exit_on_error=False)
