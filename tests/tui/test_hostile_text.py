@@ -108,8 +108,8 @@ def assert_inert(out: str) -> None:
 
 
 def snapshot(db: Path) -> dict[str, list[tuple[object, ...]]]:
-    """What the doors could change: shops, campaigns, metrics, templates, the audit trail."""
-    tables = ("shops", "campaigns", "metrics", "sop_template_versions", "audit_events")
+    """What the doors could change: shops, campaigns, metrics, templates, risks, the audit."""
+    tables = ("shops", "campaigns", "metrics", "sop_template_versions", "risks", "audit_events")
     with sqlite3.connect(db) as c:
         return {t: c.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in tables}  # noqa: S608
 
@@ -158,6 +158,14 @@ def test_names_and_keys_with_control_characters_are_refused_at_every_door(
     sop.write_text(f"# Evil\n\nowner: ops\ncadence: daily\n\n- [ ] {h.raw}\n", encoding="utf-8")
     code, out = cli(db, "checklists", "load", str(sop))
     assert (code, out) == (2, f"Error: {sop}:6: step: {refusal}\n")
+
+    risks = tmp_path / "r.toml"
+    risks.write_text(
+        '[[risk]]\nkey = "evil"\ncategory = "talent"\nowner = "ops"\nlikelihood = 3\n'
+        f"impact = 4\ntitle = {json.dumps(h.raw)}\n"
+    )
+    code, out = cli(db, "risk", "add", str(risks))
+    assert (code, out.splitlines()[1:]) == (2, [f"{risks}:7: title: {refusal}"])
 
     assert snapshot(db) == before
 
@@ -293,6 +301,18 @@ def test_every_cli_output_and_report_shows_stored_text_visibly(
         (h.raw, h.raw)
     ]
     assert report["shops"][0]["metrics"][0]["name"] == h.raw
+
+    # the risk register: a risk's title already in the store
+    with sqlite3.connect(db) as c:
+        risk = c.execute("SELECT key FROM risks ORDER BY key LIMIT 1").fetchone()[0]
+        c.execute("UPDATE risks SET title = ? WHERE key = ?", (h.raw, risk))
+    assert any(line.endswith(f"  {h.shown}") for line in shown_by("risk", "list"))
+    assert shown_by("risk", "show", risk)[0] == f"{risk}: {h.shown}"
+    risk_json = cli(db, "risk", "show", risk, "--format", "json")[1]
+    assert_inert(risk_json)
+    assert json.loads(risk_json)["title"] == h.raw
+    risk_csv = list(csv.reader(io.StringIO(cli(db, "risk", "list", "--format", "csv")[1])))
+    assert [r[1] for r in risk_csv if r[0] == risk] == [h.csv]
 
     # import messages quote the file: a header and a shop cell
     wide = _csv(tmp_path, "wide.csv", [["date", "buyers", f"x {h.raw}"], ["2026-11-19", "5", "1"]])

@@ -59,18 +59,26 @@ def visible(text: str) -> str:
     return "".join(ch if ch in "\n\t" or not is_control(ord(ch)) else _shown(ch) for ch in text)
 
 
-def refuse_control(value: str, field: str, *, multiline: bool = False) -> None:
-    """Raise UnsafeTextError naming `field` when `value` holds a control character.
+def control_problem(value: str, *, multiline: bool = False) -> str | None:
+    """Why `value` may not be stored as a name or key (its first control character), or None.
 
     `multiline=True` allows newline and tab (free text); names and keys allow neither.
     """
     allowed = "\n\t" if multiline else ""
     for position, ch in enumerate(value, 1):
         if ch not in allowed and is_control(ord(ch)):
-            raise UnsafeTextError(
-                f"{field}: control character U+{ord(ch):04X} ({_shown(ch)}) at character "
-                f"{position} is not allowed: names and keys are plain text"
+            return (
+                f"control character U+{ord(ch):04X} ({_shown(ch)}) at character {position} "
+                "is not allowed: names and keys are plain text"
             )
+    return None
+
+
+def refuse_control(value: str, field: str, *, multiline: bool = False) -> None:
+    """Raise UnsafeTextError naming `field` when `value` holds a control character."""
+    problem = control_problem(value, multiline=multiline)
+    if problem is not None:
+        raise UnsafeTextError(f"{field}: {problem}")
 
 
 def spreadsheet_safe(cell: object) -> object:

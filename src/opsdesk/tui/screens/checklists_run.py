@@ -145,7 +145,7 @@ class ChecklistRunScreen(AreaScreen):
 
             self.write(change)
 
-        self.app.push_screen(ChecklistTextDialog(f"Note for item {position}", visible(old)), done)
+        self.app.push_screen(ChecklistTextDialog(f"Note for item {position}", old), done)
 
     def action_back(self) -> None:
         self.app.pop_screen()
