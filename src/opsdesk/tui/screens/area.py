@@ -15,6 +15,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import MountError
 
+from opsdesk.domain.text import visible
 from opsdesk.tui import commands, textual_hooks
 from opsdesk.tui.messages import DataLoaded, LoadFailed
 from opsdesk.tui.textual_hooks import HookedScreen
@@ -150,6 +151,7 @@ class AreaScreen(HookedScreen):
         self.post_message(DataLoaded(data, token))
 
     @on(DataLoaded)
+    @while_running
     def _loaded(self, message: DataLoaded) -> None:
         message.stop()
         if message.token == self._token:
@@ -175,7 +177,7 @@ class AreaScreen(HookedScreen):
     @on(LoadFailed)
     def _failed(self, message: LoadFailed) -> None:
         message.stop()
-        self.notify(message.text, title="Store", severity="error", timeout=8)
+        self.notify(visible(message.text), title="Store", severity="error", timeout=8, markup=False)
 
     def write(self, action: Callable[[sqlite3.Connection], str], reload: bool = True) -> None:
         """Run a store change in a worker; its returned text is notified, errors likewise."""
