@@ -140,7 +140,7 @@ def check(ctx: click.Context, key: str | None) -> None:
         summary += f"; {major + general} triggered risks ({major} major)"
     if cov.label:
         summary += f"; {summary_name(cov)}: {cov.not_reporting}"
-    click.echo(summary)
+    click.echo(visible(summary))
     ctx.exit(2 if reds or major else 1)
 
 

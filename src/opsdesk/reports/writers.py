@@ -201,7 +201,7 @@ def _day_note(report: Report, s: ShopReport) -> str:
             return f"No shop reported {day}: every KPI is stale."
         if s.state == "partial" and report.coverage is not None:
             return (
-                f"{report.coverage.label} on {day} ({report.coverage.not_reporting}): "
+                f"{report.coverage.label} on {day} ({visible(report.coverage.not_reporting)}): "
                 "the shops that reported, compared like for like."
             )
         return ""
