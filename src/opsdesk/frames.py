@@ -86,6 +86,11 @@ class StoreFrames:
                 raise ValueError(f"shop: unknown shop {key!r} (see `opsdesk shop list`)")
         return [k for k in known if k in shops]
 
+    def shops(self, keys: Sequence[str] | None = None) -> list[str]:
+        """The store's shop keys (in its order); with `keys`, those, ValueError for unknown."""
+        with self.connect() as conn:
+            return self._shops(conn, keys)
+
     def timezone(self) -> str:
         from opsdesk.store import settings
 

@@ -44,9 +44,9 @@ def main(ctx: click.Context, db: Path | None, read_only: bool) -> None:
 
 
 def _register() -> None:
-    from opsdesk.cli import base, checklists, demo, imports, reports
+    from opsdesk.cli import base, checklists, demo, exports, imports, reports
 
-    for module in (base, imports, reports, demo, checklists):
+    for module in (base, imports, reports, demo, checklists, exports):
         module.register(main)
 
 
