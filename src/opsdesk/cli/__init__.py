@@ -44,9 +44,9 @@ def main(ctx: click.Context, db: Path | None, read_only: bool) -> None:
 
 
 def _register() -> None:
-    from opsdesk.cli import base, checklists, demo, exports, imports, reports
+    from opsdesk.cli import base, checklists, demo, exports, imports, reports, search
 
-    for module in (base, imports, reports, demo, checklists, exports):
+    for module in (base, imports, reports, demo, checklists, exports, search):
         module.register(main)
 
 
