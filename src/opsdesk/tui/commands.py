@@ -85,6 +85,15 @@ COMMANDS: tuple[Command, ...] = (
         APP,
     ),
     Command(
+        "app.search",
+        "slash",
+        "Search",
+        "Search what people wrote (notes, skip reasons…); enter opens it",
+        "app.search",
+        APP,
+        show=False,
+    ),
+    Command(
         "app.help", "f1", "Help", "Every command with its key", "app.show_help", APP, priority=True
     ),
     Command(
@@ -167,7 +176,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "explorer.filter",
-        "slash",
+        "f",
         "Filter metrics",
         "Type to filter the metric list",
         "focus_filter",
