@@ -32,12 +32,17 @@ def search(
 ) -> None:
     """Search every text people wrote. Three characters or more use the full-text index
     (any substring, Chinese too); shorter words are matched by a scan."""
-    from opsdesk.frames import parse_day
+    from opsdesk.domain import periods
     from opsdesk.views.search import find
 
     if fmt not in ("text", "json"):
         raise CliError(f"--format: {fmt!r} is not one of text, json")
-    day = parse_day(since, "--since")
+    day = None
+    if since is not None:
+        try:
+            day = periods.parse("day", since).start
+        except ValueError as e:
+            raise CliError(f"--since: {e}") from None
     with store(ctx) as conn:
         rows = find(conn, text, kinds=list(kinds) or None, since=day, limit=limit)
     if fmt == "json":
