@@ -105,10 +105,12 @@ def report_monthly(
 @click.pass_context
 @user_errors
 def check(ctx: click.Context, key: str | None) -> None:
-    """Print the alerts for the ops day and keep them in the store.
+    """Print the alerts for the ops day and keep them in the store, and the triggered risks.
 
-    Exit status: 0 no alert, 1 warnings only, 2 at least one red alert.
+    Exit status: 0 no alert, 1 warnings only, 2 at least one red alert (a triggered risk with
+    a major response level counts as red, a general one as a warning).
     """
+    from opsdesk.cli.risks import triggered_lines
     from opsdesk.domain import periods
     from opsdesk.store.alerts import alerts_for_day, persist
     from opsdesk.views.standup import raise_alerts
@@ -118,16 +120,22 @@ def check(ctx: click.Context, key: str | None) -> None:
         alerts = raise_alerts(conn, day)
         persist(conn, alerts)
         acked = {s.alert.identity: s.acked_by for s in alerts_for_day(conn, day)}
-    if not alerts:
+        risk_lines, major, general = triggered_lines(conn, day)
+    if not alerts and not risk_lines:
         click.echo(f"{day.isoformat()}: no alerts")
         ctx.exit(0)
     for a in alerts:
         by = acked.get(a.identity)
         note = f" (acknowledged by {by})" if by else ""
         click.echo(f"{a.severity.upper():<7} {a.rule_key:<24} {a.message}{note}")
+    for line in risk_lines:
+        click.echo(line)
     reds = sum(a.severity == "red" for a in alerts)
-    click.echo(f"{day.isoformat()}: {reds} red, {len(alerts) - reds} warning")
-    ctx.exit(2 if reds else 1)
+    summary = f"{day.isoformat()}: {reds} red, {len(alerts) - reds} warning"
+    if risk_lines:
+        summary += f"; {major + general} triggered risks ({major} major)"
+    click.echo(summary)
+    ctx.exit(2 if reds or major else 1)
 
 
 @click.group()

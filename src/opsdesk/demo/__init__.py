@@ -21,6 +21,7 @@ from opsdesk.demo.checklists import HISTORY_DAYS, build_checklist_history, clear
 from opsdesk.demo.incidents import Placed, place
 from opsdesk.demo.kpis import BASE_METRICS, ShopModel, daily_series
 from opsdesk.demo.params import DemoError, DemoParams, load_params
+from opsdesk.demo.risks import build_risk_demo
 from opsdesk.demo.seasons import day_factors, windows
 from opsdesk.demo.targets import TargetRow, campaign_events, incident_events, shop_targets
 from opsdesk.store import audit
@@ -140,6 +141,7 @@ def build_demo(
         conn.execute(f"PRAGMA cache_size = {cache:d}")
     days_back = min(n_days, HISTORY_DAYS)
     build_checklist_history(conn, end=end, seed=seed, days=days_back, replace=replace)
+    build_risk_demo(conn, end=end, placed=tuple(placed), replace=replace)
     return DemoSummary(
         shops=tuple(keys),
         start=first,

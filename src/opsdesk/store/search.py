@@ -1,4 +1,4 @@
-"""Full-text search over what people wrote (the `search_docs` index of migration 0003).
+"""Full-text search over what people wrote (the `search_docs` index of migration 0004_search).
 
 Queries whose every word has three characters or more go through FTS5 (trigram tokenizer:
 any substring, Chinese included), ranked by bm25. A query with a shorter word (库存, 差评, "ok")

@@ -33,8 +33,10 @@ if TYPE_CHECKING:
     from opsdesk.clock import Clock
     from opsdesk.views.search import SearchRow
 
-AREAS = ("standup", "explorer", "entry", "checklists")
-PREBUILT_AREAS = ("explorer", "entry", "checklists")
+AREAS: tuple[str, ...] = ("standup", "explorer", "entry", "checklists")
+AREAS += ("risks",)  # area 6
+PREBUILT_AREAS: tuple[str, ...] = ("explorer", "entry", "checklists")
+PREBUILT_AREAS += ("risks",)
 """Areas whose screens are built in the background after the first paint."""
 PREWARM_AFTER = 0.5
 """Seconds after start-up before that begins (the stand-up's table and alerts settle first)."""
@@ -93,6 +95,12 @@ def _checklists_screen() -> Screen[None]:
     return ChecklistsScreen()
 
 
+def _risks_screen() -> Screen[None]:
+    from opsdesk.tui.screens.risks import RisksScreen
+
+    return RisksScreen()
+
+
 def _palette_provider() -> type[Provider]:
     from opsdesk.tui.palette import OpsdeskCommands
 
@@ -113,6 +121,7 @@ class OpsdeskApp(App[None]):
         "explorer": _explorer_screen,
         "entry": _entry_screen,
         "checklists": _checklists_screen,
+        "risks": _risks_screen,
     }
 
     def __init__(self, settings: AppSettings, clock: Clock | None = None) -> None:
@@ -276,7 +285,13 @@ class OpsdeskApp(App[None]):
         self.notify(f"{hit.object_type} {hit.object_id} cannot be opened from search yet")
 
     def action_refresh_data(self) -> None:
-        reload = getattr(self.screen, "reload", None)
+        from textual.app import ScreenStackError
+
+        try:
+            screen = self.screen
+        except ScreenStackError:  # a store change seen while the app shuts down
+            return
+        reload = getattr(screen, "reload", None)
         if callable(reload):
             reload()
 

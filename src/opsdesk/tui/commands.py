@@ -23,6 +23,8 @@ EXPLORER = "explorer"
 ENTRY = "entry"
 CHECKLISTS = "checklists"
 CHECKLIST_RUN = "checklist_run"
+RISKS = "risks"
+RISK = "risk"
 SCOPE_TITLES = {
     APP: "Everywhere",
     STANDUP: "Stand-up",
@@ -30,6 +32,8 @@ SCOPE_TITLES = {
     ENTRY: "Manual entry",
     CHECKLISTS: "Checklists",
     CHECKLIST_RUN: "Checklist run",
+    RISKS: "Risk register",
+    RISK: "Risk",
 }
 
 
@@ -83,6 +87,15 @@ COMMANDS: tuple[Command, ...] = (
         "Today's SOP checklist runs, ticking, and each template's history",
         "app.switch_area('checklists')",
         APP,
+    ),
+    Command(
+        "area.risks",
+        "6",
+        "Risk register",
+        "The risk heat map (5x5) and the register table",
+        "app.switch_area('risks')",
+        APP,
+        label="Risks",
     ),
     Command(
         "app.search",
@@ -323,6 +336,94 @@ COMMANDS: tuple[Command, ...] = (
         CHECKLIST_RUN,
     ),
 )
+
+RISK_COMMANDS: tuple[Command, ...] = (
+    Command(
+        "risks.toggle",
+        "r",
+        "Inherent/residual",
+        "Show the heat map and scores before (inherent) or after (residual) mitigation",
+        "toggle_residual",
+        RISKS,
+        label="Residual",
+    ),
+    Command(
+        "risks.sort",
+        "o",
+        "Sort",
+        "Sort the register by score, level, next review or owner (cycles)",
+        "cycle_sort",
+        RISKS,
+    ),
+    Command(
+        "risks.filter",
+        "f",
+        "Filter",
+        "Filter the register: words, category:C, owner:LOGIN, status:S, due",
+        "focus_filter",
+        RISKS,
+    ),
+    Command(
+        "risks.leave_filter",
+        "escape",
+        "Leave the filter",
+        "Back to the heat map, so that the letters and 1-6 work again",
+        "leave_filter",
+        RISKS,
+        show=False,
+    ),
+    Command(
+        "risks.open",
+        "enter",
+        "Open risk",
+        "Open the risk under the cursor (on the heat map: the first of its cell's list)",
+        "open_risk",
+        RISKS,
+        label="Open",
+    ),
+    Command(
+        "risk.edit",
+        "enter",
+        "Edit field",
+        "Change the field under the cursor (checked like a file; audited)",
+        "edit_field",
+        RISK,
+        label="Edit",
+    ),
+    Command(
+        "risk.review",
+        "v",
+        "Review",
+        "Record a review: a note and the next review date",
+        "review",
+        RISK,
+    ),
+    Command(
+        "risk.contingency",
+        "c",
+        "Contingency",
+        "Start the risk's contingency SOP as a checklist run linked to it",
+        "contingency",
+        RISK,
+    ),
+    Command(
+        "risk.drill",
+        "d",
+        "Drill",
+        "Start a risk-drill checklist run linked to the risk",
+        "drill",
+        RISK,
+    ),
+    Command(
+        "risk.back",
+        "escape",
+        "Back",
+        "Back to the risk register",
+        "back",
+        RISK,
+    ),
+)
+COMMANDS = COMMANDS + RISK_COMMANDS
 
 BY_ID = {c.id: c for c in COMMANDS}
 

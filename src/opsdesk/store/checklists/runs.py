@@ -274,26 +274,39 @@ def start_run(
     now: datetime | None = None,
 ) -> int:
     """Start a run now, e.g. of an on-demand template (crisis response); returns its id."""
-    template = get_template(conn, template_key)
+    get_template(conn, template_key)
     with write_transaction(conn):
-        ctx = _context(conn, today, now)
-        version = next(v for v in _latest_versions(conn) if v["key"] == template_key)
-        shop = None
-        if template.scope == "shop":
-            if shop_key is None:
-                raise ValueError(f"{template_key} runs per shop: name the shop (--shop KEY)")
-            shop = conn.execute("SELECT id, key FROM shops WHERE key = ?", (shop_key,)).fetchone()
-            if shop is None:
-                raise ValueError(f"unknown shop {shop_key!r} (see `opsdesk shop list`)")
-        elif shop_key is not None:
-            raise ValueError(f"{template_key} runs once for the store, not per shop")
-        if template.rule.kind == "campaign":
-            raise ValueError(f"{template_key} runs per campaign: add one with `campaign add`")
-        n = conn.execute(
-            "SELECT count(*) FROM sop_runs WHERE template_id = ? AND run_day = ?",
-            (version["template_id"], today.isoformat()),
-        ).fetchone()[0]
-        run_id = _create_run(conn, ctx, version, template, today, shop, None, f"#{n + 1}")
+        return start_run_in_transaction(conn, template_key, today, shop_key=shop_key, now=now)
+
+
+def start_run_in_transaction(
+    conn: sqlite3.Connection,
+    template_key: str,
+    today: date,
+    *,
+    shop_key: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """`start_run` inside the caller's write transaction (a run linked to something else)."""
+    template = get_template(conn, template_key)
+    ctx = _context(conn, today, now)
+    version = next(v for v in _latest_versions(conn) if v["key"] == template_key)
+    shop = None
+    if template.scope == "shop":
+        if shop_key is None:
+            raise ValueError(f"{template_key} runs per shop: name the shop (--shop KEY)")
+        shop = conn.execute("SELECT id, key FROM shops WHERE key = ?", (shop_key,)).fetchone()
+        if shop is None:
+            raise ValueError(f"unknown shop {shop_key!r} (see `opsdesk shop list`)")
+    elif shop_key is not None:
+        raise ValueError(f"{template_key} runs once for the store, not per shop")
+    if template.rule.kind == "campaign":
+        raise ValueError(f"{template_key} runs per campaign: add one with `campaign add`")
+    n = conn.execute(
+        "SELECT count(*) FROM sop_runs WHERE template_id = ? AND run_day = ?",
+        (version["template_id"], today.isoformat()),
+    ).fetchone()[0]
+    run_id = _create_run(conn, ctx, version, template, today, shop, None, f"#{n + 1}")
     if run_id is None:
         raise ValueError(f"{template_key}: a run for {today} exists already")
     return run_id

@@ -1,4 +1,4 @@
--- 0003: full-text search over what people write (checklist notes and skip reasons; later
+-- 0004: full-text search over what people write (checklist notes and skip reasons; later
 -- migrations add PDCA, review and risk texts). search_docs holds one row per text and the
 -- object it belongs to; search_fts is an FTS5 index over it with the trigram tokenizer, so
 -- Chinese (which has no spaces) matches any substring of three characters or more. Shorter

@@ -1,0 +1,444 @@
+"""Read models of the risk register: the register table, the heat map, one risk, stand-up.
+
+What the CLI, the app and (later) the weekly review show about risks is built here from the
+store and the domain rules, without Textual. KRI readings are for the ops day; review dates
+are compared with the store's local today.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from opsdesk.domain import risks as rules
+from opsdesk.domain.risks import CATEGORIES, LEVEL_LETTERS, Risk, Score
+from opsdesk.store import risks as store
+
+SORTS = ("score", "level", "next_review", "owner", "key")
+
+
+@dataclass(frozen=True)
+class KriView:
+    metric: str | None
+    shop: str
+    rule: str
+    value: float | None
+    value_text: str
+    breached: bool
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "shop": self.shop,
+            "rule": self.rule,
+            "value": self.value,
+            "breached": self.breached,
+        }
+
+
+@dataclass(frozen=True)
+class RiskRow:
+    """One risk as a line of the register."""
+
+    id: int
+    risk: Risk
+    overdue: bool
+    due: bool
+    acceptance: str | None  # None, active, expired, void
+    last_trigger: store.Trigger | None
+    moved_inherent: str  # '', 'up', 'down': at the last review
+    moved_residual: str
+    kris: tuple[KriView, ...] = ()
+    triggers: tuple[store.Trigger, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return self.risk.key
+
+    def score(self, residual: bool = False) -> Score:
+        return self.risk.residual if residual else self.risk.inherent
+
+    def moved(self, residual: bool = False) -> str:
+        return self.moved_residual if residual else self.moved_inherent
+
+    @property
+    def marks(self) -> str:
+        """`!` triggered, `R` review overdue (text, so it reads without colour)."""
+        return ("!" if self.risk.status == "triggered" else "") + ("R" if self.overdue else "")
+
+
+@dataclass(frozen=True)
+class Register:
+    today: date
+    day: date  # the ops day the KRIs were read for
+    rows: list[RiskRow]
+
+
+def _kri_views(readings: Iterable[store.KriReading], metrics: dict[str, Any]) -> list[KriView]:
+    from opsdesk.domain.metrics import format_value
+
+    out = []
+    for r in readings:
+        metric = metrics.get(r.kri.kri.metric_key or "")
+        value = r.reading.value
+        text = format_value(metric, value) if metric is not None else "—"
+        out.append(
+            KriView(
+                r.kri.kri.metric_key,
+                r.reading.shop_key,
+                r.kri.kri.describe(metrics),
+                value,
+                text,
+                r.reading.breached,
+                r.reading.message,
+            )
+        )
+    return out
+
+
+def build_register(
+    conn: sqlite3.Connection,
+    today: date,
+    *,
+    with_kris: bool = False,
+    with_triggers: bool = False,
+) -> Register:
+    """Every risk with its marks; with_kris evaluates the KRIs (read-only) for the ops day."""
+    from opsdesk.store.catalogue import load_metrics
+
+    day = today - timedelta(days=1)
+    stored = store.list_risks(conn)
+    latest = store.latest_triggers(conn)
+    last = store.last_reviews(conn)
+    readings: dict[str, list[store.KriReading]] = {}
+    metrics: dict[str, Any] = {}
+    if with_kris:
+        metrics = dict(load_metrics(conn))
+        for r in store.read_kris(conn, day, stored):
+            readings.setdefault(r.risk_key, []).append(r)
+    rows = []
+    for s in stored:
+        review = last.get(s.id)
+        old_i = review.old_inherent if review else None
+        old_r = review.old_residual if review else None
+        rows.append(
+            RiskRow(
+                id=s.id,
+                risk=s.risk,
+                overdue=rules.review_overdue(s.risk, today),
+                due=rules.review_due(s.risk, today),
+                acceptance=rules.acceptance_state(s.risk, today),
+                last_trigger=latest.get(s.id),
+                moved_inherent=rules.movement(
+                    old_i.value if old_i else None,
+                    review.inherent.value if review else s.risk.inherent.value,
+                ),
+                moved_residual=rules.movement(
+                    old_r.value if old_r else None,
+                    review.residual.value if review else s.risk.residual.value,
+                ),
+                kris=tuple(_kri_views(readings.get(s.risk.key, []), metrics)),
+                triggers=tuple(store.triggers_for(conn, s.id)) if with_triggers else (),
+            )
+        )
+    return Register(today, day, rows)
+
+
+def filter_rows(
+    rows: Sequence[RiskRow],
+    *,
+    level: str | None = None,
+    residual: bool = False,
+    category: str | None = None,
+    owner: str | None = None,
+    status: str | None = None,
+    due: bool = False,
+    words: Sequence[str] = (),
+) -> list[RiskRow]:
+    """The rows matching every filter given (`words`: each in the key or the title, any
+    case); ValueError names a bad one."""
+    if level is not None and level not in rules.LEVELS:
+        raise ValueError(f"--level: {level!r} is not one of {', '.join(rules.LEVELS)}")
+    if category is not None and category not in CATEGORIES:
+        raise ValueError(f"--category: {category!r} is not one of {', '.join(CATEGORIES)}")
+    if status is not None and status not in rules.STATUSES:
+        raise ValueError(f"--status: {status!r} is not one of {', '.join(rules.STATUSES)}")
+    if owner is not None and (why := rules.check_login(owner)):
+        raise ValueError(f"--owner: {why}")
+    return [
+        r
+        for r in rows
+        if (level is None or r.score(residual).level == level)
+        and (category is None or r.risk.category == category)
+        and (owner is None or r.risk.owner == owner)
+        and (status is None or r.risk.status == status)
+        and (not due or r.due)
+        and all(w.lower() in f"{r.key} {r.risk.title}".lower() for w in words)
+    ]
+
+
+def parse_filter(text: str) -> dict[str, Any]:
+    """The app's filter line: `category:service owner:cs-lead status:triggered due stock`
+    (also `cat:`, `level:`); other words must appear in the key or title."""
+    out: dict[str, Any] = {"words": []}
+    names = {"category": "category", "cat": "category", "owner": "owner", "status": "status"}
+    names["level"] = "level"
+    for token in text.split():
+        name, sep, value = token.partition(":")
+        if sep and name.lower() in names:
+            out[names[name.lower()]] = value
+        elif token.lower() == "due":
+            out["due"] = True
+        else:
+            out["words"].append(token)
+    return out
+
+
+def sort_rows(rows: Sequence[RiskRow], by: str, residual: bool = False) -> list[RiskRow]:
+    """Highest score (or level) first; next review and owner ascending; ties by key."""
+    if by not in SORTS:
+        raise ValueError(f"sort: {by!r} is not one of {', '.join(SORTS)}")
+    if by == "score":
+        return sorted(rows, key=lambda r: (-r.score(residual).value, r.key))
+    if by == "level":
+        rank = {lv: i for i, lv in enumerate(reversed(rules.LEVELS))}
+        return sorted(rows, key=lambda r: (rank[r.score(residual).level], r.key))
+    if by == "next_review":
+        return sorted(rows, key=lambda r: (r.risk.next_review, r.key))
+    if by == "owner":
+        return sorted(rows, key=lambda r: (r.risk.owner, r.key))
+    return sorted(rows, key=lambda r: r.key)
+
+
+def risk_dict(row: RiskRow) -> dict[str, Any]:
+    """A risk in JSON (the keys the README documents)."""
+    r = row.risk
+    return {
+        "key": r.key,
+        "title": r.title,
+        "category": r.category,
+        "owner": r.owner,
+        "inherent": r.inherent.as_dict(),
+        "residual": r.residual.as_dict(),
+        "response": r.response,
+        "response_level": r.response_level,
+        "accept_until": r.accept_until.isoformat() if r.accept_until else None,
+        "acceptance": row.acceptance,
+        "status": r.status,
+        "next_review": r.next_review.isoformat(),
+        "overdue": row.overdue,
+        "contingency_sop": r.contingency_sop,
+        "kris": [k.as_dict() for k in row.kris],
+        "triggers": [trigger_dict(t) for t in row.triggers],
+    }
+
+
+def trigger_dict(t: store.Trigger) -> dict[str, Any]:
+    return {"day": t.day.isoformat(), "shop": t.shop_key, "value": t.value, "message": t.message}
+
+
+CSV_COLUMNS = (
+    "key",
+    "title",
+    "category",
+    "owner",
+    "likelihood",
+    "impact",
+    "score",
+    "level",
+    "residual_likelihood",
+    "residual_impact",
+    "residual_score",
+    "residual_level",
+    "response",
+    "response_level",
+    "status",
+    "next_review",
+    "overdue",
+)
+
+
+def csv_row(row: RiskRow) -> list[Any]:
+    r = row.risk
+    return [
+        r.key,
+        r.title,
+        r.category,
+        r.owner,
+        r.inherent.likelihood,
+        r.inherent.impact,
+        r.inherent.value,
+        r.inherent.level,
+        r.residual.likelihood,
+        r.residual.impact,
+        r.residual.value,
+        r.residual.level,
+        r.response,
+        r.response_level,
+        r.status,
+        r.next_review.isoformat(),
+        "yes" if row.overdue else "no",
+    ]
+
+
+# ---- heat map ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    residual: bool
+    cells: dict[tuple[int, int], list[RiskRow]] = field(default_factory=dict)
+
+    def at(self, likelihood: int, impact: int) -> list[RiskRow]:
+        return self.cells.get((likelihood, impact), [])
+
+
+def build_heatmap(rows: Sequence[RiskRow], residual: bool = False) -> HeatMap:
+    """Open and triggered risks by (likelihood, impact), highest score first in each cell."""
+    cells: dict[tuple[int, int], list[RiskRow]] = {}
+    for row in rows:
+        if row.risk.status == "closed":
+            continue
+        s = row.score(residual)
+        cells.setdefault((s.likelihood, s.impact), []).append(row)
+    for key in cells:
+        cells[key].sort(key=lambda r: r.key)
+    return HeatMap(residual, cells)
+
+
+def cell_label(likelihood: int, impact: int, count: int) -> str:
+    """A cell as text: its level letter and count (`H3`), or the letter and `·` when empty."""
+    letter = LEVEL_LETTERS[rules.level(likelihood * impact)]
+    return f"{letter}{count}" if count else f"{letter}·"
+
+
+def heatmap_text(heatmap: HeatMap) -> str:
+    """The 5×5 grid for a terminal or a report: likelihood up, impact across."""
+    which = "residual" if heatmap.residual else "inherent"
+    lines = [f"risk heat map ({which}): likelihood ↑, impact →; L low, M medium, H high"]
+    for lk in range(5, 0, -1):
+        cells = " ".join(f"{cell_label(lk, im, len(heatmap.at(lk, im))):>4}" for im in range(1, 6))
+        lines.append(f"  {lk} │{cells}")
+    lines.append("    └" + "─" * 25)
+    lines.append("      " + " ".join(f"{im:>4}" for im in range(1, 6)))
+    return "\n".join(lines) + "\n"
+
+
+# ---- one risk -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RiskDetail:
+    row: RiskRow
+    reviews: list[store.Review]
+    runs: list[store.LinkedRun]
+    last_drill: date | None
+
+    @property
+    def risk(self) -> Risk:
+        return self.row.risk
+
+
+def build_detail(conn: sqlite3.Connection, key: str, today: date) -> RiskDetail:
+    """One risk with its KRI readings, triggers, reviews (score history) and linked runs."""
+    from opsdesk.store.catalogue import load_metrics
+
+    stored = store.get_risk(conn, key)
+    day = today - timedelta(days=1)
+    metrics = dict(load_metrics(conn))
+    readings = store.read_kris(conn, day, [stored])
+    last = store.last_reviews(conn).get(stored.id)
+    triggers = store.triggers_for(conn, stored.id)
+    runs = store.runs_for(conn, stored.id)
+    row = RiskRow(
+        id=stored.id,
+        risk=stored.risk,
+        overdue=rules.review_overdue(stored.risk, today),
+        due=rules.review_due(stored.risk, today),
+        acceptance=rules.acceptance_state(stored.risk, today),
+        last_trigger=triggers[0] if triggers else None,
+        moved_inherent=rules.movement(
+            last.old_inherent.value if last and last.old_inherent else None,
+            last.inherent.value if last else stored.risk.inherent.value,
+        ),
+        moved_residual=rules.movement(
+            last.old_residual.value if last and last.old_residual else None,
+            last.residual.value if last else stored.risk.residual.value,
+        ),
+        kris=tuple(_kri_views(readings, metrics)),
+        triggers=tuple(triggers),
+    )
+    return RiskDetail(
+        row, store.reviews_for(conn, stored.id), runs, store.last_drill(stored.risk, runs)
+    )
+
+
+def detail_dict(d: RiskDetail) -> dict[str, Any]:
+    out = risk_dict(d.row)
+    r = d.risk
+    out.update(
+        {
+            "description": r.description,
+            "mitigation": r.mitigation,
+            "contingency": r.contingency,
+            "review_days": r.review_days,
+            "last_drill": d.last_drill.isoformat() if d.last_drill else None,
+            "next_drill": r.next_drill.isoformat() if r.next_drill else None,
+            "reviews": [
+                {
+                    "kind": v.kind,
+                    "at": v.at,
+                    "by": v.by,
+                    "inherent": v.inherent.value,
+                    "residual": v.residual.value,
+                    "next_review": v.next_review.isoformat(),
+                    "note": v.note,
+                }
+                for v in d.reviews
+            ],
+            "runs": [
+                {
+                    "run": x.run_id,
+                    "purpose": x.purpose,
+                    "sop": x.template_key,
+                    "shop": x.shop_key,
+                    "day": x.run_day.isoformat(),
+                    "status": x.status,
+                    "time_to_respond_s": (
+                        int(x.time_to_respond.total_seconds()) if x.time_to_respond else None
+                    ),
+                }
+                for x in d.runs
+            ],
+        }
+    )
+    return out
+
+
+# ---- the stand-up's Risks section -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StandupRisks:
+    triggered: list[RiskRow]  # triggered risks, major first
+    due: list[RiskRow]  # reviews due today or overdue (not triggered), most overdue first
+    new_triggers: int
+
+
+def build_standup_risks(conn: sqlite3.Connection, day: date, today: date) -> StandupRisks:
+    """Evaluate the KRIs for the ops day (recording new triggers), then what to talk about."""
+    evaluation = store.evaluate_kris(conn, day, today)
+    rows = build_register(conn, today).rows
+    triggered = sorted(
+        (r for r in rows if r.risk.status == "triggered"),
+        key=lambda r: (r.risk.response_level != "major", -r.risk.inherent.value, r.key),
+    )
+    due = sorted(
+        (r for r in rows if r.due and r.risk.status != "triggered"),
+        key=lambda r: (r.risk.next_review, r.key),
+    )
+    return StandupRisks(triggered, due, len(evaluation.new_triggers))
