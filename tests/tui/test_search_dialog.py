@@ -14,6 +14,7 @@ from opsdesk.store.db import open_store
 from opsdesk.tui.app import OpsdeskApp
 from opsdesk.tui.screens.checklists_run import ChecklistRunScreen
 from opsdesk.tui.screens.explorer import ExplorerScreen
+from opsdesk.tui.screens.risk import RiskScreen
 from opsdesk.tui.screens.standup import StandupScreen
 from opsdesk.tui.widgets.search_dialog import SearchDialog
 
@@ -39,23 +40,23 @@ def _hits(app: OpsdeskApp) -> list[str]:
 async def test_slash_finds_a_note_and_enter_opens_its_run(
     app: OpsdeskApp, tiny_store: Path
 ) -> None:
-    run_id = _note(tiny_store, "jd-home", 3, "库存周转天数偏高: paid share cut in October")
-    other = _note(tiny_store, "tmall-apparel", 2, "差评率上升")
+    run_id = _note(tiny_store, "jd-home", 3, "鸵鸟蛋库存偏高: quokka quota cut in October")
+    other = _note(tiny_store, "tmall-apparel", 2, "鹦鹉螺仓库漏水")
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, StandupScreen))
         await pilot.press("slash")
         await wait_for(pilot, lambda: isinstance(app.screen, SearchDialog))
-        await pilot.press(*"周转天")
+        await pilot.press(*"鸵鸟蛋")
         await wait_for(pilot, lambda: len(_hits(app)) == 1)
         hit = _hits(app)[0]
         assert "Daily traffic & ads check · jd-home · 2026-11-22 · item 3" in hit
-        assert "库存周转天数偏高: paid share cut in October" in hit
+        assert "鸵鸟蛋库存偏高: quokka quota cut in October" in hit
         # two characters: the scan
-        app.screen.query_one("#search-input", Input).value = "差评"
-        await wait_for(pilot, lambda: len(_hits(app)) == 1 and "差评率上升" in _hits(app)[0])
+        app.screen.query_one("#search-input", Input).value = "鹦鹉"
+        await wait_for(pilot, lambda: len(_hits(app)) == 1 and "鹦鹉螺仓库漏水" in _hits(app)[0])
         assert isinstance(app.screen, SearchDialog) and app.screen.rows[0].object_id == other
-        app.screen.query_one("#search-input", Input).value = "paid share"
-        await wait_for(pilot, lambda: len(_hits(app)) == 1 and "paid share" in _hits(app)[0])
+        app.screen.query_one("#search-input", Input).value = "quokka quota"
+        await wait_for(pilot, lambda: len(_hits(app)) == 1 and "quokka quota" in _hits(app)[0])
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ChecklistRunScreen))
         screen = app.screen
@@ -66,12 +67,31 @@ async def test_slash_finds_a_note_and_enter_opens_its_run(
         assert app.current_mode == "checklists"
 
 
+async def test_a_risk_hit_opens_the_risk(app: OpsdeskApp, tiny_store: Path) -> None:
+    from opsdesk.store import risks
+
+    conn = open_store(tiny_store)
+    try:
+        key = conn.execute("SELECT key FROM risks ORDER BY id LIMIT 1").fetchone()[0]
+        risks.update_fields(conn, key, {"contingency": "call the quokka hotline"}, TODAY)
+    finally:
+        conn.close()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash", *"quokka hotline")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchDialog) and len(_hits(app)) == 1)
+        assert f"Risk {key} · " in _hits(app)[0]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RiskScreen))
+        assert isinstance(app.screen, RiskScreen) and app.screen.key == key
+        assert app.current_mode == "risks"
+
+
 async def test_slash_from_the_explorer_and_escape(app: OpsdeskApp, tiny_store: Path) -> None:
-    _note(tiny_store, "jd-home", 1, "refund wave after the campaign")
+    _note(tiny_store, "jd-home", 1, "wombat wave after the campaign")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("2")
         await wait_for(pilot, lambda: isinstance(app.screen, ExplorerScreen))
-        await pilot.press("slash", *"refund", "down")
+        await pilot.press("slash", *"wombat", "down")
         await wait_for(pilot, lambda: isinstance(app.screen, SearchDialog) and len(_hits(app)) == 1)
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ExplorerScreen))

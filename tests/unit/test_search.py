@@ -53,8 +53,9 @@ def _open_items(conn: sqlite3.Connection, n: int) -> list[tuple[int, int]]:
     return [(r[0], r[1]) for r in rows]
 
 
-def _found(conn: sqlite3.Connection, query: str, **kw: object) -> list[tuple[object, object]]:
-    return [(h.object_id, h.part) for h in search(conn, query, **kw)]  # type: ignore[arg-type]
+def _found(conn: sqlite3.Connection, query: str) -> list[tuple[object, object]]:
+    """The notes found (the demo's risks and skip reasons have words of their own)."""
+    return [(h.object_id, h.part) for h in search(conn, query, kinds=["notes"])]
 
 
 def test_english_words_ranked_and_marked(conn: sqlite3.Connection) -> None:
@@ -62,7 +63,7 @@ def test_english_words_ranked_and_marked(conn: sqlite3.Connection) -> None:
     checklists.set_note(conn, *a, "Paid share dropped after the October campaign")
     checklists.set_note(conn, *b, "refund refund refund: paid traffic refund wave")
     checklists.set_note(conn, *c, "one refund today")
-    hits = search(conn, "paid share")
+    hits = search(conn, "paid share", kinds=["notes"])
     assert [(h.object_id, h.part) for h in hits] == [a]
     hit = hits[0]
     assert (hit.kind, hit.source, hit.object_type) == ("notes", "checklist_note", "sop_run")
@@ -76,11 +77,11 @@ def test_chinese_three_and_two_characters(conn: sqlite3.Connection) -> None:
     a, b = _open_items(conn, 2)
     checklists.set_note(conn, *a, "库存周转天数偏高，需要清仓")
     checklists.set_note(conn, *b, "差评率上升：物流慢")
-    three = search(conn, "周转天")
+    three = search(conn, "周转天", kinds=["notes"])
     assert [(h.object_id, h.part) for h in three] == [a]
     assert three[0].score != 0  # the trigram index answered
     assert three[0].spans == ((2, 5),)
-    two = search(conn, "库存")
+    two = search(conn, "库存", kinds=["notes"])
     assert [(h.object_id, h.part) for h in two] == [a]
     assert two[0].score == 0  # a scan answered (trigrams cannot match two characters)
     assert _found(conn, "差评") == [b]
@@ -129,8 +130,11 @@ def test_since_and_bad_input(conn: sqlite3.Connection) -> None:
     (a,) = _open_items(conn, 1)
     checklists.set_note(conn, *a, "written today")
     tomorrow = date.today() + timedelta(days=2)
-    assert [r.part for r in find(conn, "written", since=date.today() - timedelta(days=1))] == [a[1]]
-    assert find(conn, "written", since=tomorrow) == []
+    assert [
+        r.part
+        for r in find(conn, "written", kinds=["notes"], since=date.today() - timedelta(days=1))
+    ] == [a[1]]
+    assert find(conn, "written", kinds=["notes"], since=tomorrow) == []
     with pytest.raises(ValueError, match="--kind: 'memos'"):
         search(conn, "written", kinds=["memos"])
     with pytest.raises(ValueError, match="type something"):
@@ -148,7 +152,7 @@ def test_search_never_reads_observations(conn: sqlite3.Connection) -> None:
 
     conn.set_authorizer(deny)
     try:
-        assert [r.part for r in find(conn, "conversion")] == [a[1]]
+        assert [r.part for r in find(conn, "conversion", kinds=["notes"])] == [a[1]]
         assert [r.part for r in find(conn, "od", kinds=["notes"])] == [a[1]]
     finally:
         conn.set_authorizer(None)
@@ -183,7 +187,8 @@ def test_cli_text_and_json(demo_path: Path, tmp_path: Path) -> None:
         conn.close()
     runner = CliRunner()
     result = runner.invoke(
-        main, ["--db", str(demo_path), "search", "paid share", "--format", "json"]
+        main,
+        ["--db", str(demo_path), "search", "paid share", "--kind", "notes", "--format", "json"],
     )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
@@ -191,7 +196,7 @@ def test_cli_text_and_json(demo_path: Path, tmp_path: Path) -> None:
     assert doc[0]["matches"] == [[0, 4], [5, 10]]
     assert " · item " in doc[0]["label"]
     assert doc[0]["at"].endswith("+00:00") and doc[0]["who"] == current_user()
-    result = runner.invoke(main, ["--db", str(demo_path), "search", "cap it"])
+    result = runner.invoke(main, ["--db", str(demo_path), "search", "cap it", "--kind", "notes"])
     assert result.exit_code == 0
     assert "decided to cap it at 30% in October" in result.output
     result = runner.invoke(main, ["--db", str(demo_path), "search", 'cap "it'])
@@ -200,3 +205,24 @@ def test_cli_text_and_json(demo_path: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1 and "--kind: 'memos'" in result.output
     result = runner.invoke(main, ["--db", str(demo_path), "search", "x", "--since", "2026-02-30"])
     assert result.exit_code == 1 and "--since: day '2026-02-30'" in result.output
+
+
+def test_risk_texts_and_reviews_follow_edits(conn: sqlite3.Connection) -> None:
+    from opsdesk.store import risks
+
+    key = conn.execute("SELECT key FROM risks ORDER BY id LIMIT 1").fetchone()[0]
+    today = date.today()
+    risks.update_fields(conn, key, {"mitigation": "quokka quota at 30% before 双十一"}, today)
+    rows = find(conn, "quokka quota", kinds=["risks"])
+    assert [(r.object_type, r.object_id, r.opens, r.who) for r in rows] == [
+        ("risk", key, key, current_user())
+    ]
+    assert rows[0].object_label.startswith(f"Risk {key} · ") and rows[0].object_label.endswith(
+        " · mitigation"
+    )
+    risks.update_fields(conn, key, {"mitigation": "something else"}, today)
+    assert find(conn, "quokka", kinds=["risks"]) == []
+    risks.review(conn, key, "复盘: 退款率回落至三成", today)
+    rows = find(conn, "退款率回落")
+    assert [(r.object_type, r.opens, r.who) for r in rows] == [("risk_review", key, current_user())]
+    assert rows[0].object_label.endswith(" · review")

@@ -123,6 +123,31 @@ SOURCES: tuple[Source, ...] = (
         who="{row}.closed_by",
         at=f"coalesce({{row}}.closed_at, {NOW_SQL})",
     ),
+    *(
+        Source(
+            key=f"risk_{column}",
+            kind="risks",
+            table="risks",
+            column=column,
+            object_type="risk",
+            object_id="{row}.key",
+            who="{row}.created_by",
+            at="{row}.created_at",
+            audit=("risk", "{row}.key", "edit"),
+        )
+        for column in ("title", "description", "mitigation", "contingency")
+    ),
+    Source(
+        key="risk_review_note",
+        kind="risks",
+        table="risk_reviews",
+        column="note",
+        object_type="risk_review",
+        object_id="{row}.risk_id",
+        part="{row}.id",
+        who="{row}.by",
+        at="{row}.at",
+    ),
 )
 
 

@@ -280,7 +280,13 @@ class OpsdeskApp(App[None]):
 
             self.action_switch_area("checklists")
             part = int(hit.part) if str(hit.part).isdigit() else None
-            self.push_screen(ChecklistRunScreen(int(hit.object_id), part))
+            self.push_screen(ChecklistRunScreen(int(str(hit.opens)), part))
+            return
+        if hit.object_type in ("risk", "risk_review"):
+            from opsdesk.tui.screens.risk import RiskScreen
+
+            self.action_switch_area("risks")
+            self.push_screen(RiskScreen(str(hit.opens)))
             return
         self.notify(f"{hit.object_type} {hit.object_id} cannot be opened from search yet")
 
