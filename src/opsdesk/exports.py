@@ -25,8 +25,8 @@ import pandas as pd
 
 from opsdesk.frames import GRAINS, StoreFrames, parse_day
 
-WHATS = ("observations", "kpis", "targets", "checklists", "audit")
-"""What can be exported (PDCA cycles, action items and risks once the store has them)."""
+WHATS = ("observations", "kpis", "targets", "checklists", "risks", "audit")
+"""What can be exported (PDCA cycles and action items once the store has them)."""
 FORMATS = ("csv", "xlsx", "json")
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -80,6 +80,8 @@ def frame(
             frames.shops(shop_list)  # names an unknown shop
             df = df[df["shop"].isin(shop_list)].reset_index(drop=True)
         return df
+    if what == "risks":
+        return frames.risks()
     return frames.audit(since=first)
 
 

@@ -233,6 +233,11 @@ class StoreFrames:
         }
         return df
 
+    def risks(self) -> pd.DataFrame:
+        """The risk register: one row per risk with its inherent and residual likelihood,
+        impact, score and level, status, response, acceptance, next review and its texts."""
+        return _risks(self)
+
     # -- targets, checklists, audit ---------------------------------------------------------
 
     def targets(self) -> pd.DataFrame:
@@ -318,6 +323,46 @@ class StoreFrames:
             df[c] = df[c].astype("category")
         df.attrs = {"what": "audit", "timezone": tz, "units": {}}
         return df
+
+
+RISK_LEVELS = ("low", "medium", "high")
+
+
+def _risks(frames: StoreFrames) -> pd.DataFrame:
+    """The risk register through its read model (views.risks.build_register): scores, levels,
+    acceptance and the overdue mark are the register's, not recomputed here."""
+    from opsdesk.clock import local_today, system_clock
+    from opsdesk.store import settings
+    from opsdesk.views.risks import build_register
+
+    with frames.connect() as conn:
+        s = settings.read(conn)
+        today = local_today(system_clock, s.timezone, s.day_cutoff_hour)
+        register = build_register(conn, today)
+    rows = []
+    for row in register.rows:
+        r = row.risk
+        rows.append(
+            (r.key, r.title, r.category, r.owner, r.status)
+            + (r.inherent.likelihood, r.inherent.impact, r.inherent.value, r.inherent.level)
+            + (r.residual.likelihood, r.residual.impact, r.residual.value, r.residual.level)
+            + (r.response, r.response_level, row.acceptance, r.accept_until)
+            + (r.next_review, row.overdue, r.mitigation, r.contingency, r.description)
+        )
+    columns = ["key", "title", "category", "owner", "status", "likelihood", "impact", "score"]
+    columns += ["level", "residual_likelihood", "residual_impact", "residual_score"]
+    columns += ["residual_level", "response", "response_level", "acceptance", "accept_until"]
+    columns += ["next_review", "overdue", "mitigation", "contingency", "description"]
+    df = pd.DataFrame(rows, columns=columns)
+    for c in ("category", "owner", "status", "response", "response_level", "acceptance"):
+        df[c] = df[c].astype("category")
+    for c in ("level", "residual_level"):
+        df[c] = _category(df[c], RISK_LEVELS)
+    for c in ("accept_until", "next_review"):
+        df[c] = _days(df[c])
+    df["overdue"] = df["overdue"].astype(bool)
+    df.attrs = {"what": "risks", "units": {}, "scores": "likelihood × impact, 1–25"}
+    return df
 
 
 def open_store(path: str | Path | None = None) -> StoreFrames:

@@ -149,3 +149,22 @@ def test_targets_checklists_and_audit(frames: StoreFrames, demo_path: Path) -> N
     assert (last["object_type"], last["action"]) == ("target", "create")
     assert str(audit["at"].dt.tz) == "Asia/Shanghai"
     assert frames.audit(since=date.today() + timedelta(days=2)).empty
+
+
+def test_risks_are_the_register(frames: StoreFrames, demo_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--db", str(demo_path), "risk", "list", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.output)
+    listed = listed["risks"] if isinstance(listed, dict) else listed
+    df = frames.risks()
+    assert sorted(df["key"]) == sorted(r["key"] for r in listed)
+    for r in listed:
+        row = df[df["key"] == r["key"]].iloc[0]
+        assert (row["score"], row["level"]) == (r["inherent"]["score"], r["inherent"]["level"])
+        assert (row["residual_score"], row["residual_level"]) == (
+            r["residual"]["score"], r["residual"]["level"],
+        )  # fmt: skip
+        assert row["next_review"].strftime("%Y-%m-%d") == r["next_review"]
+        assert bool(row["overdue"]) == r["overdue"]
+    assert list(df["level"].cat.categories) == ["low", "medium", "high"]
+    assert len(df) >= 10

@@ -8,8 +8,6 @@ import click
 
 from opsdesk.cli.common import CliError, db_path, user_errors
 
-WHAT_HELP = "observations, kpis, targets, checklists or audit"
-
 
 @click.command("export")
 @click.argument("what", metavar="WHAT")
@@ -37,7 +35,7 @@ def export(
     output: Path | None,
     sheet_per_shop: bool,
 ) -> None:
-    """Write WHAT (observations, kpis, targets, checklists, audit) as CSV, XLSX or JSON.
+    """Write WHAT (observations, kpis, targets, checklists, risks, audit) as CSV, XLSX or JSON.
 
     The numbers are the KPI engine's (as in `opsdesk report`); the file appears only when
     complete. Text a spreadsheet would run as a formula is written as text.
