@@ -159,7 +159,7 @@ def test_search_never_reads_observations(conn: sqlite3.Connection) -> None:
 
 
 def test_the_store_has_exactly_the_registered_triggers(conn: sqlite3.Connection) -> None:
-    from opsdesk.store.migrations import _split
+    from opsdesk.store.migrations import split_statements
 
     stored = {
         r[0]: r[1]
@@ -167,7 +167,7 @@ def test_the_store_has_exactly_the_registered_triggers(conn: sqlite3.Connection)
     }
     registered = {}
     for source in SOURCES:
-        for statement in _split(source.sql()):
+        for statement in (st.sql for st in split_statements(source.sql())):
             if statement.startswith("CREATE TRIGGER"):
                 registered[statement.split()[2]] = statement.rstrip(";")
     assert len(registered) == 3 * len(SOURCES)
