@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from textual.command import Provider
 
     from opsdesk.clock import Clock
+    from opsdesk.views.search import SearchRow
 
 AREAS: tuple[str, ...] = ("standup", "explorer", "entry", "checklists")
 AREAS += ("risks",)  # area 6
@@ -262,6 +263,32 @@ class OpsdeskApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(getattr(self.screen, "SCOPE", commands.APP), self.keymap))
+
+    def action_search(self) -> None:
+        """`/`: the search dialog; the hit chosen is opened (`open_hit`)."""
+        from opsdesk.tui.widgets.search_dialog import SearchDialog
+
+        if not isinstance(self.screen, SearchDialog):
+            self.push_screen(SearchDialog(self.db), self.open_hit)
+
+    def open_hit(self, hit: SearchRow | None) -> None:
+        """Open the object a search hit belongs to (a checklist run: on the item)."""
+        if hit is None:
+            return
+        if hit.object_type == "sop_run":
+            from opsdesk.tui.screens.checklists_run import ChecklistRunScreen
+
+            self.action_switch_area("checklists")
+            part = int(hit.part) if str(hit.part).isdigit() else None
+            self.push_screen(ChecklistRunScreen(int(str(hit.opens)), part))
+            return
+        if hit.object_type in ("risk", "risk_review"):
+            from opsdesk.tui.screens.risk import RiskScreen
+
+            self.action_switch_area("risks")
+            self.push_screen(RiskScreen(str(hit.opens)))
+            return
+        self.notify(f"{hit.object_type} {hit.object_id} cannot be opened from search yet")
 
     def action_refresh_data(self) -> None:
         from textual.app import ScreenStackError

@@ -98,6 +98,15 @@ COMMANDS: tuple[Command, ...] = (
         label="Risks",
     ),
     Command(
+        "app.search",
+        "slash",
+        "Search",
+        "Search what people wrote (notes, skip reasons…); enter opens it",
+        "app.search",
+        APP,
+        show=False,
+    ),
+    Command(
         "app.help", "f1", "Help", "Every command with its key", "app.show_help", APP, priority=True
     ),
     Command(
@@ -180,7 +189,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "explorer.filter",
-        "slash",
+        "f",
         "Filter metrics",
         "Type to filter the metric list",
         "focus_filter",
@@ -348,7 +357,7 @@ RISK_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "risks.filter",
-        "slash",
+        "f",
         "Filter",
         "Filter the register: words, category:C, owner:LOGIN, status:S, due",
         "focus_filter",

@@ -76,7 +76,7 @@ class ExplorerScreen(AreaScreen):
         yield Header()
         with Horizontal(id="explorer-body"):
             with Vertical(id="metric-pane"):
-                yield Input(placeholder="filter metrics (/)", id="metric-filter")
+                yield Input(placeholder="filter metrics (f)", id="metric-filter")
                 yield OptionList(id="metric-list")
             with Vertical(id="chart-pane"):
                 yield Static("", id="chart-title")
