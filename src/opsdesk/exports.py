@@ -23,14 +23,13 @@ from typing import Any
 
 import pandas as pd
 
+from opsdesk.domain.text import spreadsheet_safe
 from opsdesk.frames import GRAINS, StoreFrames, parse_day
 
 WHATS = ("observations", "kpis", "targets", "checklists", "risks", "audit")
 """What can be exported (PDCA cycles and action items once the store has them)."""
 FORMATS = ("csv", "xlsx", "json")
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?")
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 NUMBER_FORMATS = {"%": "0.00%", "CNY": "#,##0.00", "count": "#,##0"}
@@ -38,14 +37,6 @@ NUMBER_FORMATS = {"%": "0.00%", "CNY": "#,##0.00", "count": "#,##0"}
 CHANGE_FORMAT = "+0.0%;-0.0%;0.0%"
 DAY_FORMAT = "yyyy-mm-dd"
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
-
-
-def spreadsheet_text(cell: object) -> object:
-    """A text cell a spreadsheet would run as a formula, prefixed with `'` (numbers and
-    non-text unchanged). (The shared text module of opsdesk.domain may take this over.)"""
-    if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS) and not _NUMBER.fullmatch(cell):
-        return "'" + cell
-    return cell
 
 
 def frame(
@@ -109,9 +100,9 @@ def _text_safe(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for c in out.columns:
         if out[c].dtype == object or isinstance(out[c].dtype, pd.CategoricalDtype):
-            out[c] = out[c].astype(object).map(spreadsheet_text)
+            out[c] = out[c].astype(object).map(spreadsheet_safe)
         elif pd.api.types.is_string_dtype(out[c].dtype):
-            out[c] = out[c].astype(object).map(spreadsheet_text)
+            out[c] = out[c].astype(object).map(spreadsheet_safe)
     return out
 
 

@@ -7,6 +7,7 @@ import json
 import click
 
 from opsdesk.cli.common import CliError, console, store, user_errors
+from opsdesk.domain.text import json_safe
 
 
 @click.command("search")
@@ -60,17 +61,21 @@ def search(
             }
             for r in rows
         ]
-        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        click.echo(json_safe(json.dumps(doc, ensure_ascii=False, indent=2)))
         return
     from rich.text import Text
 
+    from opsdesk.domain.text import visible
+
     out = console()
     for r in rows:
-        head = Text(f"{r.kind:<10} {r.when}  {r.who}  ", style="dim")
-        head.append(Text(r.object_label, style="bold"))
-        body = Text("  " + r.body)
-        for a, b in r.spans:
-            body.stylize("reverse", a + 2, b + 2)
+        head = Text(visible(f"{r.kind:<10} {r.when}  {r.who}  "), style="dim")
+        head.append(Text(visible(r.object_label), style="bold"))
+        shown = visible(r.body)  # stored text: control characters shown, never obeyed
+        body = Text("  " + shown)
+        if len(shown) == len(r.body):  # else the match offsets no longer line up
+            for a, b in r.spans:
+                body.stylize("reverse", a + 2, b + 2)
         out.print(head)
         out.print(body)
     click.echo(f"{len(rows)} match{'es' if len(rows) != 1 else ''}", err=True)
