@@ -29,6 +29,7 @@ CREATE TABLE pdca_cycles (
     scope_note       TEXT NOT NULL DEFAULT '',
     owner            TEXT NOT NULL,
     change_date      TEXT,
+    change_event_id  INTEGER,
     after_end        TEXT,
     decision         TEXT CHECK (decision IN ('standardise', 'iterate', 'abandon')),
     lesson           TEXT NOT NULL DEFAULT '',
