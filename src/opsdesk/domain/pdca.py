@@ -24,7 +24,6 @@ Signals on the daily series after the change (run-chart rules, as ops people rea
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -246,9 +245,13 @@ class Signal:
     def describe(self) -> str:
         what = {"shift": "days", "trend": "days in a row", "limits": "days"}[self.rule]
         side = {
-            "shift": "above the baseline median" if self.direction == "up" else "below the baseline median",
+            "shift": "above the baseline median"
+            if self.direction == "up"
+            else "below the baseline median",
             "trend": "rising" if self.direction == "up" else "falling",
-            "limits": "above the upper limit" if self.direction == "up" else "below the lower limit",
+            "limits": "above the upper limit"
+            if self.direction == "up"
+            else "below the lower limit",
         }[self.rule]
         span = (
             f"{self.days[0]}..{self.days[-1]}"
@@ -468,6 +471,8 @@ def compute_check(
     change = None if before_value is None or after_value is None else after_value - before_value
     base_series = daily_series(metric, metrics, dailies, days_between(*baseline))
     after_series = daily_series(metric, metrics, dailies, days_between(*window)) if window else []
+    import statistics  # not at import time: the app's config reads RuleSet at start-up
+
     values = [v for _, v in base_series]
     median = statistics.median(values) if values else None
     limits = xmr_limits(values) if rules.limits else None

@@ -642,6 +642,14 @@ def move(
     with write_transaction(conn):
         old = get(conn, cycle_id)
         _refuse_if_changed(conn, old, expected_version, expected_stage)
+        moves = history(conn, cycle_id)
+        if to == old.stage and moves and moves[-1].from_stage is not None:
+            last = moves[-1]
+            raise CycleChanged(
+                f"cycle {cycle_id} is already at {rules.stage_name(to)}: moved from"
+                f" {rules.stage_name(last.from_stage or '')} to {rules.stage_name(last.to_stage)}"
+                f" by {last.by} at {local_time(conn, last.at)}; nothing changed"
+            )
         back = rules.check_move(old.stage, to, gate_facts(conn, old, ops_day), reason)
         new = replace(old, stage=to, stage_since=at)
         if to == "do" and not old.baseline_frozen:
