@@ -315,9 +315,16 @@ def test_arm_and_field_validation() -> None:
         pdca.validate_arm("A", 100, 120)
     with pytest.raises(PdcaError, match="visitors: 0 must be more than 0"):
         pdca.validate_arm("B", 0, 0)
-    with pytest.raises(PdcaError, match=r"--target: '5' for a percentage metric.*write 5% or 0.05"):
-        pdca.validate_target(CONVERSION, 5.0, "5")
-    assert pdca.validate_target(CONVERSION, 0.05, "5%") == 0.05
+    with pytest.raises(PdcaError, match=r"--target: '5' is a plain number.*write 5% or 0.05"):
+        pdca.parse_target(CONVERSION, "5")
+    assert pdca.parse_target(CONVERSION, "5%") == pytest.approx(0.05)
+    assert pdca.parse_target(CONVERSION, "0.05") == 0.05
+    assert pdca.parse_target(VISITORS, "12,000") == 12000.0
+    with pytest.raises(PdcaError, match="--target: 'lots' is not a number"):
+        pdca.parse_target(VISITORS, "lots")
+    assert pdca.parse_window("2026-08-03..2026-08-30") == (D("2026-08-03"), D("2026-08-30"))
+    with pytest.raises(PdcaError, match="--baseline: '2026-08-03' is not a window START..END"):
+        pdca.parse_window("2026-08-03")
     with pytest.raises(PdcaError, match="--change-date: 2026-11-01 is not after the baseline"):
         pdca.validate_change_date(
             D("2026-11-01"), (D("2026-10-01"), D("2026-11-01")), D("2026-11-20")

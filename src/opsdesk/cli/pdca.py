@@ -40,23 +40,9 @@ def _rules() -> Any:
 
 
 def _day(text: str | None, name: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"{name}: {text!r} is not a date (YYYY-MM-DD)") from None
+    from opsdesk.domain.pdca import parse_day
 
-
-def _window(text: str) -> tuple[date, date]:
-    start, sep, end = text.partition("..")
-    if not sep:
-        raise ValueError(
-            f"--baseline: {text!r} is not a window START..END (2026-08-03..2026-08-30)"
-        )
-    a, b = _day(start, "--baseline"), _day(end, "--baseline")
-    assert a is not None and b is not None
-    return a, b
+    return None if text is None else parse_day(text, name)
 
 
 def _plain(text: str) -> Any:
@@ -326,7 +312,6 @@ def check_cmd(ctx: click.Context, cycle_id: int, fmt: str) -> None:
 def edit_cmd(ctx: click.Context, cycle_id: int, dues: tuple[str, ...], **options: Any) -> None:
     """Change a cycle's fields (only those given)."""
     from opsdesk.domain import pdca as rules
-    from opsdesk.io.values import parse_number
     from opsdesk.store import pdca as store_pdca
     from opsdesk.store.catalogue import load_metrics
 
@@ -334,17 +319,12 @@ def edit_cmd(ctx: click.Context, cycle_id: int, dues: tuple[str, ...], **options
     with store(ctx) as conn:
         c = store_pdca.get(conn, cycle_id)
         if "target" in fields:
-            raw = fields["target"]
             metric = load_metrics(conn)[fields.get("metric_key", c.metric_key)]
-            try:
-                value, _ = parse_number(raw)
-            except ValueError as e:
-                raise ValueError(f"--target: {e}") from None
-            fields["target"] = rules.validate_target(metric, value, raw)
+            fields["target"] = rules.parse_target(metric, fields["target"])
         if "change_date" in fields:
             fields["change_date"] = _day(fields["change_date"], "--change-date")
         if "baseline" in fields:
-            fields["baseline"] = _window(fields["baseline"])
+            fields["baseline"] = rules.parse_window(fields["baseline"])
         for due in dues:
             stage, sep, day = due.partition("=")
             stage = rules.parse_stage(stage)

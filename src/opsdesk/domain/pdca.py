@@ -515,7 +515,7 @@ def validate_target(metric: Metric, value: float, raw: str) -> float:
         raise PdcaError(f"--target: {raw!r} is not a finite number")
     if metric.unit == "%" and not raw.strip().endswith("%") and value > 1:
         raise PdcaError(
-            f"--target: {raw!r} for a percentage metric ({metric.key}):"
+            f"--target: {raw!r} is a plain number for a percentage metric ({metric.key}):"
             f" write {raw.strip()}% or {value / 100:g}"
         )
     return value
@@ -544,3 +544,35 @@ def validate_text(name: str, text: str, *, required: bool = False) -> str:
     if required and not text.strip():
         raise PdcaError(f"{name}: must not be empty")
     return text
+
+
+def parse_day(text: str, name: str) -> date:
+    """A date as typed (`2026-11-23`); the error names the field."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise PdcaError(f"{name}: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def parse_window(text: str, name: str = "--baseline") -> tuple[date, date]:
+    """`START..END` as typed."""
+    start, sep, end = text.partition("..")
+    if not sep:
+        raise PdcaError(f"{name}: {text!r} is not a window START..END (2026-08-03..2026-08-30)")
+    return parse_day(start, name), parse_day(end, name)
+
+
+def parse_target(metric: Metric, raw: str, name: str = "--target") -> float:
+    """A target as typed, in the metric's unit: `5%` or `0.05` for a percentage (a plain `5`
+    is refused), `12,000` or `¥12000` for money."""
+    text = raw.strip().replace(",", "").lstrip("¥￥")
+    percent = text.endswith("%")
+    try:
+        value = float(text.rstrip("%").strip())
+    except ValueError:
+        raise PdcaError(f"{name}: {raw!r} is not a number") from None
+    if percent:
+        value /= 100
+    if value < 0:
+        raise PdcaError(f"{name}: {raw!r} must be zero or more")
+    return validate_target(metric, value, raw)

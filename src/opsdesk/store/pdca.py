@@ -650,6 +650,11 @@ def move(
                 f" {rules.stage_name(last.from_stage or '')} to {rules.stage_name(last.to_stage)}"
                 f" by {last.by} at {local_time(conn, last.at)}; nothing changed"
             )
+        if to == "closed" and old.stage == "act" and old.decision in ("standardise", "iterate"):
+            raise ValueError(
+                f"stage: a {old.decision} decision closes through act (`opsdesk pdca act`), which"
+                " versions the SOP or opens the next cycle"
+            )
         back = rules.check_move(old.stage, to, gate_facts(conn, old, ops_day), reason)
         new = replace(old, stage=to, stage_since=at)
         if to == "do" and not old.baseline_frozen:
