@@ -177,30 +177,9 @@ def _detail(ctx: click.Context, cycle_id: int) -> Any:
 
 
 def _check_lines(d: Any) -> list[str]:
-    check = d.check
-    if check is None:
-        return ["check: no change date yet"]
-    b, a = check.before, check.after
-    lines = [
-        f"before: {d.fmt(b.value)} ({b.start}..{b.end}, {b.days} days with data)",
-        f"after:  {d.fmt(a.value)} ({a.start}..{a.end}, {a.days} days with data)",
-        f"change: {d.fmt(check.change, signed=True)}"
-        + ("" if check.change_relative is None else f" ({check.change_relative * 100:+.1f}%)"),
-    ]
-    if check.target is not None:
-        met = {True: "reached", False: "not reached", None: "undefined"}[check.target_met]
-        lines.append(f"target: {d.fmt(check.target)}: {met}")
-    lines.append(f"rules: {check.rules}")
-    for s in check.signals:
-        lines.append(f"signal {s.describe()}")
-    if not check.signals:
-        lines.append("signals: none")
-    lines.append(f"suggested verdict: {check.verdict} ({check.verdict_reason})")
-    for w in check.confounders:
-        lines.append(f"confounder: {w}")
-    if check.experiment is not None:
-        lines.append(f"experiment: {check.experiment.describe()}")
-    return lines
+    from opsdesk.views.pdca import check_lines
+
+    return check_lines(d)
 
 
 @pdca.command("show")

@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from opsdesk.domain import pdca as rules
+from opsdesk.domain.alert_record import Alert
 from opsdesk.domain.kpis import Daily
 from opsdesk.domain.metrics import Metric
 from opsdesk.store import actions, audit
@@ -879,3 +880,16 @@ def confounders(conn: sqlite3.Connection, c: Cycle, after: tuple[date, date] | N
         )
         out.append(f"corrected days: values of {shown} were replaced by a later import")
     return out
+
+
+def open_cycle_for_alert(conn: sqlite3.Connection, alert: Alert, today: date) -> Cycle:
+    """Store the alert (the stand-up evaluates alerts live) and open a cycle from it."""
+    from opsdesk.store.alerts import persist
+
+    persist(conn, [alert])
+    row = conn.execute(
+        "SELECT a.id FROM alerts a JOIN shops s ON s.id = a.shop_id WHERE a.rule_key = ?"
+        " AND s.key = ? AND a.metric_key IS ? AND a.day = ?",
+        (alert.rule_key, alert.shop_key, alert.metric_key, alert.day.isoformat()),
+    ).fetchone()
+    return open_cycle(conn, today=today, alert_id=int(row[0]))

@@ -185,6 +185,32 @@ def build_detail(
     )
 
 
+def check_lines(d: CycleDetail) -> list[str]:
+    """The Check in words, a line each (the CLI prints them, the cycle screen shows them)."""
+    check = d.check
+    if check is None:
+        return ["check: no change date yet"]
+    b, a = check.before, check.after
+    lines = [
+        f"before: {d.fmt(b.value)} ({b.start}..{b.end}, {b.days} days with data)",
+        f"after:  {d.fmt(a.value)} ({a.start}..{a.end}, {a.days} days with data)",
+        f"change: {d.fmt(check.change, signed=True)}"
+        + ("" if check.change_relative is None else f" ({check.change_relative * 100:+.1f}%)"),
+    ]
+    if check.target is not None:
+        met = {True: "reached", False: "not reached", None: "undefined"}[check.target_met]
+        lines.append(f"target: {d.fmt(check.target)}: {met}")
+    lines.append(f"rules: {check.rules}")
+    lines.extend(f"signal {s.describe()}" for s in check.signals)
+    if not check.signals:
+        lines.append("signals: none")
+    lines.append(f"suggested verdict: {check.verdict} ({check.verdict_reason})")
+    lines.extend(f"confounder: {w}" for w in check.confounders)
+    if check.experiment is not None:
+        lines.append(f"experiment: {check.experiment.describe()}")
+    return lines
+
+
 # --- JSON --------------------------------------------------------------------------------
 
 
@@ -346,3 +372,50 @@ def steps_due(conn: sqlite3.Connection, day: date) -> list[StepDue]:
             )
     out.sort(key=lambda s: (s.status != "overdue", s.cycle_id))
     return out
+
+
+# --- the Check chart ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckChartData:
+    """What the cycle screen's chart draws: the metric's daily series over the baseline and
+    the after-window, with the baseline median, the target and the signal days."""
+
+    title: str
+    unit: str
+    days: list[date]
+    values: list[float | None]
+    baseline: tuple[date, date]
+    after: tuple[date, date] | None
+    median: float | None
+    target: float | None
+    lower: float | None
+    upper: float | None
+    signal_days: frozenset[date]
+
+
+def check_chart(d: CycleDetail) -> CheckChartData | None:
+    check = d.check
+    c = d.cycle
+    if check is None:
+        return None
+    series = dict(check.baseline_series) | dict(check.after_series)
+    end = check.after_series[-1][0] if check.after_series else c.baseline_end
+    days = rules.days_between(c.baseline_start, max(end, c.baseline_end))
+    after = None
+    if c.change_date is not None and check.after_series:
+        after = (c.change_date, check.after_series[-1][0])
+    return CheckChartData(
+        title=f"{d.metric.name_en}: baseline and after the change",
+        unit=d.metric.unit,
+        days=days,
+        values=[series.get(x) for x in days],
+        baseline=c.baseline,
+        after=after,
+        median=check.median,
+        target=c.target,
+        lower=None if check.limits is None else check.limits.lower,
+        upper=None if check.limits is None else check.limits.upper,
+        signal_days=frozenset(x for s in check.signals for x in s.days),
+    )

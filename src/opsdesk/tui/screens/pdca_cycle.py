@@ -1,0 +1,395 @@
+"""One PDCA cycle: every field editable from the keyboard (Enter on a field), the action items
+(`a` add, space done, `d` drop), `>` to the next stage through its gate (at Act: closes with
+the decision and the lesson; standardise asks for the SOP template), `<` back with a reason;
+the Check as a chart (baseline and after-window, median, target, limits, signal days) and in
+words, and the stage history.
+
+Every change is one write in a worker carrying the version the screen shows: when someone
+else changed the cycle meanwhile, the write is refused and the notification says who moved it
+from which stage to which; the screen reloads.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Header, Static
+
+from opsdesk.domain.pdca import STAGES, stage_name
+from opsdesk.tui import commands
+from opsdesk.tui.screens.area import AreaScreen
+from opsdesk.tui.widgets.keybar import KeyBar
+from opsdesk.tui.widgets.look import theme_style
+from opsdesk.views.pdca import CycleDetail
+
+FIELDS: tuple[tuple[str, str], ...] = (
+    ("title", "Title"),
+    ("problem", "Problem"),
+    ("metric_key", "Metric"),
+    ("shop_key", "Shop"),
+    ("baseline", "Baseline"),
+    ("target", "Target"),
+    ("root_cause", "Root cause"),
+    ("hypothesis", "Hypothesis"),
+    ("plan", "Plan"),
+    ("scope_note", "Scope"),
+    ("owner", "Owner"),
+    ("change_date", "Change date"),
+    ("decision", "Decision"),
+    ("lesson", "Lesson"),
+    ("due_plan", "Due: Plan"),
+    ("due_do", "Due: Do"),
+    ("due_check", "Due: Check"),
+    ("due_act", "Due: Act"),
+)
+MARKS = {"open": "[ ]", "done": "[x]", "dropped": "[-]"}
+
+
+def field_text(d: CycleDetail, key: str) -> tuple[str, str]:
+    """(what the field shows, what its editor starts with)."""
+    c = d.cycle
+    if key == "baseline":
+        window = f"{c.baseline_start}..{c.baseline_end}"
+        frozen = " (frozen)" if c.baseline_frozen else ""
+        return f"{window} = {d.fmt(c.baseline_value)}{frozen}", window
+    if key == "target":
+        return d.fmt(c.target), "" if c.target is None else d.fmt(c.target).replace(",", "")
+    if key == "shop_key":
+        return c.shop_label, c.shop_key or ""
+    if key.startswith("due_"):
+        due = c.due[key[4:]]
+        return ("—" if due is None else str(due)), ("" if due is None else str(due))
+    value = getattr(c, key)
+    text = "" if value is None else str(value)
+    return (text or "—"), text
+
+
+def parse_field(d: CycleDetail, key: str, text: str, metrics: Any) -> Any:
+    """A typed value for `store.pdca.edit` (the domain's parsers; errors name the field)."""
+    from opsdesk.domain import pdca as rules
+
+    text = text.strip()
+    if key == "target":
+        return None if not text else rules.parse_target(metrics[d.cycle.metric_key], text, "target")
+    if key == "baseline":
+        return rules.parse_window(text, "baseline")
+    if key == "change_date" or key.startswith("due_"):
+        return None if not text else rules.parse_day(text, key.replace("_", " "))
+    if key in ("shop_key", "decision"):
+        return text or None
+    return text
+
+
+class CycleScreen(AreaScreen):
+    """A pushed screen: one cycle."""
+
+    SCOPE = commands.PDCA_CYCLE
+    BINDINGS = commands.bindings(commands.PDCA_CYCLE)
+
+    def __init__(self, cycle_id: int) -> None:
+        super().__init__(id="pdca-cycle")
+        self.cycle_id = cycle_id
+        self.detail: CycleDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="cycle-summary")
+        with Horizontal(id="cycle-top"):
+            fields: DataTable[Any] = DataTable(id="cycle-fields", cursor_type="row")
+            fields.add_column(Text("Field"), width=12)
+            fields.add_column(Text("Value"), key="value")
+            yield fields
+            with Vertical(id="cycle-side"):
+                acts: DataTable[Any] = DataTable(id="cycle-actions", cursor_type="row")
+                for label, width in (("#", 2), ("", 3), ("Action", 28), ("Owner", 10), ("Due", 10)):
+                    acts.add_column(Text(label), width=width)
+                yield acts
+                yield Static("", id="cycle-history")
+        from opsdesk.tui.widgets.chart import CheckChart
+
+        yield CheckChart(id="cycle-chart")
+        yield Static("", id="cycle-check")
+        yield KeyBar(self.SCOPE, self.ops.keymap)
+
+    def on_mount(self) -> None:
+        self.title = "PDCA cycle"
+        self.query_one("#cycle-fields", DataTable).focus()
+        self.reload()
+
+    @property
+    def today(self) -> date:
+        return self.ops.ops_day + timedelta(days=1)
+
+    def fetch(self, conn: sqlite3.Connection) -> CycleDetail:
+        from opsdesk.views.pdca import build_detail
+
+        return build_detail(conn, self.cycle_id, self.today, self.ops.settings.config.pdca)
+
+    def show(self, data: CycleDetail) -> None:
+        from opsdesk.views.pdca import check_chart, check_lines
+
+        self.detail = data
+        c = data.cycle
+        self.sub_title = f"#{c.id} {stage_name(c.stage)}"
+        gate = ""
+        if data.next_stage:
+            gate = f"to {stage_name(data.next_stage)}: " + (
+                "ready (>)" if not data.missing else "missing " + "; ".join(data.missing)
+            )
+        summary = Text(no_wrap=False)
+        summary.append(f"#{c.id} {c.title}", style="bold")
+        summary.append(
+            f"\n{stage_name(c.stage)} · {c.metric_key} @ {c.shop_label} · owner {c.owner}"
+            + (f" · iterates #{c.parent_id}" if c.parent_id else "")
+            + (f" · SOP {data.sop[0]} v{data.sop[1]}" if data.sop else "")
+            + (f" · {gate}" if gate else "")
+        )
+        self.query_one("#cycle-summary", Static).update(summary)
+        table = self.query_one("#cycle-fields", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        for key, label in FIELDS:
+            shown, _ = field_text(data, key)
+            table.add_row(Text(label), Text(shown, no_wrap=True, overflow="ellipsis"), key=key)
+        table.move_cursor(row=min(keep, table.row_count - 1), animate=False)
+        acts = self.query_one("#cycle-actions", DataTable)
+        keep = acts.cursor_row
+        acts.clear()
+        for i in data.actions:
+            late = i.days_overdue(self.today)
+            style = theme_style(self.app, "overdue") if late else ""
+            acts.add_row(
+                Text(str(i.number)),
+                Text(MARKS[i.status]),
+                Text(i.text, style=style),
+                Text(i.owner),
+                Text("—" if i.due is None else str(i.due), style=style),
+                key=str(i.number),
+            )
+        if acts.row_count:
+            acts.move_cursor(row=min(keep, acts.row_count - 1), animate=False)
+        history = Text("Stage history\n", style="bold")
+        for h in data.history:
+            frm = stage_name(h.from_stage) + " → " if h.from_stage else ""
+            reason = f" ({h.reason})" if h.reason else ""
+            history.append(f"{h.at} {h.by}: {frm}{stage_name(h.to_stage)}{reason}\n", style="")
+        self.query_one("#cycle-history", Static).update(history)
+        chart_data = check_chart(data)
+        chart = self.query_one("#cycle-chart")
+        chart.display = chart_data is not None
+        if chart_data is not None:
+            chart.show_check(chart_data)  # type: ignore[attr-defined]
+        self.query_one("#cycle-check", Static).update(Text("\n".join(check_lines(data))))
+
+    # -- editing ----------------------------------------------------------------------------
+
+    def _change(self, what: Callable[[sqlite3.Connection, int], str]) -> None:
+        """A store change on this cycle at the version shown (refused if it moved since)."""
+        if self.detail is None:
+            return
+        version = self.detail.cycle.version
+
+        def run(conn: sqlite3.Connection) -> str:
+            from opsdesk.store.pdca import CycleChanged
+
+            try:
+                return what(conn, version)
+            except CycleChanged:
+                self.app.call_from_thread(self.reload)  # show what it is now
+                raise
+
+        self.write(run)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "cycle-fields":
+            self.action_edit_field()
+
+    def action_edit_field(self) -> None:
+        table = self.query_one("#cycle-fields", DataTable)
+        if self.detail is None or table.row_count == 0:
+            return
+        key, label = FIELDS[table.cursor_row]
+        _, start = field_text(self.detail, key)
+        detail = self.detail
+        today = self.today
+        from opsdesk.tui.widgets.checklist_dialog import ChecklistTextDialog
+
+        def done(text: str | None) -> None:
+            if text is None:
+                return
+
+            def edit(conn: sqlite3.Connection, version: int) -> str:
+                from opsdesk.store import pdca
+                from opsdesk.store.catalogue import load_metrics
+
+                value = parse_field(detail, key, text, load_metrics(conn))
+                pdca.edit(
+                    conn, detail.cycle.id, today=today, expected_version=version, **{key: value}
+                )
+                return f"{label} saved"
+
+            self._change(edit)
+
+        hint = {
+            "baseline": " (START..END)",
+            "target": " (in the metric's unit: 5% or 0.05)",
+            "change_date": " (YYYY-MM-DD)",
+            "decision": " (standardise, iterate or abandon)",
+            "shop_key": " (a shop key; empty: all shops)",
+        }.get(key, " (YYYY-MM-DD)" if key.startswith("due_") else "")
+        self.app.push_screen(ChecklistTextDialog(f"{label}{hint}:", start), done)
+
+    def action_add_action(self) -> None:
+        if self.detail is None:
+            return
+        from opsdesk.tui.widgets.checklist_dialog import ChecklistTextDialog
+
+        cycle_id, owner = self.detail.cycle.id, self.detail.cycle.owner
+
+        def done(text: str | None) -> None:
+            if not text:
+                return
+            words = text.split()
+            due = None
+            who = owner
+            if words and len(words[-1]) == 10 and words[-1][4] == "-":
+                due = words.pop()
+            if words and words[-1].startswith("@"):
+                who = words.pop()[1:]
+            body = " ".join(words)
+
+            def add(conn: sqlite3.Connection, version: int) -> str:
+                from opsdesk.domain.pdca import parse_day
+                from opsdesk.store import pdca
+
+                item = pdca.add_action(
+                    conn, cycle_id, body, who, None if due is None else parse_day(due, "due")
+                )
+                return f"Action {item.number} added"
+
+            self._change(add)
+
+        self.app.push_screen(
+            ChecklistTextDialog("Action item (text, then optionally @owner and YYYY-MM-DD):"),
+            done,
+        )
+
+    def action_close_action(self, status: str) -> None:
+        acts = self.query_one("#cycle-actions", DataTable)
+        if self.detail is None or acts.row_count == 0:
+            self.notify("No action item (a: add one).", timeout=4)
+            return
+        item = self.detail.actions[acts.cursor_row]
+        cycle_id = self.detail.cycle.id
+
+        def close(conn: sqlite3.Connection, version: int) -> str:
+            from opsdesk.store import actions
+
+            actions.close(conn, "pdca", cycle_id, item.number, status)
+            return f"Action {item.number} {status}"
+
+        self._change(close)
+
+    def action_forward(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+        c = d.cycle
+        today = self.today
+        if c.stage == "closed":
+            self.notify("The cycle is closed.", timeout=4)
+            return
+        if c.stage != "act":
+            to = STAGES[STAGES.index(c.stage) + 1]
+
+            def move(conn: sqlite3.Connection, version: int) -> str:
+                from opsdesk.store import pdca
+
+                pdca.move(
+                    conn, c.id, to, today=today, expected_stage=c.stage, expected_version=version
+                )
+                return f"Moved to {stage_name(to)}"
+
+            self._change(move)
+            return
+        if c.decision is None or not c.lesson.strip():
+            missing = "decision" if c.decision is None else "lesson"
+            self.notify(f"cannot close: missing {missing} (Enter on its field)", timeout=6)
+            return
+
+        def act(sop: str | None) -> None:
+            def run(conn: sqlite3.Connection, version: int) -> str:
+                from opsdesk.store import pdca
+
+                assert c.decision is not None
+                r = pdca.act(
+                    conn,
+                    c.id,
+                    today=today,
+                    decision=c.decision,
+                    lesson=c.lesson,
+                    sop_key=sop,
+                    expected_version=version,
+                )
+                extra = f"; opened cycle {r.new_cycle.id}" if r.new_cycle else ""
+                extra += f"; SOP {r.sop[0]} v{r.sop[1]}" if r.sop else ""
+                return f"Closed: {c.decision}{extra}"
+
+            self._change(run)
+
+        if c.decision == "standardise":
+            from opsdesk.tui.widgets.checklist_dialog import ChecklistTextDialog
+
+            self.app.push_screen(
+                ChecklistTextDialog("SOP template to version (its key):", required=True),
+                lambda key: act(key) if key else None,
+            )
+            return
+        act(None)
+
+    def action_back_stage(self) -> None:
+        d = self.detail
+        if d is None or d.cycle.stage == "plan":
+            return
+        c = d.cycle
+        to = STAGES[STAGES.index(c.stage) - 1]
+        today = self.today
+        from opsdesk.tui.widgets.checklist_dialog import ChecklistTextDialog
+
+        def done(reason: str | None) -> None:
+            if not reason:
+                return
+
+            def move(conn: sqlite3.Connection, version: int) -> str:
+                from opsdesk.store import pdca
+
+                pdca.move(
+                    conn,
+                    c.id,
+                    to,
+                    today=today,
+                    reason=reason,
+                    expected_stage=c.stage,
+                    expected_version=version,
+                )
+                return f"Moved back to {stage_name(to)}"
+
+            self._change(move)
+
+        self.app.push_screen(
+            ChecklistTextDialog(f"Why back to {stage_name(to)}?", required=True), done
+        )
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+def open_cycle_screen(app: Any, cycle_id: int) -> None:
+    """Push the screen of `cycle_id` (UI thread)."""
+    app.push_screen(CycleScreen(cycle_id))
