@@ -7,7 +7,7 @@ here formats for one screen. `today` is the store's local today; the ops day is 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -116,6 +116,8 @@ class CycleDetail:
     """What the next stage's gate still lacks (empty: it can move)."""
     sop: tuple[str, int] | None
     children: list[int]
+    where_else: list[str] = field(default_factory=list)
+    """Other shops whose same metric shows the same signal over the same windows."""
 
     def fmt(self, value: float | None, *, signed: bool = False) -> str:
         return format_value(self.metric, value, signed=signed)
@@ -153,6 +155,37 @@ def build_check(
     )
 
 
+def where_else(
+    conn: sqlite3.Connection,
+    c: pdca.Cycle,
+    check: rules.Check | None,
+    today: date,
+    rule_set: rules.RuleSet | None = None,
+) -> list[str]:
+    """For an agency: the other shops whose same metric, over the cycle's baseline and
+    after-window, shows a signal of the same rule and direction as the cycle's own."""
+    if check is None or c.shop_key is None or c.change_date is None or not check.signals:
+        return []
+    wanted = {(s.rule, s.direction) for s in check.signals}
+    ops_day = today - timedelta(days=1)
+    last = c.after_end or ops_day
+    metrics = load_metrics(conn)
+    out = []
+    shops = [
+        r[0]
+        for r in conn.execute("SELECT key FROM shops WHERE key != ? ORDER BY key", (c.shop_key,))
+    ]
+    for shop in shops:
+        dailies = pdca.metric_dailies(conn, shop, c.baseline_start, max(last, c.baseline_end))
+        other = rules.compute_check(
+            metrics[c.metric_key], metrics, dailies, c.baseline, c.change_date, last, None, rule_set
+        )
+        same = [s for s in other.signals if (s.rule, s.direction) in wanted]
+        if same:
+            out.append(f"{shop}: {same[0].describe()}")
+    return out
+
+
 def build_detail(
     conn: sqlite3.Connection,
     cycle_id: int,
@@ -168,6 +201,7 @@ def build_detail(
         if next_stage is None
         else rules.missing_for(next_stage, pdca.gate_facts(conn, c, today - timedelta(days=1)))
     )
+    check = build_check(conn, c, today, rule_set)
     return CycleDetail(
         cycle=c,
         metric=metric,
@@ -177,11 +211,12 @@ def build_detail(
             for h in pdca.history(conn, c.id)
         ],
         arms=pdca.arms(conn, c.id),
-        check=build_check(conn, c, today, rule_set),
+        check=check,
         next_stage=next_stage,
         missing=missing,
         sop=pdca.sop_version(conn, c.sop_version_id),
         children=pdca.children(conn, c.id),
+        where_else=where_else(conn, c, check, today, rule_set),
     )
 
 
@@ -208,6 +243,7 @@ def check_lines(d: CycleDetail) -> list[str]:
     lines.extend(f"confounder: {w}" for w in check.confounders)
     if check.experiment is not None:
         lines.append(f"experiment: {check.experiment.describe()}")
+    lines.extend(f"where else: {w}" for w in d.where_else)
     return lines
 
 
@@ -318,6 +354,7 @@ def detail_json(d: CycleDetail) -> dict[str, Any]:
     out["missing"] = d.missing
     out["sop"] = None if d.sop is None else {"template": d.sop[0], "version": d.sop[1]}
     out["children"] = d.children
+    out["where_else"] = d.where_else
     out["check"] = check_json(d.check)
     return out
 
