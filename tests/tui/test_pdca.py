@@ -18,7 +18,7 @@ from opsdesk.store.db import open_store
 from opsdesk.store.targets import set_target
 from opsdesk.tui.app import OpsdeskApp
 from opsdesk.tui.screens.pdca import PdcaBoardScreen
-from opsdesk.tui.screens.pdca_cycle import FIELDS, CycleScreen
+from opsdesk.tui.screens.pdca_cycle import FIELDS, CursorGrid, CycleScreen
 from opsdesk.tui.screens.standup import StandupScreen
 
 TODAY = date(2026, 11, 22)
@@ -36,7 +36,7 @@ def _cycle(db: Path, cycle_id: int) -> pdca.Cycle:
 async def _edit(app: OpsdeskApp, pilot, key: str, text: str) -> None:  # type: ignore[no-untyped-def]
     screen = app.screen
     assert isinstance(screen, CycleScreen)
-    fields = screen.query_one("#cycle-fields", DataTable)
+    fields = screen.query_one("#cycle-fields", CursorGrid)
     fields.focus()
     before = screen.detail.cycle.version if screen.detail else 0
     while fields.cursor_row < ROW[key]:

@@ -12,12 +12,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Header
 
 from opsdesk.domain.pdca import STAGES, stage_name
 from opsdesk.tui import commands
+from opsdesk.tui.messages import LoadFailed
 from opsdesk.tui.screens.area import AreaScreen
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.tui.widgets.look import theme_style
@@ -120,9 +122,7 @@ class PdcaBoardScreen(AreaScreen):
         if cycle_id is None:
             self.notify("No cycle under the cursor (Tab to a column with cards).", timeout=4)
             return
-        from opsdesk.tui.screens.pdca_cycle import CycleScreen
-
-        self.app.push_screen(CycleScreen(cycle_id))
+        self._open(cycle_id)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open_cycle()
@@ -174,6 +174,26 @@ class PdcaBoardScreen(AreaScreen):
         )
 
     def _open(self, cycle_id: int) -> None:
-        from opsdesk.tui.screens.pdca_cycle import CycleScreen
+        """Read the cycle first (a worker), then show the board's one cycle screen with it:
+        the screen is built once and kept, and painted once, already with its data."""
+        self._fetch_cycle(cycle_id, self.today, self.ops.settings.config.pdca)
 
-        self.app.push_screen(CycleScreen(cycle_id))
+    @work(thread=True, exclusive=True, group="open-cycle", exit_on_error=False)
+    def _fetch_cycle(self, cycle_id: int, today: date, rule_set: Any) -> None:
+        from opsdesk.tui.screens.area import describe_error, store_errors, unit_of_work
+        from opsdesk.views.pdca import build_detail
+
+        try:
+            with unit_of_work(self.db) as conn:
+                detail = build_detail(conn, cycle_id, today, rule_set)
+        except store_errors() as e:
+            self.post_message(LoadFailed(describe_error(e)))
+            return
+        self.app.call_from_thread(self._push_cycle, detail)
+
+    def _push_cycle(self, detail: Any) -> None:
+        from opsdesk.tui.screens.pdca_cycle import board_cycle_screen
+
+        if self.app.screen is not self:
+            return  # the user moved on meanwhile
+        self.app.push_screen(board_cycle_screen(self.app, detail))

@@ -18,12 +18,14 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import Header, Static
 
 from opsdesk.domain.pdca import STAGES, stage_name
 from opsdesk.tui import commands
 from opsdesk.tui.screens.area import AreaScreen
+from opsdesk.tui.widgets.grid import Cell, Column, Grid
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.tui.widgets.look import theme_style
 from opsdesk.views.pdca import CycleDetail
@@ -49,6 +51,28 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("due_act", "Due: Act"),
 )
 MARKS = {"open": "[ ]", "done": "[x]", "dropped": "[-]"}
+FIELD_COLUMNS = [Column("field", "Field", 12), Column("value", "Value", 0)]
+ACTION_COLUMNS = [
+    Column("n", "#", 2),
+    Column("mark", "", 3),
+    Column("text", "Action", 0),
+    Column("owner", "Owner", 10),
+    Column("due", "Due", 10),
+]
+
+
+class CursorGrid(Grid, can_focus=True):
+    """The form grid (line API: a few milliseconds to paint, where a DataTable takes tens),
+    focusable, its cursor moved with the arrow keys; Tab moves between the two grids."""
+
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+    ]
+
+    def action_cursor(self, step: int) -> None:
+        if self.rows:
+            self.cursor_row = max(0, min(len(self.rows) - 1, self.cursor_row + step))
 
 
 def field_text(d: CycleDetail, key: str) -> tuple[str, str]:
@@ -92,24 +116,30 @@ class CycleScreen(AreaScreen):
     SCOPE = commands.PDCA_CYCLE
     BINDINGS = commands.bindings(commands.PDCA_CYCLE)
 
-    def __init__(self, cycle_id: int) -> None:
+    def __init__(self, cycle_id: int, preloaded: CycleDetail | None = None) -> None:
         super().__init__(id="pdca-cycle")
         self.cycle_id = cycle_id
         self.detail: CycleDetail | None = None
+        self.preloaded = preloaded
+        """Data read before the screen was pushed: shown on mount, without a second read."""
+
+    def open_loaded(self, detail: CycleDetail) -> None:
+        """Show another cycle, already read (the board's kept screen, before it is pushed)."""
+        self.cycle_id = detail.cycle.id
+        self._token += 1  # a load still running for the previous cycle is ignored
+        self._generation = self.ops.store_generation
+        if self.is_mounted:
+            self.show(detail)
+        else:
+            self.preloaded = detail
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="cycle-summary")
         with Horizontal(id="cycle-top"):
-            fields: DataTable[Any] = DataTable(id="cycle-fields", cursor_type="row")
-            fields.add_column(Text("Field"), width=12)
-            fields.add_column(Text("Value"), key="value")
-            yield fields
+            yield CursorGrid(FIELD_COLUMNS, id="cycle-fields")
             with Vertical(id="cycle-side"):
-                acts: DataTable[Any] = DataTable(id="cycle-actions", cursor_type="row")
-                for label, width in (("#", 2), ("", 3), ("Action", 28), ("Owner", 10), ("Due", 10)):
-                    acts.add_column(Text(label), width=width)
-                yield acts
+                yield CursorGrid(ACTION_COLUMNS, id="cycle-actions")
                 yield Static("", id="cycle-history")
         from opsdesk.tui.widgets.chart import CheckChart
 
@@ -119,8 +149,13 @@ class CycleScreen(AreaScreen):
 
     def on_mount(self) -> None:
         self.title = "PDCA cycle"
-        self.query_one("#cycle-fields", DataTable).focus()
-        self.reload()
+        self.query_one("#cycle-fields", CursorGrid).focus()
+        if self.preloaded is not None:
+            self._generation = self.ops.store_generation
+            self.show(self.preloaded)
+            self.preloaded = None
+        else:
+            self.reload()
 
     @property
     def today(self) -> date:
@@ -151,29 +186,27 @@ class CycleScreen(AreaScreen):
             + (f" · {gate}" if gate else "")
         )
         self.query_one("#cycle-summary", Static).update(summary)
-        table = self.query_one("#cycle-fields", DataTable)
-        keep = table.cursor_row
-        table.clear()
+        rows = []
         for key, label in FIELDS:
             shown, _ = field_text(data, key)
-            table.add_row(Text(label), Text(shown, no_wrap=True, overflow="ellipsis"), key=key)
-        table.move_cursor(row=min(keep, table.row_count - 1), animate=False)
-        acts = self.query_one("#cycle-actions", DataTable)
-        keep = acts.cursor_row
-        acts.clear()
-        for i in data.actions:
-            late = i.days_overdue(self.today)
-            style = theme_style(self.app, "overdue") if late else ""
-            acts.add_row(
-                Text(str(i.number)),
-                Text(MARKS[i.status]),
-                Text(i.text, style=style),
-                Text(i.owner),
-                Text("—" if i.due is None else str(i.due), style=style),
-                key=str(i.number),
-            )
-        if acts.row_count:
-            acts.move_cursor(row=min(keep, acts.row_count - 1), animate=False)
+            rows.append((key, [Cell(label), Cell(" ".join(shown.split()))]))
+        self.query_one("#cycle-fields", CursorGrid).set_rows(rows)
+        overdue = str(theme_style(self.app, "overdue"))
+        self.query_one("#cycle-actions", CursorGrid).set_rows(
+            [
+                (
+                    str(i.number),
+                    [
+                        Cell(str(i.number)),
+                        Cell(MARKS[i.status]),
+                        Cell(i.text, overdue if i.days_overdue(self.today) else ""),
+                        Cell(i.owner),
+                        Cell("—" if i.due is None else str(i.due)),
+                    ],
+                )
+                for i in data.actions
+            ]
+        )
         history = Text("Stage history\n", style="bold")
         for h in data.history:
             frm = stage_name(h.from_stage) + " → " if h.from_stage else ""
@@ -206,13 +239,12 @@ class CycleScreen(AreaScreen):
 
         self.write(run)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.data_table.id == "cycle-fields":
-            self.action_edit_field()
-
     def action_edit_field(self) -> None:
-        table = self.query_one("#cycle-fields", DataTable)
-        if self.detail is None or table.row_count == 0:
+        table = self.query_one("#cycle-fields", CursorGrid)
+        if self.detail is None or not table.rows:
+            return
+        if self.focused is not table:
+            self.notify("Enter edits the field under the cursor: Tab back to them.", timeout=4)
             return
         key, label = FIELDS[table.cursor_row]
         _, start = field_text(self.detail, key)
@@ -281,8 +313,8 @@ class CycleScreen(AreaScreen):
         )
 
     def action_close_action(self, status: str) -> None:
-        acts = self.query_one("#cycle-actions", DataTable)
-        if self.detail is None or acts.row_count == 0:
+        acts = self.query_one("#cycle-actions", CursorGrid)
+        if self.detail is None or not acts.rows:
             self.notify("No action item (a: add one).", timeout=4)
             return
         item = self.detail.actions[acts.cursor_row]
@@ -388,6 +420,19 @@ class CycleScreen(AreaScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+BOARD_SCREEN = "pdca-cycle"
+
+
+def board_cycle_screen(app: Any, detail: CycleDetail) -> CycleScreen:
+    """The board's cycle screen, installed once and kept (popping it does not destroy it), set
+    to `detail`."""
+    if not app.is_screen_installed(BOARD_SCREEN):
+        app.install_screen(CycleScreen(detail.cycle.id, detail), BOARD_SCREEN)
+    screen: CycleScreen = app.get_screen(BOARD_SCREEN)
+    screen.open_loaded(detail)
+    return screen
 
 
 def open_cycle_screen(app: Any, cycle_id: int) -> None:
