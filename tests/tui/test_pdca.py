@@ -238,3 +238,39 @@ async def test_a_second_mover_is_told_who_moved_it(app: OpsdeskApp, tiny_store: 
             f"cycle {cid} was moved from Plan to Do by {current_user()}" in m for m in shown
         ), shown
     assert [h.to_stage for h in pdca.history(open_store(tiny_store), cid)] == ["plan", "do"]
+
+
+async def test_explorer_opens_a_cycle_and_arms_are_checked(
+    app: OpsdeskApp, tiny_store: Path
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ExplorerScreen")
+        await wait_for(pilot, lambda: getattr(app.screen, "data", None) is not None)
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press(*"Traffic push", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CycleScreen))
+        screen = app.screen
+        assert isinstance(screen, CycleScreen)
+        await wait_for(pilot, lambda: screen.detail is not None)
+        c = screen.detail.cycle  # type: ignore[union-attr]
+        assert (c.title, c.metric_key, c.shop_key) == ("Traffic push", app.metric_key, None)
+        await _edit(app, pilot, "arm_A", "1000 40")
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        await pilot.press(*"100 120", "enter")  # more buyers than visitors: refused
+        await wait_for(
+            pilot,
+            lambda: any(
+                "buyers: 120 buyers is more than the 100 visitors" in str(n.message)
+                for n in app._notifications
+            ),
+        )
+    conn = open_store(tiny_store)
+    try:
+        assert {k: (a.denominator, a.numerator) for k, a in pdca.arms(conn, c.id).items()} == {
+            "A": (1000, 40)
+        }
+    finally:
+        conn.close()

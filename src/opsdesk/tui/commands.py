@@ -243,6 +243,15 @@ COMMANDS: tuple[Command, ...] = (
         EXPLORER,
     ),
     Command(
+        "explorer.open_cycle",
+        "o",
+        "Open a PDCA cycle",
+        "A new PDCA cycle on the metric and shop shown: type its title",
+        "open_cycle",
+        EXPLORER,
+        label="Cycle",
+    ),
+    Command(
         "entry.leave_field",
         "escape",
         "Leave the field",

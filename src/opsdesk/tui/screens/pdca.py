@@ -146,32 +146,9 @@ class PdcaBoardScreen(AreaScreen):
         self.reload()
 
     def action_new_cycle(self) -> None:
-        from opsdesk.tui.widgets.checklist_dialog import ChecklistTextDialog
+        from opsdesk.tui.screens.pdca_cycle import new_cycle_dialog
 
-        metric, shop = self.ops.metric_key, self.ops.shop_key
-        today = self.today
-
-        def done(title: str | None) -> None:
-            if not title:
-                return
-
-            def create(conn: sqlite3.Connection) -> str:
-                from opsdesk.store import pdca
-
-                c = pdca.open_cycle(
-                    conn, today=today, title=title, metric_key=metric, shop_key=shop
-                )
-                self.app.call_from_thread(self._open, c.id)
-                return f"Opened cycle {c.id} at Plan"
-
-            self.write(create)
-
-        self.app.push_screen(
-            ChecklistTextDialog(
-                f"New cycle on {metric} at {shop or 'all shops'} — title:", required=True
-            ),
-            done,
-        )
+        new_cycle_dialog(self, self.ops.metric_key, self.ops.shop_key, self.today)
 
     def _open(self, cycle_id: int) -> None:
         """Read the cycle first (a worker), then show the board's one cycle screen with it:

@@ -49,6 +49,8 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("due_do", "Due: Do"),
     ("due_check", "Due: Check"),
     ("due_act", "Due: Act"),
+    ("arm_A", "A/B: arm A"),
+    ("arm_B", "A/B: arm B"),
 )
 MARKS = {"open": "[ ]", "done": "[x]", "dropped": "[-]"}
 FIELD_COLUMNS = [Column("field", "Field", 12), Column("value", "Value", 0)]
@@ -86,6 +88,15 @@ def field_text(d: CycleDetail, key: str) -> tuple[str, str]:
         return d.fmt(c.target), "" if c.target is None else d.fmt(c.target).replace(",", "")
     if key == "shop_key":
         return c.shop_label, c.shop_key or ""
+    if key.startswith("arm_"):
+        arm = d.arms.get(key[4:])
+        if arm is None:
+            return "—", ""
+        label = f" ({arm.label})" if arm.label else ""
+        text = f"{arm.denominator} visitors, {arm.numerator} buyers = {arm.rate * 100:.2f}%"
+        return text + label, (
+            f"{arm.denominator} {arm.numerator}"
+        )
     if key.startswith("due_"):
         due = c.due[key[4:]]
         return ("—" if due is None else str(due)), ("" if due is None else str(due))
@@ -108,6 +119,14 @@ def parse_field(d: CycleDetail, key: str, text: str, metrics: Any) -> Any:
     if key in ("shop_key", "decision"):
         return text or None
     return text
+
+
+def parse_arm(text: str) -> tuple[int, int]:
+    """`visitors buyers` (or `visitors/buyers`) as typed, whole numbers."""
+    parts = text.replace("/", " ").replace(",", "").split()
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise ValueError(f"arm: {text!r} is not `visitors buyers` (two whole numbers)")
+    return int(parts[0]), int(parts[1])
 
 
 class CycleScreen(AreaScreen):
@@ -260,6 +279,10 @@ class CycleScreen(AreaScreen):
                 from opsdesk.store import pdca
                 from opsdesk.store.catalogue import load_metrics
 
+                if key.startswith("arm_"):
+                    visitors, buyers = parse_arm(text)
+                    pdca.set_arm(conn, detail.cycle.id, key[4:], visitors, buyers)
+                    return f"{label} saved"
                 value = parse_field(detail, key, text, load_metrics(conn))
                 pdca.edit(
                     conn, detail.cycle.id, today=today, expected_version=version, **{key: value}
@@ -274,6 +297,8 @@ class CycleScreen(AreaScreen):
             "change_date": " (YYYY-MM-DD)",
             "decision": " (standardise, iterate or abandon)",
             "shop_key": " (a shop key; empty: all shops)",
+            "arm_A": " (visitors buyers)",
+            "arm_B": " (visitors buyers)",
         }.get(key, " (YYYY-MM-DD)" if key.startswith("due_") else "")
         self.app.push_screen(ChecklistTextDialog(f"{label}{hint}:", start), done)
 
@@ -438,3 +463,29 @@ def board_cycle_screen(app: Any, detail: CycleDetail) -> CycleScreen:
 def open_cycle_screen(app: Any, cycle_id: int) -> None:
     """Push the screen of `cycle_id` (UI thread)."""
     app.push_screen(CycleScreen(cycle_id))
+
+
+def new_cycle_dialog(screen: AreaScreen, metric: str, shop: str | None, today: date) -> None:
+    """Ask for a title, open a cycle at Plan on `metric` and `shop`, and show it (the board's
+    `c` and the explorer's `o`)."""
+    from opsdesk.tui.widgets.checklist_dialog import ChecklistTextDialog
+
+    def done(title: str | None) -> None:
+        if not title:
+            return
+
+        def create(conn: sqlite3.Connection) -> str:
+            from opsdesk.store import pdca
+
+            c = pdca.open_cycle(conn, today=today, title=title, metric_key=metric, shop_key=shop)
+            screen.app.call_from_thread(open_cycle_screen, screen.app, c.id)
+            return f"Opened cycle {c.id} at Plan"
+
+        screen.write(create, reload=False)
+
+    screen.app.push_screen(
+        ChecklistTextDialog(
+            f"New cycle on {metric} at {shop or 'all shops'} — title:", required=True
+        ),
+        done,
+    )
