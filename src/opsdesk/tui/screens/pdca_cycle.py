@@ -94,9 +94,7 @@ def field_text(d: CycleDetail, key: str) -> tuple[str, str]:
             return "—", ""
         label = f" ({arm.label})" if arm.label else ""
         text = f"{arm.denominator} visitors, {arm.numerator} buyers = {arm.rate * 100:.2f}%"
-        return text + label, (
-            f"{arm.denominator} {arm.numerator}"
-        )
+        return text + label, (f"{arm.denominator} {arm.numerator}")
     if key.startswith("due_"):
         due = c.due[key[4:]]
         return ("—" if due is None else str(due)), ("" if due is None else str(due))
