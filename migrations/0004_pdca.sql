@@ -1,4 +1,4 @@
--- 0003: PDCA cycles (Plan -> Do -> Check -> Act -> Closed) with their stage history and
+-- 0004: PDCA cycles (Plan -> Do -> Check -> Act -> Closed) with their stage history and
 -- experiment arms, and the general action items of DOMAIN.md §2 (a cycle, a risk or a weekly
 -- review creates them; each row says where it came from).
 
