@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from opsdesk.bootstrap import initialise
 from opsdesk.demo import build_demo
 from opsdesk.store import pdca
-from opsdesk.store.db import initialise
 from opsdesk.views.pdca import build_detail, steps_due
 
 END = date(2026, 11, 22)

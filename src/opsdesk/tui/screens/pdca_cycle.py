@@ -274,15 +274,15 @@ class CycleScreen(AreaScreen):
                 return
 
             def edit(conn: sqlite3.Connection, version: int) -> str:
-                from opsdesk.store import pdca
-                from opsdesk.store.catalogue import load_metrics
+                from opsdesk.store.pdca import edit as pdca_edit
+                from opsdesk.store.pdca import set_arm as pdca_set_arm
 
                 if key.startswith("arm_"):
                     visitors, buyers = parse_arm(text)
-                    pdca.set_arm(conn, detail.cycle.id, key[4:], visitors, buyers)
+                    pdca_set_arm(conn, detail.cycle.id, key[4:], visitors, buyers)
                     return f"{label} saved"
-                value = parse_field(detail, key, text, load_metrics(conn))
-                pdca.edit(
+                value = parse_field(detail, key, text, {detail.cycle.metric_key: detail.metric})
+                pdca_edit(
                     conn, detail.cycle.id, today=today, expected_version=version, **{key: value}
                 )
                 return f"{label} saved"
@@ -321,9 +321,9 @@ class CycleScreen(AreaScreen):
 
             def add(conn: sqlite3.Connection, version: int) -> str:
                 from opsdesk.domain.pdca import parse_day
-                from opsdesk.store import pdca
+                from opsdesk.store.pdca import add_action as pdca_add_action
 
-                item = pdca.add_action(
+                item = pdca_add_action(
                     conn, cycle_id, body, who, None if due is None else parse_day(due, "due")
                 )
                 return f"Action {item.number} added"
@@ -344,9 +344,9 @@ class CycleScreen(AreaScreen):
         cycle_id = self.detail.cycle.id
 
         def close(conn: sqlite3.Connection, version: int) -> str:
-            from opsdesk.store import actions
+            from opsdesk.store.actions import close as close_item
 
-            actions.close(conn, "pdca", cycle_id, item.number, status)
+            close_item(conn, "pdca", cycle_id, item.number, status)
             return f"Action {item.number} {status}"
 
         self._change(close)
@@ -364,9 +364,9 @@ class CycleScreen(AreaScreen):
             to = STAGES[STAGES.index(c.stage) + 1]
 
             def move(conn: sqlite3.Connection, version: int) -> str:
-                from opsdesk.store import pdca
+                from opsdesk.store.pdca import move as pdca_move
 
-                pdca.move(
+                pdca_move(
                     conn, c.id, to, today=today, expected_stage=c.stage, expected_version=version
                 )
                 return f"Moved to {stage_name(to)}"
@@ -380,10 +380,10 @@ class CycleScreen(AreaScreen):
 
         def act(sop: str | None) -> None:
             def run(conn: sqlite3.Connection, version: int) -> str:
-                from opsdesk.store import pdca
+                from opsdesk.store.pdca import act as pdca_act
 
                 assert c.decision is not None
-                r = pdca.act(
+                r = pdca_act(
                     conn,
                     c.id,
                     today=today,
@@ -422,9 +422,9 @@ class CycleScreen(AreaScreen):
                 return
 
             def move(conn: sqlite3.Connection, version: int) -> str:
-                from opsdesk.store import pdca
+                from opsdesk.store.pdca import move as pdca_move
 
-                pdca.move(
+                pdca_move(
                     conn,
                     c.id,
                     to,
@@ -473,9 +473,9 @@ def new_cycle_dialog(screen: AreaScreen, metric: str, shop: str | None, today: d
             return
 
         def create(conn: sqlite3.Connection) -> str:
-            from opsdesk.store import pdca
+            from opsdesk.store.pdca import open_cycle as pdca_open_cycle
 
-            c = pdca.open_cycle(conn, today=today, title=title, metric_key=metric, shop_key=shop)
+            c = pdca_open_cycle(conn, today=today, title=title, metric_key=metric, shop_key=shop)
             screen.app.call_from_thread(open_cycle_screen, screen.app, c.id)
             return f"Opened cycle {c.id} at Plan"
 
