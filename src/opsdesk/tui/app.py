@@ -35,8 +35,10 @@ if TYPE_CHECKING:
     from opsdesk.views.search import SearchRow
 
 AREAS: tuple[str, ...] = ("standup", "explorer", "entry", "checklists")
+AREAS += ("pdca",)  # area 5
 AREAS += ("risks",)  # area 6
 PREBUILT_AREAS: tuple[str, ...] = ("explorer", "entry", "checklists")
+PREBUILT_AREAS += ("pdca",)
 PREBUILT_AREAS += ("risks",)
 """Areas whose screens are built in the background after the first paint."""
 PREWARM_AFTER = 0.5
@@ -94,6 +96,12 @@ def _checklists_screen() -> Screen[None]:
     return ChecklistsScreen()
 
 
+def _pdca_screen() -> Screen[None]:
+    from opsdesk.tui.screens.pdca import PdcaBoardScreen
+
+    return PdcaBoardScreen()
+
+
 def _risks_screen() -> Screen[None]:
     from opsdesk.tui.screens.risks import RisksScreen
 
@@ -120,6 +128,7 @@ class OpsdeskApp(App[None]):
         "explorer": _explorer_screen,
         "entry": _entry_screen,
         "checklists": _checklists_screen,
+        "pdca": _pdca_screen,
         "risks": _risks_screen,
     }
 

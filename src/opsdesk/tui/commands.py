@@ -23,6 +23,8 @@ EXPLORER = "explorer"
 ENTRY = "entry"
 CHECKLISTS = "checklists"
 CHECKLIST_RUN = "checklist_run"
+PDCA = "pdca"
+PDCA_CYCLE = "pdca_cycle"
 RISKS = "risks"
 RISK = "risk"
 SCOPE_TITLES = {
@@ -32,6 +34,8 @@ SCOPE_TITLES = {
     ENTRY: "Manual entry",
     CHECKLISTS: "Checklists",
     CHECKLIST_RUN: "Checklist run",
+    PDCA: "PDCA board",
+    PDCA_CYCLE: "PDCA cycle",
     RISKS: "Risk register",
     RISK: "Risk",
 }
@@ -87,6 +91,15 @@ COMMANDS: tuple[Command, ...] = (
         "Today's SOP checklist runs, ticking, and each template's history",
         "app.switch_area('checklists')",
         APP,
+    ),
+    Command(
+        "area.pdca",
+        "5",
+        "PDCA board",
+        "Improvement cycles by stage: Plan, Do, Check, Act, Closed",
+        "app.switch_area('pdca')",
+        APP,
+        label="PDCA",
     ),
     Command(
         "area.risks",
@@ -188,6 +201,15 @@ COMMANDS: tuple[Command, ...] = (
         label="Enter",
     ),
     Command(
+        "standup.open_cycle",
+        "o",
+        "Open a PDCA cycle",
+        "Open a PDCA cycle for the alert under the cursor (metric, shop and baseline filled in)",
+        "open_cycle",
+        STANDUP,
+        label="Cycle",
+    ),
+    Command(
         "explorer.filter",
         "f",
         "Filter metrics",
@@ -228,6 +250,15 @@ COMMANDS: tuple[Command, ...] = (
         "All shops on one chart (or one again)",
         "toggle_compare",
         EXPLORER,
+    ),
+    Command(
+        "explorer.open_cycle",
+        "o",
+        "Open a PDCA cycle",
+        "A new PDCA cycle on the metric and shop shown: type its title",
+        "open_cycle",
+        EXPLORER,
+        label="Cycle",
     ),
     Command(
         "entry.leave_field",
@@ -337,6 +368,107 @@ COMMANDS: tuple[Command, ...] = (
     ),
 )
 
+COMMANDS += (
+    Command(
+        "pdca.open", "enter", "Open cycle", "Open the cycle under the cursor", "open_cycle", PDCA
+    ),
+    Command(
+        "pdca.new",
+        "c",
+        "New cycle",
+        "A new cycle at Plan on the explorer's metric and shop: type its title",
+        "new_cycle",
+        PDCA,
+        label="New",
+    ),
+    Command(
+        "pdca.filter_shop",
+        "s",
+        "Filter by shop",
+        "Show one shop's cycles (cycles through the shops, then all)",
+        "filter('shop')",
+        PDCA,
+        label="Shop",
+    ),
+    Command(
+        "pdca.filter_owner",
+        "o",
+        "Filter by owner",
+        "Show one owner's cycles (cycles through the owners, then all)",
+        "filter('owner')",
+        PDCA,
+        label="Owner",
+    ),
+    Command(
+        "pdca.filter_metric",
+        "m",
+        "Filter by metric",
+        "Show one metric's cycles (cycles through the metrics, then all)",
+        "filter('metric')",
+        PDCA,
+        label="Metric",
+    ),
+    Command(
+        "pdca.clear_filters", "x", "Clear filters", "Show every cycle again", "clear_filters", PDCA
+    ),
+    Command(
+        "cycle.edit",
+        "enter",
+        "Edit field",
+        "Edit the field under the cursor (Tab to the action items)",
+        "edit_field",
+        PDCA_CYCLE,
+        label="Edit",
+    ),
+    Command(
+        "cycle.add_action",
+        "a",
+        "Add action",
+        "Add an action item: its text, then optionally @owner and a due date YYYY-MM-DD",
+        "add_action",
+        PDCA_CYCLE,
+        label="Action",
+    ),
+    Command(
+        "cycle.action_done",
+        "space",
+        "Action done",
+        "Mark the action item under the cursor done",
+        "close_action('done')",
+        PDCA_CYCLE,
+        label="Done",
+    ),
+    Command(
+        "cycle.action_drop",
+        "d",
+        "Drop action",
+        "Drop the action item under the cursor (it stays listed)",
+        "close_action('dropped')",
+        PDCA_CYCLE,
+        show=False,
+    ),
+    Command(
+        "cycle.forward",
+        "greater_than_sign",
+        "Next stage",
+        "Move to the next stage through its gate (at Act: close with the decision and lesson)",
+        "forward",
+        PDCA_CYCLE,
+        label="Stage",
+    ),
+    Command(
+        "cycle.back_stage",
+        "less_than_sign",
+        "Stage back",
+        "Move back a stage, with a reason",
+        "back_stage",
+        PDCA_CYCLE,
+        show=False,
+    ),
+    Command(
+        "cycle.back", "escape", "Back", "Back to where the cycle was opened", "back", PDCA_CYCLE
+    ),
+)
 RISK_COMMANDS: tuple[Command, ...] = (
     Command(
         "risks.toggle",
@@ -470,6 +602,8 @@ _KEY_NAMES = {
     "left": "←",
     "up": "↑",
     "down": "↓",
+    "greater_than_sign": ">",
+    "less_than_sign": "<",
 }
 
 

@@ -184,3 +184,12 @@ class ExplorerScreen(AreaScreen):
     def action_toggle_compare(self) -> None:
         self.compare = not self.compare
         self.reload()
+
+    def action_open_cycle(self) -> None:
+        """A PDCA cycle on the metric and shop shown (asks for its title)."""
+        from datetime import timedelta
+
+        from opsdesk.tui.screens.pdca_cycle import new_cycle_dialog
+
+        today = self.ops.ops_day + timedelta(days=1)
+        new_cycle_dialog(self, self.ops.metric_key, self.ops.shop_key, today)
