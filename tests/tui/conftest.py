@@ -90,7 +90,7 @@ def make_app(
     from datetime import date
 
     from opsdesk.tui.run import prefetch
-    from opsdesk.tui.standup_model import StandupModel
+    from opsdesk.views.standup_model import StandupModel
 
     got = prefetch(db, clock)
     assert "error" not in got, got

@@ -25,7 +25,7 @@ from textual.worker import get_current_worker
 from opsdesk.config import AppConfig
 from opsdesk.tui import commands, textual_hooks
 from opsdesk.tui.messages import LoadFailed, StoreChanged
-from opsdesk.tui.standup_model import StandupModel
+from opsdesk.views.standup_model import StandupModel
 
 if TYPE_CHECKING:
     from textual.command import Provider

@@ -2,15 +2,23 @@
 (opsdesk.views.standup) and made of plain values so it can cross a process boundary.
 
 The screen renders only this model, so the first paint needs neither the KPI engine nor the
-catalogue in the UI process: `run.py` builds it in a forked helper while Textual loads. No
-Textual here.
+catalogue in the UI process: `run.py` builds it in a forked helper while Textual loads. This
+module is on the UI process's start-up path, so it imports only the standard library at
+module level; building (store, domain) is imported when `build` runs, in the helper or a
+worker. No Textual here.
 """
 
 from __future__ import annotations
 
 from dataclasses import astuple, dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from opsdesk.views.sections import SectionResult
+    from opsdesk.views.standup import KpiLine, Standup
 
 SPARK_BARS = "▁▂▃▄▅▆▇█"
 
@@ -122,7 +130,7 @@ def sparkline(values: tuple[float | None, ...] | list[float | None]) -> str:
     return "".join(out)
 
 
-def _row(line: Any) -> KpiRow:
+def _row(line: KpiLine) -> KpiRow:
     from opsdesk.domain.metrics import format_value
 
     m = line.metric
@@ -142,7 +150,7 @@ def _row(line: Any) -> KpiRow:
     )
 
 
-def present(standup: Any) -> StandupModel:
+def present(standup: Standup) -> StandupModel:
     """The model of an opsdesk.views.standup.Standup."""
     pages = [
         ShopPage(
@@ -174,8 +182,23 @@ def present(standup: Any) -> StandupModel:
     return StandupModel(standup.day.isoformat(), tuple(pages), alerts)
 
 
-def build(conn: Any, day: date) -> StandupModel:
+def build(conn: sqlite3.Connection, day: date) -> StandupModel:
     """Read the stand-up for `day` and present it."""
     from opsdesk.views.standup import build_standup
 
     return present(build_standup(conn, day))
+
+
+@dataclass(frozen=True)
+class StandupData:
+    """What the stand-up screen shows: the model and the other modules' sections."""
+
+    model: StandupModel
+    sections: list[SectionResult]
+
+
+def load_standup(conn: sqlite3.Connection, day: date) -> StandupData:
+    """The stand-up of `day` with its sections (a worker's load after the first paint)."""
+    from opsdesk.views.sections import load_sections
+
+    return StandupData(build(conn, day), load_sections(conn, day))
