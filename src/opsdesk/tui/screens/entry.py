@@ -7,8 +7,8 @@ opsdesk.store.observations.set_value, which audits each one like an import."""
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -21,6 +21,9 @@ from opsdesk.tui import commands
 from opsdesk.tui.screens.area import AreaScreen
 from opsdesk.tui.widgets.grid import Cell, Column, Grid
 from opsdesk.tui.widgets.keybar import KeyBar
+
+if TYPE_CHECKING:
+    from opsdesk.views.entry import EntryData
 
 
 def parse_entry(metric: Metric, text: str) -> float | None:
@@ -65,15 +68,6 @@ def form_columns(metrics: list[Metric], width: int) -> list[Column]:
 
 def metric_name(m: Metric) -> str:
     return f"{m.name_en} {m.name_zh}".strip()
-
-
-@dataclass(frozen=True)
-class EntryData:
-    shop_keys: list[str]
-    shop_key: str | None
-    day: date
-    metrics: list[Metric]
-    values: dict[str, float]
 
 
 class EntryScreen(AreaScreen):
@@ -128,17 +122,9 @@ class EntryScreen(AreaScreen):
     # -- data -------------------------------------------------------------------------------
 
     def fetch(self, conn: sqlite3.Connection) -> EntryData:
-        from opsdesk.store.catalogue import load_metrics
-        from opsdesk.store.observations import load_daily
-        from opsdesk.store.shops import list_shops
+        from opsdesk.views.entry import build_entry
 
-        app = self.ops
-        day = self.day or app.ops_day
-        keys = [s.key for s in list_shops(conn)]
-        shop = app.shop_key if app.shop_key in keys else (keys[0] if keys else None)
-        metrics = [m for m in load_metrics(conn).values() if not m.is_derived]
-        values = {} if shop is None else load_daily(conn, day, day, [shop]).get((shop, day), {})
-        return EntryData(keys, shop, day, metrics, dict(values))
+        return build_entry(conn, self.day or self.ops.ops_day, self.ops.shop_key)
 
     def show(self, data: EntryData) -> None:
         same_form = (
