@@ -14,6 +14,8 @@ from dataclasses import astuple, dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from opsdesk.domain.alert_record import Alert
+
 if TYPE_CHECKING:
     import sqlite3
 
@@ -39,24 +41,6 @@ class KpiRow:
 
 
 @dataclass(frozen=True)
-class AlertRow:
-    rule_key: str
-    shop_key: str
-    metric_key: str | None
-    day: str
-    severity: str
-    message: str
-    value: float | None
-    reference: float | None
-    acked_by: str | None
-    acked_at: str | None
-
-    @property
-    def key(self) -> str:
-        return f"{self.rule_key}|{self.shop_key}|{self.metric_key}|{self.day}"
-
-
-@dataclass(frozen=True)
 class ShopPage:
     shop_key: str | None
     """None: the all-shops summary."""
@@ -70,7 +54,7 @@ class StandupModel:
     day: str
     pages: tuple[ShopPage, ...]
     """The all-shops summary first, then each shop."""
-    alerts: tuple[AlertRow, ...]
+    alerts: tuple[Alert, ...]
 
     def missing(self) -> list[str]:
         """Shops without any value for the day."""
@@ -84,7 +68,7 @@ class StandupModel:
                 (p.shop_key, p.name, p.has_data, tuple(astuple(r) for r in p.rows))
                 for p in self.pages
             ),
-            tuple(astuple(a) for a in self.alerts),
+            tuple(a.to_wire() for a in self.alerts),
         )
 
     @classmethod
@@ -96,7 +80,7 @@ class StandupModel:
                 ShopPage(key, name, has, tuple(KpiRow(*r) for r in rows))
                 for key, name, has, rows in pages
             ),
-            tuple(AlertRow(*a) for a in alerts),
+            tuple(Alert.from_wire(a) for a in alerts),
         )
 
 
@@ -164,21 +148,7 @@ def present(standup: Standup) -> StandupModel:
         ShopPage(s.shop_key, s.shop_name, s.has_data, tuple(_row(x) for x in s.lines))
         for s in standup.shops
     ]
-    alerts = tuple(
-        AlertRow(
-            a.rule_key,
-            a.shop_key,
-            a.metric_key,
-            a.day.isoformat(),
-            a.severity,
-            a.message,
-            a.value,
-            a.reference,
-            a.acked_by,
-            a.acked_at,
-        )
-        for a in standup.alerts
-    )
+    alerts = tuple(standup.alerts)
     return StandupModel(standup.day.isoformat(), tuple(pages), alerts)
 
 

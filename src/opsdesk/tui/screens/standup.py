@@ -10,7 +10,6 @@ and keeps the cursor on the same metric / alert.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from rich.style import Style
@@ -19,12 +18,13 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Header, Static
 
+from opsdesk.domain.alert_record import Alert
 from opsdesk.tui import commands, textual_hooks
 from opsdesk.tui.screens.area import AreaScreen
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.tui.widgets.look import change_cell, status_cell, theme_style
 from opsdesk.tui.widgets.table_text import table_text
-from opsdesk.views.standup_model import AlertRow, KpiRow, ShopPage, StandupData
+from opsdesk.views.standup_model import KpiRow, ShopPage, StandupData
 
 if TYPE_CHECKING:
     import sqlite3
@@ -217,7 +217,7 @@ class StandupScreen(AreaScreen):
             table.add_row(*self._kpi_cells(r), key=r.metric_key)
         _restore_cursor(table, keep)
 
-    def _fill_alerts(self, alerts: list[AlertRow]) -> None:
+    def _fill_alerts(self, alerts: list[Alert]) -> None:
         if not self.query("#alerts-title"):
             return  # the side panel is not mounted yet
         self.query_one("#alerts-title", Static).update(
@@ -297,21 +297,9 @@ class StandupScreen(AreaScreen):
             return
 
         def ack(conn: sqlite3.Connection) -> str:
-            from opsdesk.domain.alerts import Alert
             from opsdesk.store.alerts import acknowledge
 
-            day = date.fromisoformat(alert.day)
-            raised = Alert(
-                alert.rule_key,
-                alert.shop_key,
-                alert.metric_key,
-                day,
-                alert.severity,
-                alert.message,
-                alert.value,
-                alert.reference,
-            )
-            acknowledge(conn, alert.rule_key, alert.shop_key, alert.metric_key, day, alert=raised)
+            acknowledge(conn, alert)
             return f"Acknowledged: {alert.message}"
 
         self.write(ack)
