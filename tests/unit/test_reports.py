@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from opsdesk.cli import main
 from opsdesk.domain import periods
-from opsdesk.io.reports import render_csv, render_json, render_markdown, render_text, to_dict
+from opsdesk.reports.writers import render_csv, render_json, render_markdown, render_text, to_dict
 from opsdesk.store import shops
 from opsdesk.store.db import open_store
 from opsdesk.store.targets import set_target

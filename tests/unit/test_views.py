@@ -171,7 +171,7 @@ def test_views_do_not_import_pandas_or_sqlite_utils() -> None:
     import subprocess
 
     code = (
-        "import sys, opsdesk.views.standup, opsdesk.views.report, opsdesk.io.reports; "
+        "import sys, opsdesk.views.standup, opsdesk.views.report, opsdesk.reports.writers; "
         "bad = [m for m in ('pandas', 'sqlite_utils', 'textual', 'plotext') if m in sys.modules]; "
         "print(','.join(bad))"
     )

@@ -258,14 +258,17 @@ def templates_cmd(ctx: click.Context) -> None:
 @click.pass_context
 def load_cmd(ctx: click.Context, files: tuple[Path, ...]) -> None:
     """Load SOP templates from Markdown FILES (all or nothing); a changed one gets a new version."""
-    from opsdesk.io.sop_templates import TemplateError
+    from opsdesk.io.sop_templates import TemplateError, parse_files
     from opsdesk.store import checklists as store_checklists
 
+    try:
+        parsed = parse_files(files)  # every file first: a malformed one loads nothing
+    except TemplateError as e:
+        raise CliError(str(e), exit_code=2) from None
     with store(ctx) as conn:
-        try:
-            result = store_checklists.load_template_files(conn, files)
-        except TemplateError as e:
-            raise CliError(str(e), exit_code=2) from None
+        result = store_checklists.load_templates(
+            conn, [t for t, _ in parsed], [str(p) for _, p in parsed]
+        )
     click.echo(
         f"{len(result.added)} added ({', '.join(result.added) or '-'}), "
         f"{len(result.new_versions)} new versions ({', '.join(result.new_versions) or '-'}), "

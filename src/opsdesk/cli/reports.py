@@ -40,7 +40,7 @@ def _period(kind: str, key: str | None, conn: sqlite3.Connection) -> tuple[Perio
 
 
 def _emit(ctx: click.Context, kind: str, key: str | None, fmt: str, shops: tuple[str, ...]) -> None:
-    from opsdesk.io import reports as writers
+    from opsdesk.reports import writers
     from opsdesk.views.report import build_report
 
     with store(ctx) as conn:

@@ -13,6 +13,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from opsdesk.domain.imports import Catalogue as Catalogue
+from opsdesk.domain.imports import DerivedCheck as DerivedCheck
+from opsdesk.domain.imports import ImportPlan as ImportPlan
+from opsdesk.domain.imports import Values as Values
 from opsdesk.domain.metrics import Metric, format_value
 from opsdesk.io.headers import (
     HEADER_SEARCH_ROWS,
@@ -28,9 +32,6 @@ from opsdesk.io.values import DayCache, is_total_marker, parse_number
 
 PROBLEMS_SHOWN = 50
 _PROBLEMS_KEPT = 1000
-
-Values = dict[tuple[int, int, str], float]
-"""(shop_id, metric_id, day) -> value, in the order of the file."""
 
 
 @dataclass(frozen=True)
@@ -63,41 +64,6 @@ class ImportRejected(ValueError):
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class DerivedCheck:
-    """A derived column of a wide file: not imported, compared with what opsdesk computes."""
-
-    header: str
-    metric: str
-    formula: str
-    checked: int
-    mismatches: int
-
-
-@dataclass
-class ImportPlan:
-    """A validated file, ready to be compared with the store and applied."""
-
-    path: Path
-    sha256: str
-    shape: str  # "long" or "wide"
-    encoding: str
-    values: Values
-    rows: int
-    ignored: list[str] = field(default_factory=list)
-    derived: list[DerivedCheck] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    shop_ids: frozenset[int] = frozenset()
-    metric_ids: frozenset[int] = frozenset()
-    first_day: str = ""
-    last_day: str = ""
-    """What the file covers (a superset): the store is read for these values only."""
-
-    @property
-    def file_name(self) -> str:
-        return self.path.name
-
-
 @dataclass
 class _Collector:
     """Problems found so far: all counted, the first ones kept."""
@@ -109,15 +75,6 @@ class _Collector:
         self.total += 1
         if len(self.problems) < _PROBLEMS_KEPT:
             self.problems.append(Problem(line, column, reason))
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """What the store knows that a file may name: metrics (with ids) and shops."""
-
-    metrics: Mapping[str, Metric]
-    metric_ids: Mapping[str, int]
-    shop_ids: Mapping[str, int]
 
 
 def parse_file(path: Path, catalogue: Catalogue, shop: str | None = None) -> ImportPlan:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
-from opsdesk.io.importer import Catalogue, ImportPlan
+from opsdesk.domain.imports import Catalogue, ImportPlan
 from opsdesk.store import audit
 from opsdesk.store.catalogue import load_metrics, metric_ids
 from opsdesk.store.connection import current_user, now_iso, write_transaction

@@ -38,7 +38,6 @@ from opsdesk.store.checklists.templates import (
     get_template,
     list_templates,
     load_shipped,
-    load_template_files,
     load_templates,
 )
 from opsdesk.store.checklists.ticks import ItemChange, set_note, skip_item, skip_run, tick, untick
@@ -69,7 +68,6 @@ __all__ = [
     "list_campaigns",
     "list_templates",
     "load_shipped",
-    "load_template_files",
     "load_templates",
     "set_note",
     "skip_item",
