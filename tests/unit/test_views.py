@@ -212,6 +212,7 @@ def test_load_daily_for_some_shops_seeks_by_key(two_shops: sqlite3.Connection) -
 
 def test_daily_providers_are_merged(two_shops: sqlite3.Connection) -> None:
     from opsdesk.store import observations
+    from opsdesk.store.computed import Provider
 
     def provider(conn: sqlite3.Connection, start: date, end: date) -> observations.DailyValues:
         return {
@@ -219,11 +220,8 @@ def test_daily_providers_are_merged(two_shops: sqlite3.Connection) -> None:
             ("jd-home", DAY - timedelta(days=30)): {"sop_due": 1.0},
         }
 
-    observations.DAILY_PROVIDERS.append(provider)
-    try:
-        got = observations.load_daily(two_shops, DAY, DAY)
-    finally:
-        observations.DAILY_PROVIDERS.remove(provider)
+    computed = [Provider(frozenset({"sop_due", "sop_on_time"}), provider)]
+    got = observations.load_daily(two_shops, DAY, DAY, computed=computed)
     assert got[("jd-home", DAY)] == {
         "buyers": 30.0,
         "gmv": 6000.0,

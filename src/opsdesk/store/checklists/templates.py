@@ -14,7 +14,6 @@ from opsdesk.domain.checklists import Step, Template
 from opsdesk.store import audit
 from opsdesk.store.checklists._common import METRICS_FILE, _iso, _now
 from opsdesk.store.connection import current_user, write_transaction
-from opsdesk.store.sop_adherence import daily_adherence as daily_adherence  # registers it
 
 
 @dataclass(frozen=True)
