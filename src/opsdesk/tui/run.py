@@ -31,8 +31,6 @@ def prefetch(db: Path, clock: Clock) -> Prefetched:
     import sqlite3
 
     from opsdesk import config as user_config
-    from opsdesk.clock import ops_day
-    from opsdesk.store import settings as store_settings
     from opsdesk.store.connection import StoreError
     from opsdesk.store.db import open_store
     from opsdesk.tui.commands import BY_ID
@@ -54,8 +52,9 @@ def prefetch(db: Path, clock: Clock) -> Prefetched:
         "standup": None,
     }
     try:
-        store = store_settings.read(conn)
-        day = ops_day(clock, store.timezone, store.day_cutoff_hour)
+        from opsdesk.views.ops_day import store_ops_day
+
+        day = store_ops_day(conn, clock)
         out["ops_day"] = day.isoformat()
         from opsdesk.views.standup_model import build
 

@@ -88,12 +88,12 @@ class ChecklistRunScreen(AreaScreen):
         run_id, position = self.view.run_id, item.position
 
         def change(conn: sqlite3.Connection) -> str:
-            from opsdesk.store import checklists
+            from opsdesk.store.checklists import tick, untick
 
             if item.state == "open":
-                checklists.tick(conn, run_id, position)
+                tick(conn, run_id, position)
                 return f"Ticked item {position}"
-            checklists.untick(conn, run_id, position)
+            untick(conn, run_id, position)
             return f"Unticked item {position}"
 
         self.write(change)
@@ -111,9 +111,9 @@ class ChecklistRunScreen(AreaScreen):
                 return
 
             def change(conn: sqlite3.Connection) -> str:
-                from opsdesk.store import checklists
+                from opsdesk.store.checklists import skip_item
 
-                checklists.skip_item(conn, run_id, position, reason)
+                skip_item(conn, run_id, position, reason)
                 return f"Skipped item {position}"
 
             self.write(change)
@@ -136,9 +136,9 @@ class ChecklistRunScreen(AreaScreen):
                 return
 
             def change(conn: sqlite3.Connection) -> str:
-                from opsdesk.store import checklists
+                from opsdesk.store.checklists import set_note
 
-                checklists.set_note(conn, run_id, position, note)
+                set_note(conn, run_id, position, note)
                 return f"Note saved on item {position}"
 
             self.write(change)
