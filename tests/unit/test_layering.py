@@ -66,10 +66,12 @@ LAYER_RULES = {
 }
 
 TUI_STORE_ACTIONS = {
-    # What the app may take from opsdesk.store: a connection for a unit of work, its error, and
-    # the user's actions (writes). Everything it shows is read through opsdesk.views.
+    # What the app may take from opsdesk.store: a connection for a unit of work (or for
+    # watching the store), its error, whether this login may write it, and the user's actions
+    # (writes). Everything it shows is read through opsdesk.views.
     "opsdesk.store.db": {"open_store"},
-    "opsdesk.store.connection": {"StoreError"},
+    "opsdesk.store.connection": {"StoreError", "connect", "current_user"},
+    "opsdesk.store.files": {"is_read_only", "read_only_message"},
     "opsdesk.store.alerts": {"acknowledge"},
     "opsdesk.store.observations": {"set_value"},
     "opsdesk.store.checklists": {"tick", "untick", "skip_item", "set_note"},
