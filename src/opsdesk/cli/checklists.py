@@ -64,23 +64,14 @@ def today_cmd(ctx: click.Context, shop_key: str | None) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from opsdesk.domain.checklists import STATE_LABELS, progress_bar
-    from opsdesk.store import checklists as store_checklists
+    from opsdesk.views.checklists import today_rows
 
     with store(ctx) as conn:
-        today = _today(conn)
-        runs = store_checklists.today_runs(conn, today, shop_key=shop_key)
-        table = Table("id", "checklist", "shop", "due", "progress", "state", box=None)
-        for r in runs:
-            state = STATE_LABELS[r.state] + (" · overdue" if r.overdue else "")
-            table.add_row(
-                str(r.id),
-                escape(r.title + (f" {r.campaign}" if r.campaign else "")),
-                r.shop_key or "store",
-                _local(conn, r.due_at),
-                f"{progress_bar(r.done, r.total)} {r.done}/{r.total}",
-                state,
-            )
+        today = _local_today(conn)
+        runs = today_rows(conn, today, shop_key=shop_key, bar_width=10)
+    table = Table("id", "checklist", "shop", "due", "progress", "state", box=None)
+    for r in runs:
+        table.add_row(str(r.run_id), escape(r.title), r.shop, r.due, r.progress, r.state)
     click.echo(f"checklists for {today}: {len(runs)} runs")
     if runs:
         console().print(table)

@@ -39,15 +39,22 @@ class ChecklistsView:
     """template key -> the strip text (ruler, one line per shop, legend)."""
 
 
-def build_checklists(conn: sqlite3.Connection, today: date, now: datetime) -> ChecklistsView:
-    """Today's runs and each of their templates' history (runs in a worker)."""
+def today_rows(
+    conn: sqlite3.Connection,
+    today: date,
+    now: datetime | None = None,
+    *,
+    shop_key: str | None = None,
+    bar_width: int = BAR_WIDTH,
+) -> tuple[RunRow, ...]:
+    """Today's runs in the store's order (creating those due by today if no one has yet); with
+    `shop_key` only that shop's and the store-wide ones. `checklists today` prints these."""
     try:
         checklists.ensure_runs(conn, today, now=now)
     except sqlite3.OperationalError:
         pass  # read-only or busy: show what exists
     tz = settings.read(conn).timezone
-    runs = checklists.today_runs(conn, today, now=now)
-    rows = tuple(
+    return tuple(
         RunRow(
             r.id,
             r.template_key,
@@ -55,14 +62,19 @@ def build_checklists(conn: sqlite3.Connection, today: date, now: datetime) -> Ch
             r.title + (f" {r.campaign}" if r.campaign else ""),
             r.shop_key or "store",
             local_label(r.due_at, tz),
-            f"{progress_bar(r.done, r.total, BAR_WIDTH)} {r.done}/{r.total}",
+            f"{progress_bar(r.done, r.total, bar_width)} {r.done}/{r.total}",
             STATE_LABELS[r.state] + (" · overdue" if r.overdue else ""),
         )
-        for r in runs
+        for r in checklists.today_runs(conn, today, now=now, shop_key=shop_key)
     )
+
+
+def build_checklists(conn: sqlite3.Connection, today: date, now: datetime) -> ChecklistsView:
+    """Today's runs and each of their templates' history (runs in a worker)."""
+    rows = today_rows(conn, today, now)
     start = today - timedelta(days=HISTORY_DAYS - 1)
     history = {}
-    for key in dict.fromkeys(r.template_key for r in runs):
+    for key in dict.fromkeys(r.template_key for r in rows):
         strips = history_rows(checklists.history(conn, key, start, today, now=now), start, today)
         width = max(len(k) for k in strips) if strips else 5
         lines = [f"{'':<{width}}  {week_ruler(start, today)}"]
