@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from opsdesk.bootstrap import initialise
 from opsdesk.cli import main as cli_main
 from opsdesk.clock import ops_day, system_clock
 from opsdesk.demo import BASE_METRICS, DemoError, build_demo, load_params
 from opsdesk.demo.params import DEMO_FILE, DemoParams
 from opsdesk.demo.seasons import day_factors, target_periods, windows
 from opsdesk.paths import FIXTURES_DIR
-from opsdesk.store.db import initialise, open_store
+from opsdesk.store.db import open_store
 
 END = date(2026, 11, 22)  # a Sunday, eleven days after 双11
 PARAMS = load_params()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from opsdesk.paths import FIXTURES_DIR
-from opsdesk.store.sop_adherence import daily_adherence as daily_adherence  # registers it
 
 SOPS_DIR = FIXTURES_DIR / "sops"
 METRICS_FILE = SOPS_DIR / "metrics.toml"
