@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from textual.command import Provider
 
     from opsdesk.clock import Clock
+    from opsdesk.tui.screens.entry import EntryScreen
 
 AREAS: tuple[str, ...] = ("standup", "explorer", "entry", "checklists")
 AREAS += ("risks",)  # area 6
@@ -136,6 +137,9 @@ class OpsdeskApp(App[None]):
         self.shop_key: str | None = None
         """The shop the areas show (None: all shops), shared so that switching keeps it."""
         self.metric_key: str = "gmv"
+        self.entry_form: EntryScreen | None = None
+        """The entry form once built (it may hold typed values not saved)."""
+        self._entry_target: tuple[str | None, date] | None = None
         self.area_switched_at: float = 0.0
         self._switching_area = False
         self._building_area = False
@@ -229,11 +233,14 @@ class OpsdeskApp(App[None]):
             return
         self.area_switched_at = time.perf_counter()
         self._prebuild(area)
+        leaving = self.screen
         self._switching_area = True
         try:
             self.switch_mode(area)
         finally:
             self._switching_area = False
+        if leaving is self.entry_form and area != "entry":
+            self.entry_form.left_with_unsaved()  # kept in the form; said
 
     def delay_update(self, delay: float = 0.05) -> None:
         """Textual holds every frame for 50 ms when the mode changes (to mask the swap); an
@@ -250,9 +257,28 @@ class OpsdeskApp(App[None]):
         self.shop_key = shop_key
         self.action_switch_area("explorer")
 
-    def open_entry(self, shop_key: str | None) -> None:
-        self.shop_key = shop_key
+    def open_entry(self, shop_key: str | None, day: date | None = None) -> None:
+        """The entry form on `shop_key` (None: the form's own) and `day` (default: the ops
+        day); the form asks first if that would drop typed values."""
+        self._entry_target = (shop_key, day or self.ops_day)
         self.action_switch_area("entry")
+
+    def take_entry_target(self) -> tuple[str | None, date] | None:
+        """The shop and day `open_entry` asked for (once)."""
+        target, self._entry_target = self._entry_target, None
+        return target
+
+    async def action_quit(self) -> None:
+        """Quit; with typed values not saved in the entry form, ask first."""
+        from opsdesk.tui.widgets.unsaved_dialog import UnsavedDialog
+
+        form = self.entry_form
+        if isinstance(self.screen, UnsavedDialog):
+            return  # answer the question first
+        if form is not None and form.unsaved():
+            form.ask_before(self.exit, "quitting")
+            return
+        self.exit()
 
     def action_show_help(self) -> None:
         from opsdesk.tui.screens.help import HelpScreen

@@ -25,6 +25,7 @@ CHECKLISTS = "checklists"
 CHECKLIST_RUN = "checklist_run"
 RISKS = "risks"
 RISK = "risk"
+UNSAVED = "unsaved"
 SCOPE_TITLES = {
     APP: "Everywhere",
     STANDUP: "Stand-up",
@@ -34,6 +35,7 @@ SCOPE_TITLES = {
     CHECKLIST_RUN: "Checklist run",
     RISKS: "Risk register",
     RISK: "Risk",
+    UNSAVED: "Unsaved values dialog",
 }
 
 
@@ -415,6 +417,34 @@ RISK_COMMANDS: tuple[Command, ...] = (
     ),
 )
 COMMANDS = COMMANDS + RISK_COMMANDS
+
+UNSAVED_COMMANDS: tuple[Command, ...] = (
+    Command(
+        "unsaved.save",
+        "s",
+        "Save",
+        "Save the typed values, then go on",
+        "choose('save')",
+        UNSAVED,
+    ),
+    Command(
+        "unsaved.discard",
+        "d",
+        "Discard",
+        "Drop the typed values, then go on",
+        "choose('discard')",
+        UNSAVED,
+    ),
+    Command(
+        "unsaved.stay",
+        "escape",
+        "Stay",
+        "Stay on the entry form with the typed values",
+        "choose('stay')",
+        UNSAVED,
+    ),
+)
+COMMANDS = COMMANDS + UNSAVED_COMMANDS
 
 BY_ID = {c.id: c for c in COMMANDS}
 

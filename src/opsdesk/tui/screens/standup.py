@@ -10,6 +10,7 @@ and keeps the cursor on the same metric / alert.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from rich.style import Style
@@ -317,7 +318,16 @@ class StandupScreen(AreaScreen):
         self.ops.open_explorer(metric or "gmv", self.current_shop_key())
 
     def action_enter_values(self) -> None:
-        self.ops.open_entry(self.current_shop_key())
+        """The entry form on the day the banner names: for the shop shown, or on the
+        all-shops page the first shop with no data that day."""
+        shop = self.current_shop_key()
+        day = self.ops.ops_day
+        if self.data is not None:
+            day = date.fromisoformat(self.data.model.day)
+            missing = self.data.model.missing()
+            if shop is None and missing:
+                shop = missing[0]
+        self.ops.open_entry(shop, day)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "kpi-table":
