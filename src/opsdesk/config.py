@@ -5,6 +5,7 @@ config directory). Every field is optional; a missing file means the defaults::
 
     theme = "textual-light"          # any Textual theme name; "dark"/"light" are short-hands
     refresh_seconds = 1.0            # how often the app checks the store for changes (0.2-60)
+    role = "cs-lead"                 # your SOP role: its runs due today come first in area 4
 
     [keys]                           # command id = key (see the keys table in the README)
     "standup.next_shop" = "right"
@@ -23,7 +24,7 @@ from typing import Any
 THEME_ALIASES = {"dark": "textual-dark", "light": "textual-light"}
 DEFAULT_THEME = "textual-dark"
 DEFAULT_REFRESH_SECONDS = 1.0
-_KNOWN_FIELDS = ("theme", "refresh_seconds", "keys")
+_KNOWN_FIELDS = ("theme", "refresh_seconds", "role", "keys")
 
 
 class ConfigError(ValueError):
@@ -36,6 +37,8 @@ class AppConfig:
     refresh_seconds: float = DEFAULT_REFRESH_SECONDS
     keys: dict[str, str] = field(default_factory=dict)
     """Command id -> key (Textual key names, comma-separated for several)."""
+    role: str = ""
+    """The user's SOP role (a template's `owner`); '' none."""
 
 
 def parse(doc: dict[str, Any], where: str, known_commands: set[str] | None = None) -> AppConfig:
@@ -54,6 +57,9 @@ def parse(doc: dict[str, Any], where: str, known_commands: set[str] | None = Non
         raise ConfigError(f"{where}: field 'refresh_seconds' must be a number of seconds")
     if not 0.2 <= float(refresh) <= 60:
         raise ConfigError(f"{where}: field 'refresh_seconds' must be between 0.2 and 60")
+    role = doc.get("role", "")
+    if not isinstance(role, str):
+        raise ConfigError(f"{where}: field 'role' must be an SOP role such as \"cs-lead\"")
     keys = doc.get("keys", {})
     if not isinstance(keys, dict):
         raise ConfigError(f"{where}: field 'keys' must be a table of command id = key")
@@ -65,7 +71,9 @@ def parse(doc: dict[str, Any], where: str, known_commands: set[str] | None = Non
                 f"{where}: field 'keys.{command_id}': no such command "
                 "(the README's keys table lists the ids)"
             )
-    return AppConfig(theme=theme, refresh_seconds=float(refresh), keys=dict(keys))
+    return AppConfig(
+        theme=theme, refresh_seconds=float(refresh), keys=dict(keys), role=role.strip()
+    )
 
 
 def load(path: Path | None = None, known_commands: set[str] | None = None) -> AppConfig:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from test_entry_screen import cell, field, open_entry, stored
 from textual.widgets import Input, Label
 
 from conftest import toasts, wait_for
@@ -13,7 +14,6 @@ from opsdesk.tui.app import OpsdeskApp
 from opsdesk.tui.screens.entry import EntryScreen
 from opsdesk.tui.screens.standup import StandupScreen
 from opsdesk.tui.widgets.unsaved_dialog import UnsavedDialog
-from test_entry_screen import cell, field, open_entry, stored
 
 
 async def typed_visitors(app: OpsdeskApp, pilot: object, text: str = "800") -> EntryScreen:

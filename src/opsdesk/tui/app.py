@@ -263,6 +263,20 @@ class OpsdeskApp(App[None]):
         self._entry_target = (shop_key, day or self.ops_day)
         self.action_switch_area("entry")
 
+    def open_run(self, run_id: int) -> None:
+        """A checklist run, to tick its items: on the checklists area (Esc goes back there)."""
+        from opsdesk.tui.screens.checklists_run import ChecklistRunScreen
+
+        self.action_switch_area("checklists")
+        self.push_screen(ChecklistRunScreen(run_id))
+
+    def action_tick_today(self) -> None:
+        """Today's first checklist run to tick, opened (the checklists area lists those first)."""
+        self.action_switch_area("checklists")
+        open_first = getattr(self.screen, "open_first_to_tick", None)
+        if callable(open_first):
+            open_first()
+
     def take_entry_target(self) -> tuple[str | None, date] | None:
         """The shop and day `open_entry` asked for (once)."""
         target, self._entry_target = self._entry_target, None

@@ -53,6 +53,8 @@ class Command:
     """Fires even when a text field has focus (only for ctrl/function keys)."""
     label: str = ""
     """A shorter title for the footer (default: the title)."""
+    pinned: bool = False
+    """Kept at the right end of the key bar however narrow the terminal (help, quit)."""
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -100,7 +102,23 @@ COMMANDS: tuple[Command, ...] = (
         label="Risks",
     ),
     Command(
-        "app.help", "f1", "Help", "Every command with its key", "app.show_help", APP, priority=True
+        "app.tick_today",
+        "t",
+        "Tick today's checklist",
+        "Open today's first checklist run to tick (your role's first), then space ticks",
+        "app.tick_today",
+        APP,
+        label="Tick",
+    ),
+    Command(
+        "app.help",
+        "f1",
+        "Help",
+        "Every command with its key",
+        "app.show_help",
+        APP,
+        priority=True,
+        pinned=True,
     ),
     Command(
         "app.palette",
@@ -133,7 +151,14 @@ COMMANDS: tuple[Command, ...] = (
         priority=True,
     ),
     Command(
-        "app.quit", "ctrl+q", "Quit", "Leave opsdesk", "app.quit", APP, show=False, priority=True
+        "app.quit",
+        "ctrl+q",
+        "Quit",
+        "Leave opsdesk (asks first if typed values are not saved)",
+        "app.quit",
+        APP,
+        priority=True,
+        pinned=True,
     ),
     Command(
         "standup.next_shop",
@@ -154,12 +179,22 @@ COMMANDS: tuple[Command, ...] = (
         show=False,
     ),
     Command(
+        "standup.grid",
+        "g",
+        "Shops × KPIs grid",
+        "Every shop's status and value per KPI side by side: which shop makes a KPI red",
+        "toggle_grid",
+        STANDUP,
+        label="Grid",
+    ),
+    Command(
         "standup.ack",
         "a",
-        "Acknowledge",
-        "Acknowledge the alert under the cursor",
+        "Acknowledge alert",
+        "Acknowledge the alert under the cursor in the alerts table",
         "acknowledge",
         STANDUP,
+        show=False,  # the alerts' title says it: "a: acknowledge"
         label="Ack",
     ),
     Command(
