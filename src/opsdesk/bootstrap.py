@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from opsdesk import shipped
 from opsdesk.io.sop_templates import parse_files
 from opsdesk.store.catalogue import load_catalogue
-from opsdesk.store.checklists import SOPS_DIR, load_shipped
+from opsdesk.store.checklists import load_shipped
 from opsdesk.store.connection import StoreConnection
 from opsdesk.store.db import open_store
 from opsdesk.store.risks import load_seed_today as load_seed_risks
@@ -25,7 +26,7 @@ def initialise(path: str | Path, *, team_gid: int | None = None) -> StoreConnect
     try:
         load_catalogue(conn)
         # SOP templates + adherence metrics; unchanged ones are kept
-        load_shipped(conn, parse_files(sorted(SOPS_DIR.glob("*.md"))))
+        load_shipped(conn, parse_files(sorted(shipped.sops_dir().glob("*.md"))))
         load_seed_risks(conn)  # the seed risk register: only risks the store does not have
     except BaseException:
         conn.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from opsdesk import shipped
 from opsdesk.clock import fixed_clock
 from opsdesk.domain.kpis import aggregate, has_data
 from opsdesk.io.sop_templates import parse_files
@@ -60,7 +61,7 @@ def _load_files(conn: sqlite3.Connection, paths: list[Path]) -> checklists.LoadR
 def test_init_loads_the_shipped_templates_once(conn: sqlite3.Connection) -> None:
     infos = checklists.list_templates(conn)
     assert len(infos) == 12 and {t.version for t in infos} == {1}
-    again = checklists.load_shipped(conn, parse_files(sorted(checklists.SOPS_DIR.glob("*.md"))))
+    again = checklists.load_shipped(conn, parse_files(sorted(shipped.sops_dir().glob("*.md"))))
     assert (again.added, again.new_versions, len(again.unchanged)) == ([], [], 12)
     assert conn.execute("SELECT count(*) FROM sop_template_versions").fetchone()[0] == 12
     metrics = load_metrics(conn)
@@ -227,7 +228,7 @@ def test_a_changed_template_gets_a_new_version_and_runs_keep_theirs(
     conn = two_shops
     checklists.ensure_runs(conn, MON)
     edited = tmp_path / f"{ADS}.md"
-    text = (checklists.SOPS_DIR / f"{ADS}.md").read_text(encoding="utf-8")
+    text = (shipped.sops_dir() / f"{ADS}.md").read_text(encoding="utf-8")
     edited.write_text(text + "- [ ] Live-stream ad spend checked.\n", encoding="utf-8")
     result = _load_files(conn, [edited])
     assert result.new_versions == [ADS]

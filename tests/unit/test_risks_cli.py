@@ -228,7 +228,7 @@ def test_check_counts_a_triggered_major_risk_as_red(db: Path) -> None:
     code, out = run(db, "check")
     assert code == 2
     lines = out.splitlines()
-    assert lines[0].startswith("RED     stockout-rate")  # severity = its KPI status (red)
+    assert lines[0].startswith("RED     stockout-rate")  # red in the KPI table: a red alert
     assert lines[1] == (
         "RED     risk stockout-bestseller          triggered (major): tmall-a: Stock-out rate "
         f"5.00% on {ops_day} (breaches above 3.00%); 3 days in a row"

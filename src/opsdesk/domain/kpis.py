@@ -142,8 +142,8 @@ def relative_change(value: float | None, reference: float | None) -> float | Non
 
 COMPUTED_METRICS: frozenset[str] = frozenset({"sop_due", "sop_on_time"})
 """Base metrics the store computes from other records (SOP adherence: the providers of
-`opsdesk.store.computed`), never imported: their values alone never make a day "have data",
-so a missing export still shows stale."""
+`opsdesk.store.computed`), never imported or typed in: their values alone never make a day
+"have data", so a missing export still shows stale."""
 
 
 def has_data(daily: Daily, d: date) -> bool:

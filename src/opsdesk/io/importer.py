@@ -20,6 +20,7 @@ from pathlib import Path
 from opsdesk.domain.imports import Catalogue as Catalogue
 from opsdesk.domain.imports import DerivedCheck as DerivedCheck
 from opsdesk.domain.imports import ImportPlan as ImportPlan
+from opsdesk.domain.imports import StoredValues as StoredValues
 from opsdesk.domain.imports import Values as Values
 from opsdesk.domain.metrics import Metric, format_value
 from opsdesk.domain.validation import (

@@ -23,7 +23,7 @@ class EntryData:
     shop_key: str | None
     day: date
     metrics: list[Metric]
-    """The base metrics a person can type (derived and computed ones are not typed)."""
+    """The metrics a person can type (derived and computed ones are not: `not_entered`)."""
     values: dict[str, float]
     """metric key -> the value stored for the shop and day."""
 

@@ -20,7 +20,7 @@ One module per part, all re-exported here: `templates` (versions, loading), `cam
 `ticks` (tick, untick, skip, notes) and `adherence` (per template and shop).
 """
 
-from opsdesk.store.checklists._common import METRICS_FILE, SOPS_DIR, STORE_WIDE
+from opsdesk.store.checklists._common import STORE_WIDE
 from opsdesk.store.checklists.adherence import TemplateAdherence, adherence_by_template
 from opsdesk.store.checklists.campaigns import Campaign, add_campaign, list_campaigns
 from opsdesk.store.checklists.reading import Item, Run, get_run, history, today_runs
@@ -49,9 +49,7 @@ __all__ = [
     "Item",
     "ItemChange",
     "LoadResult",
-    "METRICS_FILE",
     "Run",
-    "SOPS_DIR",
     "STORE_WIDE",
     "TemplateAdherence",
     "TemplateInfo",

@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from opsdesk import shipped
 from opsdesk.domain import recurrence
 from opsdesk.domain.checklists import Step, Template
 from opsdesk.store import audit
-from opsdesk.store.checklists._common import METRICS_FILE, _iso, _now
+from opsdesk.store.checklists._common import _iso, _now
 from opsdesk.store.connection import current_user, write_transaction
 
 
@@ -106,11 +107,10 @@ def load_shipped(
     conn: sqlite3.Connection, templates: Sequence[tuple[Template, Path]]
 ) -> LoadResult:
     """The shipped templates, parsed by the caller (`opsdesk.io.sop_templates.parse_files` of
-    SOPS_DIR), and the adherence metrics: what `opsdesk init` loads."""
+    `shipped.sops_dir()`), and the adherence metrics: what `opsdesk init` loads."""
     from opsdesk.store.catalogue import load_catalogue
 
-    if METRICS_FILE.exists():
-        load_catalogue(conn, METRICS_FILE, source="checklists")
+    load_catalogue(conn, shipped.sop_metrics_file(), source="checklists")
     return load_templates(conn, [t for t, _ in templates], [str(p) for _, p in templates])
 
 
