@@ -317,6 +317,10 @@ class StandupScreen(AreaScreen):
         from opsdesk.views.sections import symbol
 
         box = self.query_one("#sections", VerticalScroll)
+        # a reload (another desk ticked) keeps the line under the cursor and the focus
+        focused = self.focused if isinstance(self.focused, OptionList) else None
+        lists = list(box.query(OptionList))
+        keep = (lists.index(focused), focused.highlighted) if focused in lists else None
         box.remove_children()
         widgets: list[Static | OptionList] = []
         for r in results:
@@ -343,6 +347,16 @@ class StandupScreen(AreaScreen):
         box.display = bool(widgets)
         if widgets:
             box.mount_all(widgets)
+        new_lists = [w for w in widgets if isinstance(w, OptionList)]
+        if keep is not None and keep[0] < len(new_lists):
+            again, row = new_lists[keep[0]], keep[1]
+
+            def restore() -> None:
+                again.focus()
+                if row is not None and row < again.option_count:
+                    again.highlighted = row
+
+            self.call_after_refresh(restore)
 
     def on_option_list_option_selected(self, event: Any) -> None:
         """Enter on a section line: open what it names (a checklist run)."""
