@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from test_snapshots import standup_ready
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
@@ -17,7 +18,6 @@ from opsdesk.tui.screens.checklists import ChecklistsScreen
 from opsdesk.tui.screens.checklists_run import ChecklistRunScreen
 from opsdesk.tui.screens.entry import EntryScreen
 from opsdesk.tui.screens.explorer import ExplorerScreen
-from test_snapshots import standup_ready
 
 SIZE = (80, 24)
 
@@ -61,9 +61,7 @@ async def checklists_ready(pilot: Pilot[Any]) -> None:
     await standup_ready(pilot)
     await pilot.press("4")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, ChecklistsScreen))
-    await wait_for(
-        pilot, lambda: pilot.app.screen.query_one("#run-table", DataTable).row_count > 0
-    )
+    await wait_for(pilot, lambda: pilot.app.screen.query_one("#run-table", DataTable).row_count > 0)
     await pilot.pause(0.3)
 
 

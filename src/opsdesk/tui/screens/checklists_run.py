@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Header, Static
 
 from opsdesk.tui import commands
-from opsdesk.tui.screens.area import AreaScreen
+from opsdesk.tui.screens.area import AreaScreen, while_running
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.tui.widgets.look import theme_style
 from opsdesk.views.checklist_run import ItemRow, RunView, build_run
@@ -53,6 +53,7 @@ class ChecklistRunScreen(AreaScreen):
         yield DataTable(id="item-table", cursor_type="row", zebra_stripes=True)
         yield KeyBar(self.SCOPE, self.ops.keymap)
 
+    @while_running
     def on_mount(self) -> None:
         self.title = "Checklist"
         self.reload()

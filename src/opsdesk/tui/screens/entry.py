@@ -22,7 +22,13 @@ from textual.widgets import Header, Input, Static
 from opsdesk.domain.metrics import Metric, format_value
 from opsdesk.tui import commands
 from opsdesk.tui.messages import LoadFailed
-from opsdesk.tui.screens.area import AreaScreen, describe_error, store_errors, unit_of_work
+from opsdesk.tui.screens.area import (
+    AreaScreen,
+    describe_error,
+    store_errors,
+    unit_of_work,
+    while_running,
+)
 from opsdesk.tui.widgets.grid import Cell, Column, Grid
 from opsdesk.tui.widgets.keybar import KeyBar
 
@@ -133,6 +139,7 @@ class EntryScreen(AreaScreen):
         yield Grid(form_columns([], 80), id="entry-table")
         yield KeyBar(self.SCOPE, self.ops.keymap)
 
+    @while_running
     def on_mount(self) -> None:
         self.title = "Manual entry"
         self.ops.entry_form = self
