@@ -10,7 +10,7 @@ from typing import Any
 
 from test_snapshots import standup_ready
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from conftest import wait_for
 from opsdesk.tui.app import OpsdeskApp
@@ -52,7 +52,8 @@ def test_entry_80x24(snap_compare: Callable[..., bool], app: OpsdeskApp) -> None
         await pilot.press("3")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, EntryScreen))
         await wait_for(pilot, lambda: getattr(pilot.app.screen, "data", None) is not None)
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: isinstance(pilot.app.focused, Input))
+        await pilot.pause(0.5)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
