@@ -14,6 +14,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Header, Static
 
+from opsdesk.domain.text import visible
+from opsdesk.rich_text import plain
 from opsdesk.tui import commands
 from opsdesk.tui.screens.area import AreaScreen, while_running
 from opsdesk.tui.widgets.keybar import KeyBar
@@ -63,8 +65,8 @@ class ChecklistRunScreen(AreaScreen):
 
     def show(self, data: RunView) -> None:
         self.view = data
-        self.sub_title = data.title
-        self.query_one("#run-summary", Static).update(Text(data.summary))
+        self.sub_title = visible(data.title)  # Header text, and never the terminal's title
+        self.query_one("#run-summary", Static).update(plain(data.summary))
         table = self.query_one("#item-table", DataTable)
         keep = table.cursor_row
         columns = item_columns(data.rows, table.size.width or self.app.size.width)
@@ -74,13 +76,13 @@ class ChecklistRunScreen(AreaScreen):
         narrow = len(columns) < len(ITEM_COLUMNS)
         for r in data.rows:
             style = theme_style(self.app, "overdue") if r.overdue else ""
-            step = Text(r.step, style=style, overflow="ellipsis", no_wrap=True)
+            step = plain(r.step, style=style, overflow="ellipsis", no_wrap=True)
             cells = [Text(r.mark, style=style), Text(str(r.position), justify="right"), step]
-            cells.append(Text(r.who, style=style))
+            cells.append(plain(r.who, style=style))
             if not narrow:
-                cells.append(Text(r.note))
+                cells.append(plain(r.note))
             elif r.note:  # the note under its step
-                step.append("\n✎ " + r.note, style=theme_style(self.app, "info"))
+                step.append("\n✎ " + visible(r.note), style=theme_style(self.app, "info"))
             table.add_row(*cells, key=str(r.position), height=2 if narrow and r.note else 1)
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1), animate=False)

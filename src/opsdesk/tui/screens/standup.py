@@ -20,6 +20,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Header, Static
 
 from opsdesk.domain.alert_record import Alert
+from opsdesk.domain.text import visible
+from opsdesk.rich_text import plain
 from opsdesk.tui import commands, textual_hooks
 from opsdesk.tui.screens.area import AreaScreen, while_running
 from opsdesk.tui.widgets.keybar import KeyBar
@@ -168,7 +170,7 @@ class StandupScreen(AreaScreen):
         missing = model.missing()
         banner = self.query_one("#standup-banner", Static)
         banner.update(
-            Text(
+            plain(
                 "\n".join(
                     f"✗ {key}: no data for {model.day} — import it or type it in (m)"
                     for key in missing
@@ -193,7 +195,7 @@ class StandupScreen(AreaScreen):
         for short, hint in [(False, h) for h in hints] + [(True, h) for h in hints]:
             text = Text()
             for i, page in enumerate(pages):
-                name = page.shop_key or page.name
+                name = visible(page.shop_key or page.name)
                 if short and page.shop_key is None:
                     name = name.replace(" reporting)", ")").replace(" of ", "/")
                 if i:
@@ -210,7 +212,7 @@ class StandupScreen(AreaScreen):
     def _kpi_cells(self, r: KpiRow) -> tuple[Text, ...]:
         return (
             status_cell(self.app, r.status),
-            Text(r.name),
+            plain(r.name),
             Text(r.value, justify="right"),
             Text(r.target, justify="right"),
             change_cell(self.app, r.vs_day, r.vs_day_status),
@@ -284,7 +286,7 @@ class StandupScreen(AreaScreen):
             ack = f"{a.acked_by} {str(a.acked_at)[11:16]}" if acked else "—"
             style = theme_style(self.app, status)
             rows.append(
-                (a.key, Text(symbol, style=style), Text(ack, style=style), a.message, style)
+                (a.key, Text(symbol, style=style), plain(ack, style=style), a.message, style)
             )
         # the message column takes the rest of the line and the message wraps in it (a row
         # as tall as its lines): never cut mid-word
@@ -296,7 +298,7 @@ class StandupScreen(AreaScreen):
         table.add_column(Text(ALERT_COLUMNS[1]), width=ack_width)
         table.add_column(Text(ALERT_COLUMNS[2]), width=message_width)
         for key, symbol_cell, ack_cell, message, style in rows:
-            lines = Text(message).wrap(self.app.console, message_width)
+            lines = plain(message).wrap(self.app.console, message_width)
             table.add_row(
                 symbol_cell,
                 ack_cell,
@@ -326,9 +328,9 @@ class StandupScreen(AreaScreen):
         box.remove_children()
         widgets: list[Static | OptionList] = []
         for r in results:
-            text = Text(r.title, style=theme_style(self.app, "ok", bold=True))
+            text = plain(r.title, style=theme_style(self.app, "ok", bold=True))
             if r.error:
-                text.append(f"\n✗ {r.error}", style=theme_style(self.app, "overdue"))
+                text.append(visible(f"\n✗ {r.error}"), style=theme_style(self.app, "overdue"))
             elif not r.lines:
                 text.append(f"\n· {r.empty_text}", style=theme_style(self.app, "info"))
             if any(line.opens for line in r.lines):
@@ -337,14 +339,14 @@ class StandupScreen(AreaScreen):
                 options = []
                 for i, line in enumerate(r.lines):
                     prompt = Text(symbol(line.status), style=theme_style(self.app, line.status))
-                    prompt.append(f" {line.text}")
+                    prompt.append(" " + visible(line.text))
                     options.append(Option(prompt, id=line.opens or f"{r.title}:{i}"))
                 widgets.append(OptionList(*options, classes="section-lines"))
                 continue
             for line in r.lines:
                 text.append("\n")
                 text.append(symbol(line.status), style=theme_style(self.app, line.status))
-                text.append(f" {line.text}")
+                text.append(visible(f" {line.text}"))
             widgets.append(Static(text, classes="standup-section"))
         box.display = bool(widgets)
         if widgets:
@@ -397,7 +399,9 @@ class StandupScreen(AreaScreen):
             self.notify("No alert under the cursor (Tab to the alerts table).", timeout=4)
             return
         if alert.acked_by is not None:
-            self.notify(f"Already acknowledged by {alert.acked_by}.", timeout=4)
+            self.notify(
+                visible(f"Already acknowledged by {alert.acked_by}."), timeout=4, markup=False
+            )
             return
 
         def ack(conn: sqlite3.Connection) -> str:
