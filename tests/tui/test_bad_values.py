@@ -145,6 +145,10 @@ async def test_the_entry_form_refuses(
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: screen.sub_title == f"{SHOP} · {OPS_DAY.isoformat()}")
         await wait_for(pilot, lambda: screen.data is not None and screen.data.shop_key == SHOP)
+        # opening the app creates today's checklist runs (the stand-up, area 4 built in the
+        # background): done before the store is read as it must stay
+        await wait_for(pilot, lambda: _runs(tiny_store) > 0 and app.store_generation > 0)
+        await pilot.pause(1.0)
         before = store_content(tiny_store)
         assert screen.data is not None
         keys = [m.key for m in screen.data.metrics]
@@ -162,3 +166,10 @@ async def test_the_entry_form_refuses(
         ]
         assert app.is_running and app.screen is screen
     assert store_content(tiny_store) == before
+
+
+def _runs(db: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(db) as c:
+        return int(c.execute("SELECT count(*) FROM sop_runs").fetchone()[0])

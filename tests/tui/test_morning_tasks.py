@@ -145,7 +145,8 @@ async def test_3_enter_on_a_stand_up_checklist_line_opens_that_run(
     app = make_app(tiny_store, clock)
     async with app.run_test(size=SIZE) as pilot:
         await launched(app, pilot)
-        await wait_for(pilot, lambda: app.screen.query(".section-lines").first() is not None)
+        await wait_for(pilot, lambda: bool(app.screen.query(".section-lines")))
+        await pilot.pause(1.0)  # the runs created at launch: the sections reloaded
         lines = app.screen.query(".section-lines").first()
         lines.focus()
         await pilot.pause()
