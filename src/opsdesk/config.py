@@ -5,6 +5,7 @@ config directory). Every field is optional; a missing file means the defaults::
 
     theme = "textual-light"          # any Textual theme name; "dark"/"light" are short-hands
     refresh_seconds = 1.0            # how often the app checks the store for changes (0.2-60)
+    role = "cs-lead"                 # your SOP role: its runs due today come first in area 4
 
     [keys]                           # command id = key (see the keys table in the README)
     "standup.next_shop" = "right"
@@ -30,7 +31,7 @@ from opsdesk.domain.pdca import PdcaError, RuleSet
 THEME_ALIASES = {"dark": "textual-dark", "light": "textual-light"}
 DEFAULT_THEME = "textual-dark"
 DEFAULT_REFRESH_SECONDS = 1.0
-_KNOWN_FIELDS = ("theme", "refresh_seconds", "keys", "pdca")
+_KNOWN_FIELDS = ("theme", "refresh_seconds", "role", "keys", "pdca")
 
 
 class ConfigError(ValueError):
@@ -45,6 +46,8 @@ class AppConfig:
     """Command id -> key (Textual key names, comma-separated for several)."""
     pdca: RuleSet = field(default_factory=RuleSet)
     """The run-chart rules of the PDCA Check."""
+    role: str = ""
+    """The user's SOP role (a template's `owner`); '' none."""
 
 
 def parse(doc: dict[str, Any], where: str, known_commands: set[str] | None = None) -> AppConfig:
@@ -63,6 +66,9 @@ def parse(doc: dict[str, Any], where: str, known_commands: set[str] | None = Non
         raise ConfigError(f"{where}: field 'refresh_seconds' must be a number of seconds")
     if not 0.2 <= float(refresh) <= 60:
         raise ConfigError(f"{where}: field 'refresh_seconds' must be between 0.2 and 60")
+    role = doc.get("role", "")
+    if not isinstance(role, str):
+        raise ConfigError(f"{where}: field 'role' must be an SOP role such as \"cs-lead\"")
     keys = doc.get("keys", {})
     if not isinstance(keys, dict):
         raise ConfigError(f"{where}: field 'keys' must be a table of command id = key")
@@ -75,7 +81,11 @@ def parse(doc: dict[str, Any], where: str, known_commands: set[str] | None = Non
                 "(the README's keys table lists the ids)"
             )
     return AppConfig(
-        theme=theme, refresh_seconds=float(refresh), keys=dict(keys), pdca=_pdca(doc, where)
+        theme=theme,
+        refresh_seconds=float(refresh),
+        keys=dict(keys),
+        role=role.strip(),
+        pdca=_pdca(doc, where),
     )
 
 

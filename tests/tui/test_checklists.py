@@ -42,7 +42,17 @@ def _item(db: Path, run_id: int, position: int) -> tuple:
 
 
 def _section_text(app: OpsdeskApp) -> str:
-    return "\n".join(str(w.render()) for w in app.screen.query(".standup-section"))
+    """The stand-up's sections as read: titles, then lines (those that open a run are
+    the options of a list)."""
+    from textual.widgets import OptionList
+
+    out = []
+    for w in app.screen.query("#sections > *"):
+        if isinstance(w, OptionList):
+            out += [str(w.get_option_at_index(i).prompt) for i in range(w.option_count)]
+        else:
+            out.append(str(w.render()))
+    return "\n".join(out)
 
 
 def _cells(table: DataTable, row: int) -> list[str]:  # type: ignore[type-arg]

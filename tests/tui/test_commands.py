@@ -51,7 +51,7 @@ async def test_palette_and_help_list_the_same_commands_with_their_keys(app: Opsd
     ]
     assert in_help == expected
     assert sorted(in_palette) == sorted(expected)
-    assert "Acknowledge  [a]" in in_palette and "KPI explorer  [2]" in in_palette
+    assert "Acknowledge alert  [a]" in in_palette and "KPI explorer  [2]" in in_palette
 
 
 async def test_the_palette_runs_a_command(app: OpsdeskApp) -> None:
@@ -70,7 +70,7 @@ async def test_keys_remapped_in_the_config_file(tiny_store: Path, clock: Clock) 
         keys={"standup.next_shop": "right", "area.explorer": "f2"}, refresh_seconds=0.2
     )
     app = make_app(tiny_store, clock, config)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(150, 40)) as pilot:  # wide: every key in the bar
         await pilot.pause()
         await pilot.press("n")  # no longer bound
         assert "▶ All shops" in str(app.screen.query_one("#shop-bar", Static).render())
@@ -79,6 +79,11 @@ async def test_keys_remapped_in_the_config_file(tiny_store: Path, clock: Clock) 
         bar = str(app.screen.query_one("#key-bar", Static).render())
         assert " → Shop " in bar and " F2 Explorer " in bar
         assert "Next shop  [→]" in await help_entries(app, pilot)
+    narrow = make_app(tiny_store, clock, config)
+    async with narrow.run_test(size=(80, 24)) as pilot:  # narrow: the area keys in one pair
+        await pilot.pause()
+        bar = str(narrow.screen.query_one("#key-bar", Static).render())
+        assert " 1/F2/3/4/5/6 Areas " in bar and bar.endswith(" F1 Help  ctrl+q Quit ")
 
 
 def test_readme_keys_table_is_the_registry() -> None:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from textual.command import Provider
 
     from opsdesk.clock import Clock
+    from opsdesk.tui.screens.entry import EntryScreen
     from opsdesk.views.search import SearchRow
 
 AREAS: tuple[str, ...] = ("standup", "explorer", "entry", "checklists")
@@ -147,6 +148,9 @@ class OpsdeskApp(App[None]):
         self.shop_key: str | None = None
         """The shop the areas show (None: all shops), shared so that switching keeps it."""
         self.metric_key: str = "gmv"
+        self.entry_form: EntryScreen | None = None
+        """The entry form once built (it may hold typed values not saved)."""
+        self._entry_target: tuple[str | None, date] | None = None
         self.area_switched_at: float = 0.0
         self._switching_area = False
         self._building_area = False
@@ -241,11 +245,14 @@ class OpsdeskApp(App[None]):
             return
         self.area_switched_at = time.perf_counter()
         self._prebuild(area)
+        leaving = self.screen
         self._switching_area = True
         try:
             self.switch_mode(area)
         finally:
             self._switching_area = False
+        if leaving is self.entry_form and area != "entry":
+            self.entry_form.left_with_unsaved()  # kept in the form; said
 
     def delay_update(self, delay: float = 0.05) -> None:
         """Textual holds every frame for 50 ms when the mode changes (to mask the swap); an
@@ -262,9 +269,42 @@ class OpsdeskApp(App[None]):
         self.shop_key = shop_key
         self.action_switch_area("explorer")
 
-    def open_entry(self, shop_key: str | None) -> None:
-        self.shop_key = shop_key
+    def open_entry(self, shop_key: str | None, day: date | None = None) -> None:
+        """The entry form on `shop_key` (None: the form's own) and `day` (default: the ops
+        day); the form asks first if that would drop typed values."""
+        self._entry_target = (shop_key, day or self.ops_day)
         self.action_switch_area("entry")
+
+    def open_run(self, run_id: int) -> None:
+        """A checklist run, to tick its items: on the checklists area (Esc goes back there)."""
+        from opsdesk.tui.screens.checklists_run import ChecklistRunScreen
+
+        self.action_switch_area("checklists")
+        self.push_screen(ChecklistRunScreen(run_id))
+
+    def action_tick_today(self) -> None:
+        """Today's first checklist run to tick, opened (the checklists area lists those first)."""
+        self.action_switch_area("checklists")
+        open_first = getattr(self.screen, "open_first_to_tick", None)
+        if callable(open_first):
+            open_first()
+
+    def take_entry_target(self) -> tuple[str | None, date] | None:
+        """The shop and day `open_entry` asked for (once)."""
+        target, self._entry_target = self._entry_target, None
+        return target
+
+    async def action_quit(self) -> None:
+        """Quit; with typed values not saved in the entry form, ask first."""
+        from opsdesk.tui.widgets.unsaved_dialog import UnsavedDialog
+
+        form = self.entry_form
+        if isinstance(self.screen, UnsavedDialog):
+            return  # answer the question first
+        if form is not None and form.unsaved():
+            form.ask_before(self.exit, "quitting")
+            return
+        self.exit()
 
     def action_show_help(self) -> None:
         from opsdesk.tui.screens.help import HelpScreen

@@ -27,6 +27,7 @@ PDCA = "pdca"
 PDCA_CYCLE = "pdca_cycle"
 RISKS = "risks"
 RISK = "risk"
+UNSAVED = "unsaved"
 SCOPE_TITLES = {
     APP: "Everywhere",
     STANDUP: "Stand-up",
@@ -38,6 +39,7 @@ SCOPE_TITLES = {
     PDCA_CYCLE: "PDCA cycle",
     RISKS: "Risk register",
     RISK: "Risk",
+    UNSAVED: "Unsaved values dialog",
 }
 
 
@@ -55,6 +57,8 @@ class Command:
     """Fires even when a text field has focus (only for ctrl/function keys)."""
     label: str = ""
     """A shorter title for the footer (default: the title)."""
+    pinned: bool = False
+    """Kept at the right end of the key bar however narrow the terminal (help, quit)."""
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -120,7 +124,23 @@ COMMANDS: tuple[Command, ...] = (
         show=False,
     ),
     Command(
-        "app.help", "f1", "Help", "Every command with its key", "app.show_help", APP, priority=True
+        "app.tick_today",
+        "t",
+        "Tick today's checklist",
+        "Open today's first checklist run to tick (your role's first), then space ticks",
+        "app.tick_today",
+        APP,
+        label="Tick",
+    ),
+    Command(
+        "app.help",
+        "f1",
+        "Help",
+        "Every command with its key",
+        "app.show_help",
+        APP,
+        priority=True,
+        pinned=True,
     ),
     Command(
         "app.palette",
@@ -153,7 +173,14 @@ COMMANDS: tuple[Command, ...] = (
         priority=True,
     ),
     Command(
-        "app.quit", "ctrl+q", "Quit", "Leave opsdesk", "app.quit", APP, show=False, priority=True
+        "app.quit",
+        "ctrl+q",
+        "Quit",
+        "Leave opsdesk (asks first if typed values are not saved)",
+        "app.quit",
+        APP,
+        priority=True,
+        pinned=True,
     ),
     Command(
         "standup.next_shop",
@@ -174,12 +201,22 @@ COMMANDS: tuple[Command, ...] = (
         show=False,
     ),
     Command(
+        "standup.grid",
+        "g",
+        "Shops × KPIs grid",
+        "Every shop's status and value per KPI side by side: which shop makes a KPI red",
+        "toggle_grid",
+        STANDUP,
+        label="Grid",
+    ),
+    Command(
         "standup.ack",
         "a",
-        "Acknowledge",
-        "Acknowledge the alert under the cursor",
+        "Acknowledge alert",
+        "Acknowledge the alert under the cursor in the alerts table",
         "acknowledge",
         STANDUP,
+        show=False,  # the alerts' title says it: "a: acknowledge"
         label="Ack",
     ),
     Command(
@@ -556,6 +593,34 @@ RISK_COMMANDS: tuple[Command, ...] = (
     ),
 )
 COMMANDS = COMMANDS + RISK_COMMANDS
+
+UNSAVED_COMMANDS: tuple[Command, ...] = (
+    Command(
+        "unsaved.save",
+        "s",
+        "Save",
+        "Save the typed values, then go on",
+        "choose('save')",
+        UNSAVED,
+    ),
+    Command(
+        "unsaved.discard",
+        "d",
+        "Discard",
+        "Drop the typed values, then go on",
+        "choose('discard')",
+        UNSAVED,
+    ),
+    Command(
+        "unsaved.stay",
+        "escape",
+        "Stay",
+        "Stay on the entry form with the typed values",
+        "choose('stay')",
+        UNSAVED,
+    ),
+)
+COMMANDS = COMMANDS + UNSAVED_COMMANDS
 
 BY_ID = {c.id: c for c in COMMANDS}
 

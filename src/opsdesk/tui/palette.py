@@ -43,6 +43,7 @@ class OpsdeskCommands(Provider):
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, help_text, callback in self._commands():
-            score = matcher.match(title)
+            # the help line counts too: "alert" finds the stand-up, "tick" the checklists
+            score = max(matcher.match(title), matcher.match(help_text) * 0.5)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)

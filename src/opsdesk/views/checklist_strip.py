@@ -38,7 +38,9 @@ def history_rows(runs: Iterable[_RunLike], start: date, end: date) -> dict[str, 
 
 
 def week_ruler(start: date, end: date) -> str:
-    """A ruler for the strip: the day of month under each Monday, dots elsewhere."""
+    """A ruler for the strip: the day of month over each Monday, blanks elsewhere. A label
+    starting on one of the last days runs past the strip's end rather than being cut (a
+    Monday the 30th on the last day prints `30`, not `3`)."""
     out: list[str] = []
     d = start
     while d <= end:
@@ -49,7 +51,7 @@ def week_ruler(start: date, end: date) -> str:
             continue
         out.append(" ")
         d += timedelta(days=1)
-    return "".join(out)[: (end - start).days + 1]
+    return "".join(out)
 
 
 def legend() -> str:

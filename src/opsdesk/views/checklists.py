@@ -29,6 +29,10 @@ class RunRow:
     due: str
     progress: str
     state: str
+    owner: str = ""
+    """The role that runs it."""
+    open_today: bool = False
+    """Open and due today: what there is to tick now."""
 
 
 @dataclass(frozen=True)
@@ -46,14 +50,30 @@ def today_rows(
     *,
     shop_key: str | None = None,
     bar_width: int = BAR_WIDTH,
+    open_first_for: str | None = None,
 ) -> tuple[RunRow, ...]:
     """Today's runs in the store's order (creating those due by today if no one has yet); with
-    `shop_key` only that shop's and the store-wide ones. `checklists today` prints these."""
+    `shop_key` only that shop's and the store-wide ones. `checklists today` prints these.
+
+    With `open_first_for` (a role, or "" for none) the runs to tick now come first: today's
+    open runs of that role, then today's other open runs, then the other open ones, then the
+    finished (each group by deadline)."""
     try:
         checklists.ensure_runs(conn, today, now=now)
     except sqlite3.OperationalError:
         pass  # read-only or busy: show what exists
     tz = settings.read(conn).timezone
+    runs = checklists.today_runs(conn, today, now=now, shop_key=shop_key)
+    if open_first_for is not None:
+        role = open_first_for
+        runs = sorted(  # stable: the store's order (deadline, template, shop) within a group
+            runs,
+            key=lambda r: (
+                r.state != "open",
+                not _due_today(r, today),
+                not role or r.owner != role,
+            ),
+        )
     return tuple(
         RunRow(
             r.id,
@@ -64,14 +84,23 @@ def today_rows(
             local_label(r.due_at, tz),
             f"{progress_bar(r.done, r.total, bar_width)} {r.done}/{r.total}",
             STATE_LABELS[r.state] + (" · overdue" if r.overdue else ""),
+            r.owner,
+            r.state == "open" and _due_today(r, today),
         )
-        for r in checklists.today_runs(conn, today, now=now, shop_key=shop_key)
+        for r in runs
     )
 
 
-def build_checklists(conn: sqlite3.Connection, today: date, now: datetime) -> ChecklistsView:
-    """Today's runs and each of their templates' history (runs in a worker)."""
-    rows = today_rows(conn, today, now)
+def _due_today(run: checklists.Run, today: date) -> bool:
+    return run.run_day == today or (run.due_at is not None and run.due_at.date() == today)
+
+
+def build_checklists(
+    conn: sqlite3.Connection, today: date, now: datetime, role: str = ""
+) -> ChecklistsView:
+    """Today's runs, those to tick now first (`role`'s before the others': see `today_rows`),
+    and each of their templates' history (runs in a worker)."""
+    rows = today_rows(conn, today, now, open_first_for=role)
     start = today - timedelta(days=HISTORY_DAYS - 1)
     history = {}
     for key in dict.fromkeys(r.template_key for r in rows):

@@ -51,6 +51,8 @@ class SectionLine:
     """One of SYMBOLS' keys: it picks the symbol and the colour."""
     text: str
     """Plain text (never markup: it is escaped before rendering)."""
+    opens: str = ""
+    """What Enter on the line opens in the app: `run:<id>` (a checklist run); '' nothing."""
 
 
 @dataclass(frozen=True)

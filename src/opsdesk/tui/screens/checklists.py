@@ -27,6 +27,38 @@ from opsdesk.views.checklists import ChecklistsView, RunRow, build_checklists
 RUN_COLUMNS = ("", "Checklist", "Shop", "Due", "Progress", "State")
 
 
+def run_column_widths(rows: tuple[RunRow, ...], width: int) -> tuple[list[int], bool, bool]:
+    """The run table's column widths on a table `width` cells wide, and whether the
+    progress bar and the due date's year are kept. Columns give way in this order: the
+    progress bar (its count stays), the due date's year, then the checklist's title and
+    the shop's name are cut with … (the title to 12 cells, the shop to 8); the counts
+    (`24/24`) and the State column are never cut."""
+    from rich.cells import cell_len
+
+    def widest(texts: list[str], title: str) -> int:
+        return max([cell_len(title), *(cell_len(t) for t in texts)])
+
+    title = widest([r.title for r in rows], "Checklist")
+    shop = widest([r.shop for r in rows], "Shop")
+    due = widest([r.due for r in rows], "Due")
+    count = widest([r.progress.split(" ")[-1] for r in rows], "Progress")
+    full = widest([r.progress for r in rows], "Progress")
+    state = widest([r.state for r in rows], "State")
+    room = width - 2 * len(RUN_COLUMNS) - 1 - 1  # cell padding, the symbol, the scrollbar
+    bar = year = True
+    if title + shop + due + full + state > room:
+        bar = False
+    if title + shop + due + count + state > room:
+        year = False
+        due = widest([r.due[5:] for r in rows], "Due")
+    progress = full if bar else count
+    left = room - due - progress - state
+    if title + shop > left:
+        shop = min(shop, max(8, left - 12))
+        title = max(12, left - shop)
+    return [1, title, shop, due, progress, state], bar, year
+
+
 class ChecklistsScreen(AreaScreen):
     """Area 4: today's checklist runs and their templates' history."""
 
@@ -36,6 +68,7 @@ class ChecklistsScreen(AreaScreen):
     def __init__(self) -> None:
         super().__init__(id="checklists")
         self.view: ChecklistsView | None = None
+        self._open_first_when_loaded = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -58,22 +91,27 @@ class ChecklistsScreen(AreaScreen):
         return self.ops.ops_day + timedelta(days=1)
 
     def fetch(self, conn: sqlite3.Connection) -> ChecklistsView:
-        return build_checklists(conn, self.today, self.ops.clock())
+        return build_checklists(conn, self.today, self.ops.clock(), self.ops.settings.config.role)
 
     def show(self, data: ChecklistsView) -> None:
         self.view = data
         self.sub_title = f"today {data.today}"
         table = self.query_one("#run-table", DataTable)
         keep = table.cursor_row
-        table.clear()
+        width = table.size.width or self.app.size.width
+        widths, bar, year = run_column_widths(data.rows, width)
+        table.clear(columns=True)
+        for title, w in zip(RUN_COLUMNS, widths, strict=True):
+            table.add_column(Text(title), width=w)
         for r in data.rows:
             style = theme_style(self.app, r.status)
+            progress = r.progress if bar else r.progress.split(" ")[-1]
             table.add_row(
                 Text(sections.symbol(r.status), style=style),
-                plain(r.title),
-                plain(r.shop),
-                Text(r.due),
-                Text(r.progress),
+                plain(r.title, overflow="ellipsis", no_wrap=True),
+                plain(r.shop, overflow="ellipsis", no_wrap=True),
+                Text(r.due if year else r.due[5:]),
+                Text(progress, justify="right"),
                 Text(r.state, style=style),
                 key=str(r.run_id),
             )
@@ -81,6 +119,25 @@ class ChecklistsScreen(AreaScreen):
             table.move_cursor(row=min(keep, table.row_count - 1), animate=False)
         table.focus()
         self._show_history()
+        if self._open_first_when_loaded:
+            self._open_first_when_loaded = False
+            self.open_first_to_tick()
+
+    def open_first_to_tick(self) -> None:
+        """Open today's first run to tick (the list has them first); none: say so."""
+        if self.view is None:
+            self._open_first_when_loaded = True
+            return
+        row = next((i for i, r in enumerate(self.view.rows) if r.open_today), None)
+        if row is None:
+            self.notify("Nothing to tick today: every run due today is finished.", timeout=4)
+            return
+        self.query_one("#run-table", DataTable).move_cursor(row=row, animate=False)
+        self.action_open_run()
+
+    def on_resize(self) -> None:
+        if self.view is not None:
+            self.call_after_refresh(self.show, self.view)
 
     def _current(self) -> RunRow | None:
         if self.view is None or not self.view.rows:

@@ -9,7 +9,6 @@ the run reloads with the cursor kept on the same item.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -25,6 +24,18 @@ from opsdesk.views.checklist_run import ItemRow, RunView, build_run
 
 ITEM_COLUMNS = (("", 3), ("#", 3), ("Step", 58), ("Done by", 30), ("Note", None))
 """Label and width (None: fit): long steps are cut so who/when stays on a 120-column screen."""
+NARROW_BELOW = 3 + 3 + 58 + 30 + 20 + 2 * 5 + 1
+"""Narrower than this the Note column gives way (a note shows under its step) and the step
+is cut to what is left: "Done by" (who and when, or OVERDUE (due …)) is never cut."""
+
+
+def item_columns(rows: tuple[ItemRow, ...], width: int) -> list[tuple[str, int | None]]:
+    """The item table's columns on a table `width` cells wide (see NARROW_BELOW)."""
+    if width >= NARROW_BELOW:
+        return list(ITEM_COLUMNS)
+    who = max([len("Done by"), *(len(r.who) for r in rows)])
+    step = max(width - (3 + 2) - (3 + 2) - (who + 2) - 2 - 1, 12)
+    return [("", 3), ("#", 3), ("Step", step), ("Done by", who)]
 
 
 class ChecklistRunScreen(AreaScreen):
@@ -43,10 +54,7 @@ class ChecklistRunScreen(AreaScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="run-summary")
-        table: DataTable[Any] = DataTable(id="item-table", cursor_type="row", zebra_stripes=True)
-        for label, width in ITEM_COLUMNS:
-            table.add_column(Text(label), width=width)
-        yield table
+        yield DataTable(id="item-table", cursor_type="row", zebra_stripes=True)
         yield KeyBar(self.SCOPE, self.ops.keymap)
 
     @while_running
@@ -66,20 +74,28 @@ class ChecklistRunScreen(AreaScreen):
         if self.start_at is not None:
             keep = next((i for i, r in enumerate(data.rows) if r.position == self.start_at), 0)
             self.start_at = None
-        table.clear()
+        columns = item_columns(data.rows, table.size.width or self.app.size.width)
+        table.clear(columns=True)
+        for label, width in columns:
+            table.add_column(Text(label), width=width)
+        narrow = len(columns) < len(ITEM_COLUMNS)
         for r in data.rows:
             style = theme_style(self.app, "overdue") if r.overdue else ""
-            table.add_row(
-                Text(r.mark, style=style),
-                Text(str(r.position), justify="right"),
-                plain(r.step, style=style),
-                plain(r.who, style=style),
-                plain(r.note),
-                key=str(r.position),
-            )
+            step = plain(r.step, style=style, overflow="ellipsis", no_wrap=True)
+            cells = [Text(r.mark, style=style), Text(str(r.position), justify="right"), step]
+            cells.append(plain(r.who, style=style))
+            if not narrow:
+                cells.append(plain(r.note))
+            elif r.note:  # the note under its step
+                step.append("\n✎ " + visible(r.note), style=theme_style(self.app, "info"))
+            table.add_row(*cells, key=str(r.position), height=2 if narrow and r.note else 1)
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1), animate=False)
         table.focus()
+
+    def on_resize(self) -> None:
+        if self.view is not None:
+            self.call_after_refresh(self.show, self.view)
 
     def _current(self) -> ItemRow | None:
         if self.view is None or not self.view.rows:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Header, Input, Static
@@ -22,7 +22,14 @@ from textual.widgets import Header, Input, Static
 from opsdesk.domain.metrics import Metric, format_value
 from opsdesk.domain.text import visible
 from opsdesk.tui import commands
-from opsdesk.tui.screens.area import AreaScreen, while_running
+from opsdesk.tui.messages import LoadFailed
+from opsdesk.tui.screens.area import (
+    AreaScreen,
+    describe_error,
+    store_errors,
+    unit_of_work,
+    while_running,
+)
 from opsdesk.tui.widgets.grid import Cell, Column, Grid
 from opsdesk.tui.widgets.keybar import KeyBar
 
@@ -136,7 +143,11 @@ class EntryScreen(AreaScreen):
     @while_running
     def on_mount(self) -> None:
         self.title = "Manual entry"
-        self.day = self.ops.ops_day
+        self.ops.entry_form = self
+        target = self.ops.take_entry_target()
+        self.day = self.ops.ops_day if target is None else target[1]
+        if target is not None and target[0] is not None:
+            self.ops.shop_key = target[0]
         box = self.query_one("#entry-value", EntryField)
         for command_id, step in (("entry.next_field", 1), ("entry.previous_field", -1)):
             key = commands.effective_key(commands.BY_ID[command_id], self.ops.keymap)
@@ -158,8 +169,76 @@ class EntryScreen(AreaScreen):
         grid.columns = form_columns(self.data.metrics, self.app.size.width - 2)
 
     def on_screen_resume(self) -> None:
-        if self.data is not None and self.ops.shop_key not in (None, self.data.shop_key):
+        """Opened from elsewhere: on the shop and day asked for (the stand-up's `m`: the day
+        its banner names), or following the shop the other areas show; asking first when
+        that would drop typed values."""
+        if self.data is None:
+            return
+        target = self.ops.take_entry_target()
+        shop, day = target if target is not None else (self.ops.shop_key, self.data.day)
+        if (shop or self.data.shop_key, day) != (self.data.shop_key, self.data.day):
+            self.show_form(shop, day)
+
+    # -- typed values not saved -------------------------------------------------------------
+
+    def unsaved(self) -> list[str]:
+        """The metrics whose typed value is not stored: changed values and refused ones."""
+        if self.data is None:
+            return []
+        values, errors = self.changes()
+        return [m.key for m in self.data.metrics if m.key in values or m.key in errors]
+
+    def show_form(self, shop_key: str | None, day: date) -> None:
+        """Show the form of `shop_key` (None: the current one) on `day`, asking first what to
+        do with typed values that are not saved."""
+
+        def go() -> None:
+            self.day = day
+            if shop_key is not None:
+                self.ops.shop_key = shop_key
             self.reload()
+
+        self.ask_before(go, f"showing {shop_key or 'the shop'} on {day.isoformat()}")
+
+    def ask_before(self, then: Callable[[], None], doing: str) -> None:
+        """Run `then` now when nothing typed would be lost; else ask: save (then run it),
+        discard (then run it) or stay (the form and its typed values stay as they are)."""
+        pending = self.unsaved()
+        if not pending or self.data is None:
+            then()
+            return
+        from opsdesk.tui.widgets.unsaved_dialog import UnsavedDialog
+
+        where = f"{self.data.shop_key} on {self.data.day.isoformat()}"
+        question = (
+            f"{len(pending)} typed value(s) for {where} are not saved "
+            f"({', '.join(pending[:4])}{'…' if len(pending) > 4 else ''}). "
+            f"Save them before {doing}?"
+        )
+
+        def answered(choice: str | None) -> None:
+            if choice == "save":
+                self.save(after=then)
+            elif choice == "discard":
+                self.typed = {}
+                self.data = None  # the next load shows the stored values afresh
+                then()
+            else:
+                self.notify(f"Kept the typed values for {where} (not saved).", timeout=4)
+
+        self.app.push_screen(UnsavedDialog(question, self.ops.keymap), answered)
+
+    def left_with_unsaved(self) -> None:
+        """Another area was opened: the typed values stay in the form; say so."""
+        pending = self.unsaved()
+        if pending and self.data is not None:
+            self.notify(
+                f"{len(pending)} typed value(s) for {self.data.shop_key} on"
+                f" {self.data.day.isoformat()} kept, not saved: 3 to go back, ctrl+s to save.",
+                title="Manual entry",
+                severity="warning",
+                timeout=6,
+            )
 
     # -- data -------------------------------------------------------------------------------
 
@@ -324,6 +403,11 @@ class EntryScreen(AreaScreen):
         }
 
     def action_save(self) -> None:
+        self.save()
+
+    def save(self, after: Callable[[], None] | None = None) -> None:
+        """Save the changed values (all or none); then run `after` (default: reload). A
+        refused field keeps the form as it is, and `after` is not run."""
         if self.data is None or self.data.shop_key is None:
             return
         values, errors = self.changes()
@@ -338,22 +422,31 @@ class EntryScreen(AreaScreen):
             )
             return
         if not values:
-            self.notify("Nothing changed.", timeout=3)
+            if after is None:
+                self.notify("Nothing changed.", timeout=3)
+            else:
+                after()
             return
-        shop, day, clock = self.data.shop_key, self.data.day, self.ops.clock
+        self._save_values(self.data.shop_key, self.data.day, values, after or self.reload)
 
-        def save(conn: sqlite3.Connection) -> str:
-            from opsdesk.domain.validation import ValueRefused
-            from opsdesk.store.observations import set_values
+    @work(thread=True, group="write", exit_on_error=False)
+    def _save_values(
+        self, shop: str, day: date, values: dict[str, float], after: Callable[[], None]
+    ) -> None:
+        from opsdesk.domain.validation import ValueRefused
+        from opsdesk.store.observations import set_values
 
-            try:  # all or nothing, checked again by the store (another session may have saved)
-                set_values(conn, shop, day, values, clock=clock)
-            except ValueRefused as e:
+        try:  # all or nothing, checked again by the store (another session may have saved)
+            with unit_of_work(self.db) as conn:
+                set_values(conn, shop, day, values, clock=self.ops.clock)
+        except store_errors() as e:
+            if isinstance(e, ValueRefused):
                 self.app.call_from_thread(self._store_refused, e.field, e.reason)
-                raise
-            return f"Saved {len(values)} value(s) for {shop} on {day.isoformat()}."
-
-        self.write(save)
+            self.post_message(LoadFailed(describe_error(e)))
+            return
+        text = f"Saved {len(values)} value(s) for {shop} on {day.isoformat()}."
+        self.app.call_from_thread(self.notify, text, timeout=4)
+        self.app.call_from_thread(after)
 
     def _store_refused(self, key: str, reason: str) -> None:
         """The store refused a save: show the reason at the field it names."""
@@ -372,10 +465,8 @@ class EntryScreen(AreaScreen):
             return
         keys = self.data.shop_keys
         current = self.data.shop_key
-        self.ops.shop_key = (
-            keys[(keys.index(current) + 1) % len(keys)] if current in keys else keys[0]
-        )
-        self.reload()
+        shop = keys[(keys.index(current) + 1) % len(keys)] if current in keys else keys[0]
+        self.show_form(shop, self.data.day)
 
     def action_shift_day(self, days: int) -> None:
         day = (self.day or self.ops.ops_day) + timedelta(days=days)
@@ -387,5 +478,4 @@ class EntryScreen(AreaScreen):
                 timeout=4,
             )
             return
-        self.day = day
-        self.reload()
+        self.show_form(None, day)

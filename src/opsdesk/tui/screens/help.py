@@ -14,6 +14,9 @@ from textual.widgets import DataTable, Static
 
 from opsdesk.tui import commands
 
+WIDE = 110
+"""Cells inside the help window from which every column fits (Where and Id too)."""
+
 
 class HelpScreen(ModalScreen[None]):
     """Keys for the current area and for everywhere; Esc, F1 or q closes it."""
@@ -41,16 +44,36 @@ class HelpScreen(ModalScreen[None]):
                 classes="panel-title",
             )
             table: DataTable[Any] = DataTable(id="help-table", cursor_type="row")
-            table.add_columns("Key", "Command", "Where", "What it does", "Id")
-            for key, c in self.rows():
-                table.add_row(
-                    Text(key),
-                    Text(c.title),
-                    Text(commands.SCOPE_TITLES[c.scope]),
-                    Text(c.help),
-                    Text(c.id),
-                    key=c.id,
-                )
+            rows = self.rows()
+            inner = min(int(self.app.size.width * 0.9), 120) - 2  # #help-box, in its border
+            if inner >= WIDE:
+                table.add_columns("Key", "Command", "Where", "What it does", "Id")
+                for key, c in rows:
+                    table.add_row(
+                        Text(key),
+                        Text(c.title),
+                        Text(commands.SCOPE_TITLES[c.scope]),
+                        Text(c.help),
+                        Text(c.id),
+                        key=c.id,
+                    )
+            else:  # narrow: no sideways scrolling; what a command does wraps under itself
+                key_w = max(len("Key"), *(len(k) for k, _ in rows))
+                title_w = min(max(len(c.title) for _, c in rows), 22)
+                help_w = max(inner - (key_w + 2) - (title_w + 2) - 2 - 2, 16)  # padding, scrollbar
+                table.add_column("Key", width=key_w)
+                table.add_column("Command", width=title_w)
+                table.add_column("What it does", width=help_w)
+                for key, c in rows:
+                    lines = Text(c.help).wrap(self.app.console, help_w)
+                    title = Text(c.title).wrap(self.app.console, title_w)
+                    table.add_row(
+                        Text(key),
+                        Text("\n".join(t.plain for t in title)),
+                        Text("\n".join(t.plain for t in lines)),
+                        key=c.id,
+                        height=max(len(lines), len(title)),
+                    )
             yield table
 
     def action_dismiss_help(self) -> None:

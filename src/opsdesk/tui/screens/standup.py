@@ -10,7 +10,7 @@ and keeps the cursor on the same metric / alert.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from rich.style import Style
@@ -52,6 +52,9 @@ class StandupScreen(AreaScreen):
         self.data: StandupData | None = None
         self.shop_index = 0
         """0: the all-shops summary; i: the i-th shop of the stand-up."""
+        self.grid = False
+        """The KPI table as a shops × KPIs grid (`g`) instead of one page's KPIs."""
+        self._grid_shown = False
         # A new mode's screen makes Textual re-parse every stylesheet from scratch (twice:
         # ~10-30 ms) unless the screen has seen the current CSS; the stand-up is the first
         # screen, made right after the app parsed it, so it has (a later theme or CSS change
@@ -168,23 +171,35 @@ class StandupScreen(AreaScreen):
         banner = self.query_one("#standup-banner", Static)
         banner.update(plain("\n".join(missing)))
         banner.display = bool(missing)
-        self._fill_kpis(page.rows)
+        if self.grid:
+            self._fill_grid(pages)
+        else:
+            self._fill_kpis(page.rows)
         shop_key = self.current_shop_key()
         alerts = [a for a in model.alerts if shop_key is None or a.shop_key == shop_key]
         self._fill_alerts(alerts)
         self._fill_sections(self.data.sections)
 
     def _shop_bar(self, pages: tuple[ShopPage, ...]) -> Text:
-        text = Text()
-        for i, page in enumerate(pages):
-            name = visible(page.shop_key or page.name)
-            if i:
-                text.append("  ")
-            if i == self.shop_index:
-                text.append(f"▶ {name}", style=theme_style(self.app, "ok", bold=True))
-            else:
-                text.append(name, style=theme_style(self.app, "dim"))
-        text.append("   (n/p: shop)", style=theme_style(self.app, "dim"))
+        """Every page's name, the shown one marked, and the keys; on a narrow line the
+        all-shops name and the key hint get shorter rather than being cut."""
+        width = (self.size.width or self.app.size.width) - 2
+        hints = ("   (n/p: shop)", "  n/p", "")
+        for short, hint in [(False, h) for h in hints] + [(True, h) for h in hints]:
+            text = Text()
+            for i, page in enumerate(pages):
+                name = visible(page.shop_key or page.name)
+                if short and page.shop_key is None:
+                    name = name.replace(" reporting)", ")").replace(" of ", "/")
+                if i:
+                    text.append("  ")
+                if i == self.shop_index:
+                    text.append(f"▶ {name}", style=theme_style(self.app, "ok", bold=True))
+                else:
+                    text.append(name, style=theme_style(self.app, "dim"))
+            text.append(hint, style=theme_style(self.app, "dim"))
+            if text.cell_len <= width:
+                break
         return text
 
     def _kpi_cells(self, r: KpiRow) -> tuple[Text, ...]:
@@ -210,9 +225,38 @@ class StandupScreen(AreaScreen):
             )
             return
         keep = _cursor_key(table)
-        table.clear()
+        table.clear(columns=self._grid_shown)
+        if self._grid_shown:
+            table.add_columns(*(Text(c) for c in KPI_COLUMNS))
+            self._grid_shown = False
         for r in rows:
             table.add_row(*self._kpi_cells(r), key=r.metric_key)
+        _restore_cursor(table, keep)
+
+    def _fill_grid(self, pages: tuple[ShopPage, ...]) -> None:
+        """One row per KPI (the all-shops order: worst first), one column per shop: its
+        status symbol and value, so a red all-shops KPI shows which shops make it red."""
+        table = self._kpi_table()
+        if table is None or not pages:
+            return
+        keep = _cursor_key(table)
+        table.clear(columns=True)
+        self._grid_shown = True
+        table.add_columns(Text(""), Text("Metric"), Text("All shops"))
+        table.add_columns(*(Text(p.shop_key or p.name) for p in pages[1:]))
+        by_shop = [{r.metric_key: r for r in p.rows} for p in pages]
+        for r in pages[0].rows:
+            cells = [status_cell(self.app, r.status), Text(r.name)]
+            for rows in by_shop:
+                row = rows.get(r.metric_key)
+                if row is None:
+                    cells.append(Text("—", justify="right"))
+                    continue
+                cell = Text(row.value, justify="right")
+                cell.append(" ")
+                cell.append_text(status_cell(self.app, row.status))
+                cells.append(cell)
+            table.add_row(*cells, key=r.metric_key)
         _restore_cursor(table, keep)
 
     def _fill_alerts(self, alerts: list[Alert]) -> None:
@@ -227,35 +271,71 @@ class StandupScreen(AreaScreen):
         if table is None:
             return
         keep = _cursor_key(table)
-        table.clear()
+        rows = []
         for a in alerts:
             acked = a.acked_by is not None
             status = "dim" if acked else ("red" if a.severity == "red" else "amber")
             symbol = "✓" if acked else ("✗" if a.severity == "red" else "!")
             ack = f"{a.acked_by} {a.acked_label}" if acked else "—"
             style = theme_style(self.app, status)
+            rows.append(
+                (a.key, Text(symbol, style=style), plain(ack, style=style), a.message, style)
+            )
+        # the message column takes the rest of the line and the message wraps in it (a row
+        # as tall as its lines): never cut mid-word
+        ack_width = max([len(ALERT_COLUMNS[1])] + [r[2].cell_len for r in rows])
+        width = table.size.width or self.app.size.width
+        message_width = max(width - (1 + 2) - (ack_width + 2) - 2 - 1, 20)
+        table.clear(columns=True)
+        table.add_column(Text(ALERT_COLUMNS[0]), width=1)
+        table.add_column(Text(ALERT_COLUMNS[1]), width=ack_width)
+        table.add_column(Text(ALERT_COLUMNS[2]), width=message_width)
+        for key, symbol_cell, ack_cell, message, style in rows:
+            lines = plain(message).wrap(self.app.console, message_width)
             table.add_row(
-                Text(symbol, style=style),
-                plain(ack, style=style),
-                plain(a.message, style=style),
-                key=a.key,
+                symbol_cell,
+                ack_cell,
+                Text("\n".join(line.plain for line in lines), style=style),
+                key=key,
+                height=len(lines),
             )
         _restore_cursor(table, keep)
+
+    def on_resize(self) -> None:
+        if self.data is not None and self._alert_table() is not None:
+            self.call_after_refresh(self.render_data)
 
     def _fill_sections(self, results: list[SectionResult]) -> None:
         if not self.query("#sections"):
             return  # the side panel is not mounted yet (the first frame)
+        from textual.widgets import OptionList
+        from textual.widgets.option_list import Option
+
         from opsdesk.views.sections import symbol
 
         box = self.query_one("#sections", VerticalScroll)
+        # a reload (another desk ticked) keeps the line under the cursor and the focus
+        focused = self.focused if isinstance(self.focused, OptionList) else None
+        lists = list(box.query(OptionList))
+        keep = (lists.index(focused), focused.highlighted) if focused in lists else None
         box.remove_children()
-        widgets = []
+        widgets: list[Static | OptionList] = []
         for r in results:
             text = plain(r.title, style=theme_style(self.app, "ok", bold=True))
             if r.error:
                 text.append(visible(f"\n✗ {r.error}"), style=theme_style(self.app, "overdue"))
             elif not r.lines:
                 text.append(f"\n· {r.empty_text}", style=theme_style(self.app, "info"))
+            if any(line.opens for line in r.lines):
+                # lines that open something: a list to move in (Tab) and open (Enter)
+                widgets.append(Static(text, classes="standup-section"))
+                options = []
+                for i, line in enumerate(r.lines):
+                    prompt = Text(symbol(line.status), style=theme_style(self.app, line.status))
+                    prompt.append(" " + visible(line.text))
+                    options.append(Option(prompt, id=line.opens or f"{r.title}:{i}"))
+                widgets.append(OptionList(*options, classes="section-lines"))
+                continue
             for line in r.lines:
                 text.append("\n")
                 text.append(symbol(line.status), style=theme_style(self.app, line.status))
@@ -264,8 +344,29 @@ class StandupScreen(AreaScreen):
         box.display = bool(widgets)
         if widgets:
             box.mount_all(widgets)
+        new_lists = [w for w in widgets if isinstance(w, OptionList)]
+        if keep is not None and keep[0] < len(new_lists):
+            again, row = new_lists[keep[0]], keep[1]
+
+            def restore() -> None:
+                again.focus()
+                if row is not None and row < again.option_count:
+                    again.highlighted = row
+
+            self.call_after_refresh(restore)
+
+    def on_option_list_option_selected(self, event: Any) -> None:
+        """Enter on a section line: open what it names (a checklist run)."""
+        opens = str(event.option.id or "")
+        if opens.startswith("run:"):
+            event.stop()
+            self.ops.open_run(int(opens.removeprefix("run:")))
 
     # -- actions ----------------------------------------------------------------------------
+
+    def action_toggle_grid(self) -> None:
+        self.grid = not self.grid
+        self.render_data()
 
     def action_next_shop(self) -> None:
         self._step_shop(1)
@@ -340,11 +441,31 @@ class StandupScreen(AreaScreen):
         self.ops.open_explorer(metric or "gmv", self.current_shop_key())
 
     def action_enter_values(self) -> None:
-        self.ops.open_entry(self.current_shop_key())
+        """The entry form on the day the banner names: for the shop shown, or on the
+        all-shops page the first shop with no data that day."""
+        shop = self.current_shop_key()
+        day = self.ops.ops_day
+        if self.data is not None:
+            day = date.fromisoformat(self.data.model.day)
+            missing = self.data.model.missing()
+            if shop is None and missing:
+                shop = missing[0]
+        self.ops.open_entry(shop, day)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "kpi-table":
             self.action_explore()
+        elif event.data_table.id == "alert-table" and self.data is not None:
+            # Enter on an alert: its metric's chart for its shop (why it fired), or for a
+            # shop with no data the entry form on that day
+            key = None if event.row_key.value is None else str(event.row_key.value)
+            alert = next((a for a in self.data.model.alerts if a.key == key), None)
+            if alert is None:
+                return
+            if alert.metric_key is None:
+                self.ops.open_entry(alert.shop_key, alert.day)
+            else:
+                self.ops.open_explorer(alert.metric_key, alert.shop_key)
 
 
 def _cursor_key(table: DataTable[Any]) -> str | None:

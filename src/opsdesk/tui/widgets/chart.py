@@ -145,9 +145,12 @@ class KpiChart(PlotextPlot):
             )
             if position is not None:
                 plt.vline(xs[position])
-                if top:  # short labels along the bottom, staggered, clear of the legend
+                if top:  # short labels along the bottom, staggered, clear of the legend;
+                    # in the right half a label ends at its line, so the edge never cuts it
                     y = low + (high - low) * (0.12 * (n % 3))
-                    plt.text(f"◆{_short(event.title)}", x=xs[position], y=y)
+                    right = xs[position] > (xs[0] + xs[-1]) / 2
+                    label = f"{_short(event.title)}◆" if right else f"◆{_short(event.title)}"
+                    plt.text(label, x=xs[position], y=y, alignment="right" if right else "left")
         step = max(1, len(xs) // 6)
         ticks = xs[::step]
         short = _SHORT_KEY[data.grain]

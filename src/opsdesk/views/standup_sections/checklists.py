@@ -53,14 +53,14 @@ def load(conn: sqlite3.Connection, day: date) -> list[SectionLine]:
             f"{r.title} · {where} · {progress_bar(r.done, r.total, BAR_WIDTH)} {r.done}/{r.total}"
             + (" · overdue" if r.overdue else "")
         )
-        lines.append((_RANK[status], r.id, SectionLine(status, text)))
+        lines.append((_RANK[status], r.id, SectionLine(status, text, opens=f"run:{r.id}")))
     lines.sort(key=lambda x: (x[0], x[1]))
     return [line for _, _, line in lines]
 
 
 SECTION = Section(
     key="checklists",
-    title="Today's checklists (4: open them and tick)",
+    title="Today's checklists (enter: open and tick)",
     order=10,
     load=load,
     empty_text="no checklist runs today",
