@@ -1,0 +1,344 @@
+"""The weekly review's read model: the agenda for one ISO week, built from the store.
+
+Items, in walking order: the metric deck (6-12 data and the summary row per metric and shop,
+all shops first), the exceptions (red/amber against target or a run-chart signal), the GMV
+decomposition per shop, traffic mix and paid ROI, SOP adherence with missed runs, PDCA cycles,
+risks, and the action items (last review's and this week's) with the decisions. Every number
+comes from the KPI engine (ratio of sums) over the days of its span.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from opsdesk.domain import review as rules
+from opsdesk.domain.decomposition import Decomposition, decompose
+from opsdesk.domain.kpis import Daily, aggregate, status
+from opsdesk.domain.metrics import Metric
+from opsdesk.domain.periods import Period
+from opsdesk.store import review as store
+from opsdesk.store.catalogue import load_metrics
+from opsdesk.store.observations import by_shop, load_daily
+from opsdesk.store.shops import Shop, list_shops
+from opsdesk.store.targets import load_targets
+from opsdesk.views.report import _split_factors as split_factors
+
+ALL = "all"
+TRAFFIC_METRICS = ("paid_share", "roas", "cpc", "ctr")
+SPLIT_INPUTS = ("visitors", "buyers", "gmv")
+EXPIRING_DAYS = 30
+"""Acceptances that end within this many days after the review week are listed."""
+
+
+class NoData(ValueError):
+    """The week has no data for the shops asked for."""
+
+
+@dataclass(frozen=True)
+class Point:
+    key: str
+    value: float | None
+    last_year: float | None
+
+
+@dataclass(frozen=True)
+class DeckEntry:
+    metric: Metric
+    shop: str  # a shop key or "all"
+    weeks: list[Point]
+    months: list[Point]
+    summary: dict[str, float | None]  # rules.SUMMARY_FIELDS
+    target: float | None  # the review week's target
+    status: str  # green / amber / red / none against it
+    signals: list[str]  # run-chart signals that fired this week (descriptions)
+    note: store.MetricNote | None  # the owner's note for this week
+    earlier_notes: dict[str, str] = field(default_factory=dict)  # week key -> note, on chart
+
+    @property
+    def exception(self) -> bool:
+        return rules.is_exception(self.status, self.signals)
+
+    def change(self, name: str) -> rules.Change:
+        """wow, yoy, mtd_yoy, qtd_yoy, ytd_yoy."""
+        s, unit = self.summary, self.metric.unit
+        pairs = {
+            "wow": ("week", "week_prev"),
+            "yoy": ("week", "week_ly"),
+            "mtd_yoy": ("mtd", "mtd_ly"),
+            "qtd_yoy": ("qtd", "qtd_ly"),
+            "ytd_yoy": ("ytd", "ytd_ly"),
+        }
+        a, b = pairs[name]
+        return rules.change(unit, s[a], s[b])
+
+
+@dataclass(frozen=True)
+class ShopSplit:
+    shop: str
+    decomposition: Decomposition | None
+
+
+@dataclass(frozen=True)
+class TrafficRow:
+    shop: str
+    metric: Metric
+    value: float | None
+    target: float | None
+    status: str
+
+
+@dataclass(frozen=True)
+class SopRow:
+    template: str
+    shop: str  # '' for store-wide runs
+    due: int
+    on_time: int
+    late: int
+    missed: int
+
+    @property
+    def ratio(self) -> float | None:
+        return self.on_time / self.due if self.due else None
+
+
+@dataclass(frozen=True)
+class RiskLine:
+    key: str
+    title: str
+    owner: str
+    what: str  # new / triggered / review due / review overdue / acceptance expiring
+    detail: str
+
+
+@dataclass(frozen=True)
+class Review:
+    week: Period
+    ops_day: date
+    shops: list[Shop]
+    has_data: bool
+    rule_set: str
+    deck: list[DeckEntry]
+    splits: list[ShopSplit]
+    traffic: list[TrafficRow]
+    sop: list[SopRow]
+    missed_runs: list[tuple[str, str, date]]
+    risks: list[RiskLine]
+    pdca: list[dict[str, Any]]
+    actions: list[dict[str, Any]]
+    meeting: store.Meeting | None
+    decisions: list[store.Decision]
+    closed: store.Pack | None
+
+    @property
+    def exceptions(self) -> list[DeckEntry]:
+        return [e for e in self.deck if e.exception]
+
+    def entry(self, metric: str, shop: str = ALL) -> DeckEntry:
+        return next(e for e in self.deck if e.metric.key == metric and e.shop == shop)
+
+
+def deck_metrics(metrics: Mapping[str, Metric], order: Sequence[str] = ()) -> list[Metric]:
+    """The deck: metrics with a direction (and every derived one) in the deck order."""
+    keys = [k for k, m in metrics.items() if m.direction is not None or m.formula is not None]
+    return [metrics[k] for k in rules.order_deck(keys, order or rules.DEFAULT_DECK_ORDER)]
+
+
+def _value(
+    metric: Metric, metrics: Mapping[str, Metric], dailies: Sequence[Daily], span: rules.Span
+) -> float | None:
+    return aggregate(metric, metrics, dailies, span.days())
+
+
+def _signals(
+    metric: Metric, metrics: Mapping[str, Metric], dailies: Sequence[Daily], week: Period
+) -> list[str]:
+    """Run-chart signals on the metric's series that fired in the review week.
+
+    Seam: filled from the PDCA rule engine (domain/pdca.py) once it is on main.
+    """
+    return []
+
+
+def resolve_week(key: str | None, ops_day: date) -> Period:
+    """The review week: `key`, or the last complete week; ValueError for a week not over."""
+    week = rules.last_complete_week(ops_day) if key is None else rules.parse_week(key)
+    rules.check_reviewable(week, ops_day)
+    return week
+
+
+def build_review(
+    conn: sqlite3.Connection,
+    week: Period,
+    ops_day: date,
+    *,
+    shop_keys: Sequence[str] | None = None,
+    order: Sequence[str] = (),
+) -> Review:
+    """The review of `week` (a complete week) for the shops asked for (default: every one).
+
+    Raises NoData when no selected shop has a value in the week.
+    """
+    rules.check_reviewable(week, ops_day)
+    metrics = load_metrics(conn)
+    shops = list_shops(conn)
+    if shop_keys:
+        known = {s.key for s in shops}
+        for k in shop_keys:
+            if k not in known:
+                raise ValueError(f"--shop: unknown shop {k!r} (see `opsdesk shop list`)")
+        shops = [s for s in shops if s.key in shop_keys]
+    keys = [s.key for s in shops]
+    start = rules.first_day_needed(week)
+    data = by_shop(load_daily(conn, start, week.end, keys))
+    has_data = any(d in week for daily in data.values() for d in daily)
+    if not has_data:
+        raise NoData(
+            f"week {week.key} ({week.start}…{week.end}): no data for "
+            + (", ".join(keys) if shop_keys else "any shop")
+            + " (nothing imported or typed in for those days)"
+        )
+    targets = load_targets(conn)
+    weeks = rules.deck_weeks(week)
+    months = rules.deck_months(week)
+    spans = rules.summary_spans(week)
+    notes = {(n.metric_key, n.shop_key): n for n in store.notes_for_week(conn, week.key)}
+    week_keys = {w.current.key for w in weeks}
+    earlier: dict[tuple[str, str], dict[str, str]] = {}
+    for n in store.notes_in_weeks(conn, sorted(week_keys - {week.key})):
+        earlier.setdefault((n.metric_key, n.shop_key), {})[n.week] = n.text()
+
+    groups: list[tuple[str, list[Daily]]] = []
+    if len(shops) != 1:
+        groups.append((ALL, [data.get(k, {}) for k in keys]))
+    groups += [(s.key, [data.get(s.key, {})]) for s in shops]
+
+    deck: list[DeckEntry] = []
+    for m in deck_metrics(metrics, order):
+        for shop, dailies in groups:
+            if shop == ALL:
+                target = targets.for_period_all_shops(m, keys, week.days())
+            else:
+                target = targets.for_period(m, shop, week.days())
+            summary = {name: _value(m, metrics, dailies, s) for name, s in spans.named()}
+            signals = _signals(m, metrics, dailies, week)
+            deck.append(
+                DeckEntry(
+                    metric=m,
+                    shop=shop,
+                    weeks=[
+                        Point(
+                            w.current.key,
+                            _value(m, metrics, dailies, w.current),
+                            _value(m, metrics, dailies, w.last_year),
+                        )
+                        for w in weeks
+                    ],
+                    months=[
+                        Point(
+                            w.current.key,
+                            _value(m, metrics, dailies, w.current),
+                            _value(m, metrics, dailies, w.last_year),
+                        )
+                        for w in months
+                    ],
+                    summary=summary,
+                    target=None if target is None else target.value,
+                    status=status(m.direction, summary["week"], target),
+                    signals=signals,
+                    note=notes.get((m.key, shop)),
+                    earlier_notes=earlier.get((m.key, shop), {}),
+                )
+            )
+
+    week_span = rules.Span(week.key, week.start, week.end)
+    prev_span = spans.week_prev
+    splits = []
+    for shop, dailies in groups:
+        before = {k: _value(metrics[k], metrics, dailies, prev_span) for k in SPLIT_INPUTS}
+        now = {k: _value(metrics[k], metrics, dailies, week_span) for k in SPLIT_INPUTS}
+        split = decompose(
+            split_factors(before, dailies, prev_span.days()),
+            split_factors(now, dailies, week_span.days()),
+        )
+        splits.append(ShopSplit(shop, split))
+
+    traffic = []
+    for shop, dailies in groups:
+        for k in TRAFFIC_METRICS:
+            if k not in metrics:
+                continue
+            m = metrics[k]
+            t = (
+                targets.for_period_all_shops(m, keys, week.days())
+                if shop == ALL
+                else targets.for_period(m, shop, week.days())
+            )
+            v = _value(m, metrics, dailies, week_span)
+            traffic.append(
+                TrafficRow(shop, m, v, None if t is None else t.value, status(m.direction, v, t))
+            )
+
+    from opsdesk.store.checklists.adherence import adherence_by_template
+
+    sop = [
+        SopRow(a.template_key, a.shop_key or "", a.due, a.on_time, a.late, a.missed)
+        for a in adherence_by_template(conn, week.start, week.end)
+        if a.shop_key is None or a.shop_key in keys
+    ]
+    missed = [r for r in store.missed_runs(conn, week.start, week.end) if not r[1] or r[1] in keys]
+
+    return Review(
+        week=week,
+        ops_day=ops_day,
+        shops=shops,
+        has_data=has_data,
+        rule_set="target status (red/amber)",
+        deck=deck,
+        splits=splits,
+        traffic=traffic,
+        sop=sop,
+        missed_runs=missed,
+        risks=_risks(conn, week),
+        pdca=[],
+        actions=[],
+        meeting=store.get_meeting(conn, "review", week.key),
+        decisions=store.decisions(conn, "review", week.key),
+        closed=store.frozen_pack(conn, week.key),
+    )
+
+
+def _risks(conn: sqlite3.Connection, week: Period) -> list[RiskLine]:
+    """New risks, risks triggered in the week (with the KRI value), reviews due or overdue at
+    the week's end, acceptances expiring within EXPIRING_DAYS after it."""
+    from opsdesk.views.risks import build_register
+
+    day_after = week.end + timedelta(days=1)
+    register = build_register(conn, day_after, with_triggers=True)
+    new = set(store.risks_created(conn, week.start, week.end))
+    out: list[RiskLine] = []
+    for row in register.rows:
+        r = row.risk
+        if r.key in new:
+            out.append(RiskLine(r.key, r.title, r.owner, "new", f"score {r.inherent.value}"))
+        for t in row.triggers:
+            if t.day in week:
+                value = "" if t.value is None else f" (KRI value {t.value:g})"
+                out.append(
+                    RiskLine(r.key, r.title, r.owner, "triggered", f"{t.day}: {t.message}{value}")
+                )
+        if row.overdue or row.due:
+            what = "review overdue" if row.overdue else "review due"
+            out.append(RiskLine(r.key, r.title, r.owner, what, f"next review {r.next_review}"))
+        if (
+            row.acceptance == "active"
+            and r.accept_until is not None
+            and r.accept_until <= week.end + timedelta(days=EXPIRING_DAYS)
+        ):
+            out.append(
+                RiskLine(r.key, r.title, r.owner, "acceptance expiring", f"until {r.accept_until}")
+            )
+    return out
