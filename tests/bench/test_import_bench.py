@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from opsdesk.domain.validation import CROSS_RULES, not_entered
 from opsdesk.io.importer import parse_file
 from opsdesk.store import imports, shops
 from opsdesk.store.catalogue import load_metrics
@@ -42,7 +43,10 @@ def workload(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, int]
     conn = initialise(template)
     for i in range(SHOPS):
         shops.add(conn, f"shop-{i:02d}", f"Shop {i}", "tmall")
-    base = [m.key for m in load_metrics(conn).values() if not m.is_derived][:METRICS]
+    metrics = [m for m in load_metrics(conn).values() if not_entered(m) is None][:METRICS]
+    base = [m.key for m in metrics]
+    units = [m.unit for m in metrics]
+    wholes = {r.whole for r in CROSS_RULES}
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     path = tmp / "daily_long.csv"
@@ -55,8 +59,16 @@ def workload(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, int]
             day = (start + timedelta(days=d)).isoformat()
             for i in range(SHOPS):
                 for j, key in enumerate(base):
+                    # plausible values (opsdesk.domain.validation): whole counts, a part
+                    # never above its whole (buyers ≤ visitors), scores from 0 to 5
                     value = (d * 7 + i * 13 + j * 31) % 5000
-                    out.writerow([day, f"shop-{i:02d}", key, f"{value / 4:.2f}"])
+                    if units[j] == "count":
+                        text = str(value + (10_000 if key in wholes else 0))
+                    elif units[j] == "score":
+                        text = f"{value % 500 / 100:.2f}"
+                    else:
+                        text = f"{value / 4:.2f}"
+                    out.writerow([day, f"shop-{i:02d}", key, text])
                     rows += 1
     return template, path, rows
 

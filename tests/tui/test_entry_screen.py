@@ -100,7 +100,7 @@ async def test_a_bad_value_is_refused_at_the_field_and_nothing_is_stored(
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         screen = await open_entry(app, pilot)
         await pilot.press(*"800", "tab", "tab", *"12.5")
-        refusal = "✗ '12.5': Buyers is a count, a whole number"
+        refusal = "✗ Buyers is a count: 12.5 is not a whole number"
         assert reason(screen) == refusal
         assert cell(screen, "buyers", "check") == refusal
         assert cell(screen, "visitors", "check") == "• changed"
@@ -115,7 +115,7 @@ async def test_a_bad_value_is_refused_at_the_field_and_nothing_is_stored(
         assert (field(screen).value, reason(screen)) == ("12.5", refusal)
         await wait_for(pilot, lambda: any(t.startswith("Not saved") for t in toasts(app)))
         assert [t for t in toasts(app) if t.startswith("Not saved")] == [
-            "Not saved: 1 field(s) refused — '12.5': Buyers is a count, a whole number"
+            "Not saved: 1 field(s) refused — Buyers is a count: 12.5 is not a whole number"
         ]
         await pilot.press("end", "ctrl+u", *"abc")
         assert reason(screen) == "✗ 'abc' is not a number"
@@ -153,7 +153,7 @@ def test_parse_entry_reads_numbers_like_imports_and_checks_units() -> None:
     assert parse_entry(count, "") is None
     with pytest.raises(ValueError, match="'-5' is negative"):
         parse_entry(count, "-5")
-    with pytest.raises(ValueError, match="a score lies between 0 and 5"):
+    with pytest.raises(ValueError, match="DSR is a score from 0 to 5: 7 is off the scale"):
         parse_entry(score, "7")
 
 
@@ -171,3 +171,40 @@ async def test_on_a_small_terminal_the_form_scrolls_to_the_field(app: OpsdeskApp
         await pilot.press("tab")  # and round to the first
         await pilot.pause()
         assert (grid.cursor_row, grid.scroll_offset.y) == (0, 0)
+
+
+async def test_computed_metrics_are_not_offered_and_no_day_after_the_ops_day(
+    app: OpsdeskApp,
+) -> None:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        screen = await open_entry(app, pilot)
+        assert screen.data is not None
+        keys = [m.key for m in screen.data.metrics]
+        assert "visitors" in keys and "dsr" in keys
+        assert "sop_due" not in keys and "sop_on_time" not in keys  # counted from checklists
+        assert screen.sub_title == "jd-home · 2026-11-21"
+        await pilot.press("ctrl+right")
+        await wait_for(pilot, lambda: any(t.startswith("No values") for t in toasts(app)))
+        assert screen.sub_title == "jd-home · 2026-11-21"  # the ops day: the form stays
+        assert [t for t in toasts(app) if t.startswith("No values")] == [
+            "No values after the ops day 2026-11-21: that day is not over yet."
+        ]
+        await pilot.press("ctrl+left")
+        await wait_for(pilot, lambda: screen.sub_title == "jd-home · 2026-11-20")
+
+
+async def test_a_cross_metric_refusal_comes_and_goes_as_the_other_field_changes(
+    app: OpsdeskApp, tiny_store: Path
+) -> None:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        screen = await open_entry(app, pilot)
+        # jd-home has nothing on the ops day: visitors 80, then buyers 90 breaks the rule
+        await pilot.press(*"80", "tab", "tab", *"90")
+        refusal = "✗ Buyers 90 is more than Visitors 80 (buyers ≤ visitors)"
+        assert (reason(screen), cell(screen, "buyers", "check")) == (refusal, refusal)
+        await pilot.press("up", "up", "ctrl+u", *"100")  # more visitors: both fields good
+        assert cell(screen, "buyers", "check") == "• changed"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: stored(tiny_store, "jd-home", "buyers") != [])
+        assert stored(tiny_store, "jd-home", "visitors") == [("2026-11-21", 100.0, None)]
+        assert stored(tiny_store, "jd-home", "buyers") == [("2026-11-21", 90.0, None)]

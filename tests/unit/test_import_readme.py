@@ -64,3 +64,18 @@ def test_the_readme_rejection_example(tmp_path: Path) -> None:
     assert result.exit_code == 2
     shown = readme_section().split("$ opsdesk import bad.csv\n")[1].split("```")[0]
     assert result.output.replace(str(bad), "bad.csv") == shown
+
+
+def test_the_readme_cross_metric_example(tmp_path: Path) -> None:
+    db = tmp_path / "readme.sqlite"
+    assert cli(db, "init").exit_code == 0
+    assert cli(db, "shop", "add", "jd-home", "--name", "J", "--platform", "jd").exit_code == 0
+    first = tmp_path / "visitors.csv"
+    first.write_text("date,shop,metric,value\n2026-11-20,jd-home,visitors,100\n", encoding="utf-8")
+    assert cli(db, "import", first).exit_code == 0
+    cross = tmp_path / "cross.csv"
+    cross.write_text("date,shop,metric,value\n2026-11-20,jd-home,buyers,120\n", encoding="utf-8")
+    result = cli(db, "import", cross)
+    assert result.exit_code == 2
+    shown = readme_section().split("$ opsdesk import cross.csv\n")[1].split("```")[0]
+    assert result.output.replace(str(cross), "cross.csv") == shown

@@ -57,14 +57,14 @@ def test_every_problem_of_a_long_file_is_listed(db: Path, tmp_path: Path) -> Non
         f"{path}:3: column 'metric': unknown metric 'page_views' (see `opsdesk metrics`)",
         f"{path}:4: column 'shop': unknown shop 'tmall-x' (add it with `opsdesk shop add`)",
         f"{path}:5: column 'metric': conversion_rate is a derived metric (buyers / visitors):"
-        " opsdesk computes it; import its base metrics instead",
+        " opsdesk computes it; give its base metrics instead",
         f"{path}:6: column 'date': '2026-11-31' is not a calendar date",
         f"{path}:7: column 'value': 'abc' is not a number",
         f"{path}:8: column 'value': '-2' is negative",
         f"{path}:9: column 'value': 'inf' is not a number",
         f"{path}:10: column 'date': tm-apparel / visitors / 2026-11-20 appears more than once"
-        " in the file",
-        f"{path}:11: expected 4 columns, found 2",
+        " in the file: lines 2 and 10",
+        f"{path}:11: 2 fields, but the header has 4",
         f"{path}:12: column 'shop': no shop",
         f"{path}:12: column 'metric': no metric",
         f"{path}:12: column 'value': no value",
@@ -109,7 +109,7 @@ def test_wide_file_problems(db: Path, tmp_path: Path) -> None:
         f"{path}:2: column '成交额': names the metric gmv like column '支付金额' before it",
         f"{path}:4: column '访客数': '-1' is negative",
         f"{path}:5: column '日期': '2026/11/32' is not a calendar date",
-        f"{path}:6: column '日期': 2026-11-01 appears more than once in the file",
+        f"{path}:6: column '日期': 2026-11-01 appears more than once in the file: lines 3 and 6",
         f"{path}:7: column '访客数': '1..2' is not a number",
     ]
 

@@ -91,6 +91,8 @@ def _print_summary(plan: ImportPlan, result: Diff, import_id: int | None, dry_ru
             f"derived column '{check.header}' ({check.metric} = {check.formula}): not imported;"
             f" checked {_count(check.checked, 'row')}, {_count(check.mismatches, 'mismatch')}"
         )
+    for line, text in plan.notes:
+        click.echo(f"skipped note line {line}: {text}")
     for warning in plan.warnings:
         click.echo(f"warning: {warning}")
 

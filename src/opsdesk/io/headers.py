@@ -61,6 +61,8 @@ class LongLayout:
     value: int
     names: dict[str, str] = field(default_factory=dict)
     """The header text of each role's column, for messages."""
+    width: int = 4
+    """How many fields the header row has: every data row must have as many."""
 
 
 @dataclass
@@ -76,6 +78,8 @@ class WideLayout:
     headers: dict[int, str] = field(default_factory=dict)
     duplicates: list[tuple[int, str, str]] = field(default_factory=list)
     """(column, header, metric key) for a second column naming an already-named metric."""
+    width: int = 0
+    """How many fields the header row has: every data row must have as many."""
 
 
 def long_layout(line: int, cells: list[object]) -> LongLayout | None:
@@ -87,7 +91,10 @@ def long_layout(line: int, cells: list[object]) -> LongLayout | None:
             return None
         positions[role] = found[0]
     return LongLayout(
-        line, **positions, names={r: str(cells[i]).strip() for r, i in positions.items()}
+        line,
+        **positions,
+        names={r: str(cells[i]).strip() for r, i in positions.items()},
+        width=len(cells),
     )
 
 
@@ -97,7 +104,7 @@ def wide_layout(line: int, cells: list[object], index: HeaderIndex) -> WideLayou
     if not dates:
         return None
     shops = [i for i, n in enumerate(names) if n in SHOP_HEADERS]
-    layout = WideLayout(line, dates[0], shops[0] if shops else None)
+    layout = WideLayout(line, dates[0], shops[0] if shops else None, width=len(cells))
     seen: dict[str, int] = {}
     for i, cell in enumerate(cells):
         if not names[i]:

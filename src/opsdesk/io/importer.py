@@ -3,17 +3,30 @@
 `parse_file` reads a CSV/XLSX file of either shape and returns an `ImportPlan` (the values by
 shop and metric, the columns ignored, the derived columns cross-checked, warnings), or raises
 `ImportRejected` listing every problem as `file:line: column 'x': reason`. One bad row
-rejects the whole file.
+rejects the whole file. Values are checked by `opsdesk.domain.validation`, like every other
+path that writes values: the metric may be entered, the day is not after the ops day, the
+value fits its unit, and each shop's day (merged with what is stored) keeps the cross-metric
+rules.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from opsdesk.domain.metrics import Metric, format_value
+from opsdesk.domain.validation import (
+    CROSS_METRICS,
+    CROSS_RULES,
+    UNIT_RULES,
+    check_cross,
+    check_value,
+    not_entered,
+)
 from opsdesk.io.headers import (
     HEADER_SEARCH_ROWS,
     LONG_ROLES,
@@ -24,7 +37,13 @@ from opsdesk.io.headers import (
     wide_layout,
 )
 from opsdesk.io.readers import Row, SourceFile, open_source
-from opsdesk.io.values import DayCache, is_total_marker, parse_number
+from opsdesk.io.values import (
+    DayCache,
+    is_none_marker,
+    is_note,
+    is_total_marker,
+    parse_number,
+)
 
 PROBLEMS_SHOWN = 50
 _PROBLEMS_KEPT = 1000
@@ -87,6 +106,8 @@ class ImportPlan:
     ignored: list[str] = field(default_factory=list)
     derived: list[DerivedCheck] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[tuple[int, str]] = field(default_factory=list)
+    """Note lines under the data (`数据来源：…`), skipped: (line, text)."""
     shop_ids: frozenset[int] = frozenset()
     metric_ids: frozenset[int] = frozenset()
     first_day: str = ""
@@ -118,6 +139,16 @@ class Catalogue:
     metrics: Mapping[str, Metric]
     metric_ids: Mapping[str, int]
     shop_ids: Mapping[str, int]
+    ops_day: date | None = None
+    """The last day values may be given for (None: no limit)."""
+    stored: StoredValues | None = None
+    """Reads the stored values the cross-metric rules need (None: nothing is stored)."""
+
+
+StoredValues = Callable[
+    [Collection[int], str, str, Collection[int]], Mapping[tuple[int, str], Mapping[str, float]]
+]
+"""(shop ids, first day, last day, metric ids) -> (shop id, day) -> metric key -> value."""
 
 
 def parse_file(path: Path, catalogue: Catalogue, shop: str | None = None) -> ImportPlan:
@@ -150,7 +181,10 @@ def parse_file(path: Path, catalogue: Catalogue, shop: str | None = None) -> Imp
     else:
         plan.shape = "wide"
         reading.wide(layout)
+    if not found.total:
+        reading.cross_check()
     if found.total:
+        found.problems.sort(key=lambda p: p.line or 0)  # stable: a line's problems keep order
         raise ImportRejected(name, found.problems, found.total)
     if plan.rows == 0:
         found.add(None, None, "no data rows below the header")
@@ -183,10 +217,6 @@ def _blank(cells: list[object]) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
-def _empty(cell: object) -> bool:
-    return cell is None or (isinstance(cell, str) and not cell.strip())
-
-
 @dataclass
 class _DerivedTally:
     header: str
@@ -209,6 +239,12 @@ class _Reading:
     days: DayCache = field(default_factory=DayCache)
     shop_ids: dict[object, int] = field(default_factory=dict)
     metric_ids: dict[object, int] = field(default_factory=dict)
+    layout: LongLayout | WideLayout | None = None
+    row_lines: dict[tuple[int, str], int] = field(default_factory=dict)
+    """Wide files: the line of each shop's day."""
+
+    def __post_init__(self) -> None:
+        self.days.last = self.catalogue.ops_day
 
     def problem(self, column: str | None, reason: str) -> None:
         self.found.add(self.source.line(), column, reason)
@@ -241,16 +277,49 @@ class _Reading:
         if metric is None:
             text = str(cell).strip() if cell is not None else ""
             reason = f"unknown metric {text!r} (see `opsdesk metrics`)" if text else "no metric"
-        elif metric.formula is not None:
-            reason = (
-                f"{metric.key} is a derived metric ({metric.formula}): opsdesk computes it; "
-                "import its base metrics instead"
-            )
+        elif (refused := not_entered(metric)) is not None:
+            reason = refused
         else:
             mid = self.metric_ids[cell] = self.catalogue.metric_ids[metric.key]
             return mid
         self.problem(column, reason)
         return None
+
+    def note(self, cells: list[object]) -> bool:
+        """Whether the row is a note line (`数据来源：…`), which is skipped and listed."""
+        if not is_note(cells):
+            return False
+        self.plan.notes.append((self.source.line(), str(cells[0]).strip()))
+        return True
+
+    def odd_row(
+        self, cells: list[object], width: int, needed: int, names: Mapping[int, str]
+    ) -> bool:
+        """A row whose field count is not the header's: True when it is to be read anyway.
+
+        Blank rows and note lines are skipped; extra empty fields at the end, or fields
+        missing at the end after every column opsdesk reads (`needed`), are harmless; anything
+        else is a problem naming the line, with a hint when the split looks like an unquoted
+        thousands separator (`9,131.00` written without quotes).
+        """
+        if _blank(cells) or self.note(cells):
+            return False
+        if len(cells) > width and _blank(cells[width:]):
+            return True
+        if needed <= len(cells) < width:
+            return True
+        reason = f"{len(cells)} fields, but the header has {width}"
+        split = _thousands_split(cells) if len(cells) > width else None
+        column = None
+        if split is not None:
+            i, joined = split
+            column = names.get(i)
+            reason += (
+                f": is {joined!r} a number written with an unquoted thousands separator?"
+                f' quote it ("{joined}") or write it without separators'
+            )
+        self.problem(column, reason)
+        return False
 
     def long(self, layout: LongLayout) -> None:
         """The rows of a long file (`date,shop,metric,value`), one value each.
@@ -258,26 +327,34 @@ class _Reading:
         This loop is the import's hot path: cached lookups first, the careful parsers only
         for what the fast path cannot take.
         """
+        self.layout = layout
         d_col, s_col, m_col, v_col = layout.date, layout.shop, layout.metric, layout.value
         d_name, s_name, m_name, v_name = (layout.names[k] for k in LONG_ROLES)
-        width = max(d_col, s_col, m_col, v_col) + 1
+        width = layout.width
+        names = {d_col: d_name, s_col: s_name, m_col: m_name, v_col: v_name}
+        needed = max(names) + 1
         day_of, shop_of, metric_of = self.days.known, self.shop_ids, self.metric_ids
         values = self.plan.values
         inf = math.inf
         count = 0
-        canonical = (d_col, s_col, m_col, v_col) == (0, 1, 2, 3)
+        canonical = (d_col, s_col, m_col, v_col, width) == (0, 1, 2, 3, 4)
+        by_id = {self.catalogue.metric_ids[k]: m for k, m in self.catalogue.metrics.items()}
+        # (highest plausible value, whole numbers only) of each metric, from the domain's rules
+        limits = {
+            mid: (rule.high, rule.whole) if (rule := UNIT_RULES.get(m.unit)) else (inf, False)
+            for mid, m in by_id.items()
+        }
+        duplicates: list[tuple[int, int, str]] = []
         for cells in self.rows:
-            if canonical and len(cells) == 4:
-                d_cell, s_cell, m_cell, v_cell = cells
-            elif len(cells) >= width:
-                d_cell, s_cell, m_cell, v_cell = (cells[i] for i in (d_col, s_col, m_col, v_col))
-            else:
-                if not _blank(cells):
-                    self.problem(None, f"expected {width} columns, found {len(cells)}")
+            if len(cells) != width and not self.odd_row(cells, width, needed, names):
                 continue
+            if canonical:
+                d_cell, s_cell, m_cell, v_cell = cells
+            else:
+                d_cell, s_cell, m_cell, v_cell = (cells[i] for i in (d_col, s_col, m_col, v_col))
             day = day_of.get(d_cell)
             if day is None:
-                if is_total_marker(d_cell):
+                if is_total_marker(d_cell) or self.note(cells):
                     continue
                 day = self.day(d_cell, d_name)
             sid = shop_of.get(s_cell)
@@ -296,20 +373,116 @@ class _Reading:
                 except ValueError as e:
                     self.problem(v_name, str(e))
                     continue
+            if mid is not None:
+                high, whole = limits[mid]
+                if value > high or (whole and not value.is_integer()):
+                    self.problem(v_name, str(check_value(by_id[mid], value)))
+                    continue
             if day is None or sid is None or mid is None:
                 continue
             key = (sid, mid, day)
             if key in values:
-                self.problem(
-                    d_name, f"{s_cell} / {m_cell} / {day} appears more than once in the file"
-                )
+                duplicates.append(key)
                 continue
             values[key] = value
             count += 1
         self.plan.rows = count
+        if duplicates:
+            lines = self.lines_of(set(duplicates))
+            shops, metrics = _names_of(self.catalogue)
+            for key in dict.fromkeys(duplicates):
+                sid, mid, day = key
+                self.found.add(
+                    lines[key][1],
+                    d_name,
+                    f"{shops[sid]} / {metrics[mid]} / {day} appears more than once in the file:"
+                    f" lines {_and(lines[key])}",
+                )
+
+    def lines_of(
+        self, wanted: Collection[tuple[int, int, str]]
+    ) -> dict[tuple[int, int, str], list[int]]:
+        """The lines of a long file that give each (shop id, metric id, day) of `wanted`.
+
+        Read again from the file, only when a message must name them (a duplicate, a
+        cross-metric rule broken): the hot loop does not pay for remembering every line.
+        """
+        layout = self.layout
+        assert isinstance(layout, LongLayout)
+        source = open_source(self.source.path)
+        out: dict[tuple[int, int, str], list[int]] = {}
+        cols = (layout.date, layout.shop, layout.metric)
+        for cells in source.rows:
+            if source.line() <= layout.line or len(cells) < layout.width:
+                continue
+            d_cell, s_cell, m_cell = (cells[i] for i in cols)
+            day = self.days.known.get(d_cell)
+            sid = self.shop_ids.get(s_cell)
+            mid = self.metric_ids.get(m_cell)
+            if day is None or sid is None or mid is None:
+                continue
+            key = (sid, mid, day)
+            if key in wanted:
+                out.setdefault(key, []).append(source.line())
+        return out
+
+    def cross_check(self) -> None:
+        """Each shop's day in the file, merged with what is stored, keeps the cross-metric
+        rules (`opsdesk.domain.validation.CROSS_RULES`); a broken rule names both metrics."""
+        catalogue = self.catalogue
+        key_of = {mid: key for key, mid in catalogue.metric_ids.items()}
+        id_of = catalogue.metric_ids
+        involved = {id_of[k] for k in CROSS_METRICS if k in id_of}
+        groups: dict[tuple[int, str], dict[str, float]] = {}
+        for (sid, mid, day), value in self.plan.values.items():
+            if mid in involved:
+                groups.setdefault((sid, day), {})[key_of[mid]] = value
+        if not groups:
+            return
+        # stored values are read only for days where a rule has one side in the file
+        lonely = [
+            g
+            for g, row in groups.items()
+            if any((r.part in row) != (r.whole in row) for r in CROSS_RULES)
+        ]
+        stored: Mapping[tuple[int, str], Mapping[str, float]] = {}
+        if lonely and catalogue.stored is not None:
+            stored = catalogue.stored(
+                {sid for sid, _ in lonely},
+                min(d for _, d in lonely),
+                max(d for _, d in lonely),
+                involved,
+            )
+        broken: list[tuple[int, str, str, str, str]] = []
+        for (sid, day), row in groups.items():
+            before = stored.get((sid, day), {})
+            merged = {**before, **row}
+            for refusal in check_cross(merged, row, catalogue.metrics):
+                broken.append((sid, day, refusal.field, refusal.other, refusal.reason))
+        if not broken:
+            return
+        shops, _ = _names_of(catalogue)
+        if isinstance(self.layout, WideLayout):
+            layout = self.layout
+            header = {m.key: layout.headers[c] for c, m in layout.base.items()}
+            for sid, day, fld, _other, reason in broken:
+                self.found.add(
+                    self.row_lines.get((sid, day)), header.get(fld), f"{reason} ({shops[sid]})"
+                )
+            return
+        wanted = {(sid, id_of[k], day) for sid, day, f, o, _ in broken for k in (f, o)}
+        lines = self.lines_of(wanted)
+        assert isinstance(self.layout, LongLayout)
+        v_name = self.layout.names["value"]
+        for sid, day, fld, other, reason in broken:
+            where = lines.get((sid, id_of[other], day))
+            also = f"{other} is on line {where[0]}" if where else f"{other} is stored"
+            line = lines.get((sid, id_of[fld], day), [None])[0]
+            self.found.add(line, v_name, f"{reason} ({shops[sid]} {day}; {also})")
 
     def wide(self, layout: WideLayout) -> None:
         """The day rows of a wide file, one value per metric column, derived columns checked."""
+        self.layout = layout
         plan = self.plan
         for _col, header, key in layout.duplicates:
             first = next(c for c, m in {**layout.base, **layout.derived}.items() if m.key == key)
@@ -318,6 +491,10 @@ class _Reading:
                 header,
                 f"names the metric {key} like column '{layout.headers[first]}' before it",
             )
+        for _col, m in layout.base.items():
+            refused = not_entered(m)
+            if refused is not None:
+                self.found.add(layout.line, layout.headers[_col], refused)
         if layout.shop is None and self.only_shop is None:
             self.found.add(layout.line, None, "a wide file needs --shop KEY (no shop column)")
             return
@@ -329,17 +506,23 @@ class _Reading:
         s_name = layout.headers[layout.shop] if layout.shop is not None else "shop"
         tallies = {c: _DerivedTally(layout.headers[c], m) for c, m in layout.derived.items()}
         base = [
-            (col, m.key, self.catalogue.metric_ids[m.key], layout.headers[col])
+            (col, m, self.catalogue.metric_ids[m.key], layout.headers[col])
             for col, m in layout.base.items()
         ]
         self.metric_ids.update({header: mid for _, _, mid, header in base})
         fixed = self.catalogue.shop_ids[self.only_shop] if self.only_shop is not None else None
-        seen: set[tuple[int, str]] = set()
+        seen = self.row_lines
+        used = [layout.date, *layout.base, *layout.derived]
+        needed = max(used if layout.shop is None else [*used, layout.shop]) + 1
         for cells in self.rows:
+            if len(cells) != layout.width and not self.odd_row(
+                cells, layout.width, needed, layout.headers
+            ):
+                continue
             if _blank(cells):
                 continue
             d_cell = _cell(cells, layout.date)
-            if is_total_marker(d_cell):
+            if is_total_marker(d_cell) or self.note(cells):
                 continue
             day = self.day(d_cell, d_name)
             sid = fixed
@@ -349,22 +532,33 @@ class _Reading:
             row: dict[str, float] = {}
             ids: dict[str, int] = {}
             bad = False
-            for col, key, mid, header in base:
+            for col, m, mid, header in base:
                 cell = _cell(cells, col)
-                if _empty(cell):
+                if is_none_marker(cell):
                     continue
                 try:
-                    row[key] = parse_number(cell)[0]
+                    value = parse_number(cell)[0]
                 except ValueError as e:
                     self.problem(header, str(e))
                     bad = True
-                ids[key] = mid
+                    continue
+                reason = check_value(m, value)
+                if reason is not None:
+                    self.problem(header, reason)
+                    bad = True
+                    continue
+                row[m.key] = value
+                ids[m.key] = mid
             if day is None or sid is None or bad:
                 continue
             if (sid, day) in seen:
-                self.problem(d_name, f"{day} appears more than once in the file")
+                self.problem(
+                    d_name,
+                    f"{day} appears more than once in the file: lines"
+                    f" {_and([seen[(sid, day)], self.source.line()])}",
+                )
                 continue
-            seen.add((sid, day))
+            seen[(sid, day)] = self.source.line()
             if not row:
                 continue
             for key, value in row.items():
@@ -380,6 +574,38 @@ class _Reading:
             DerivedCheck(t.header, t.metric.key, str(t.metric.formula), t.checked, t.mismatches)
             for t in tallies.values()
         ]
+
+
+_DIGITS_HEAD = re.compile(r"^\s*[+-]?[¥￥$]?\s*\d{1,3}\s*$")
+_DIGITS_TAIL = re.compile(r"^\d{3}(\.\d*)?%?\s*$")
+
+
+def _thousands_split(cells: list[object]) -> tuple[int, str] | None:
+    """(index, the number joined again) when a number looks split at a thousands separator:
+    one to three digits, then fields of exactly three digits (the last may carry decimals)."""
+    for i in range(len(cells) - 1):
+        head = cells[i]
+        if not isinstance(head, str) or not _DIGITS_HEAD.match(head):
+            continue
+        j = i + 1
+        while j < len(cells) and isinstance(cells[j], str) and _DIGITS_TAIL.match(str(cells[j])):
+            j += 1
+            if "." in str(cells[j - 1]) or "%" in str(cells[j - 1]):
+                break
+        if j > i + 1:
+            return i, ",".join(str(c).strip() for c in cells[i:j])
+    return None
+
+
+def _names_of(catalogue: Catalogue) -> tuple[dict[int, str], dict[int, str]]:
+    shops = {sid: key for key, sid in catalogue.shop_ids.items()}
+    metrics = {mid: key for key, mid in catalogue.metric_ids.items()}
+    return shops, metrics
+
+
+def _and(lines: list[int]) -> str:
+    text = [str(n) for n in lines]
+    return " and ".join(text) if len(text) <= 2 else ", ".join(text[:-1]) + " and " + text[-1]
 
 
 def _check_derived(tally: _DerivedTally, cell: object, row: Mapping[str, float]) -> str | None:

@@ -3,7 +3,8 @@
 Numbers: `1234`, `1,234`, `1,234.50`, `¥198`, `￥198`, `3.8%` (-> 0.038), surrounding spaces.
 Dates: `2026-11-21`, `2026/11/21`, `2026/3/5`, `20261121`, an optional `00:00:00` time, and
 datetime/date objects from XLSX cells. Both parsers raise ValueError with the reason alone;
-the caller adds the file, line and column.
+the caller adds the file, line and column. Also: what an export writes for "no value" (`-`,
+`--`) and its note lines under the data (`数据来源：…`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime
+
+from opsdesk.domain.validation import check_day
 
 _CURRENCY = "¥￥$"
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -20,6 +23,35 @@ _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 TOTAL_MARKERS = ("合计", "总计", "汇总", "total", "totals", "grand total", "sum")
 """What an export writes in the date column of a totals row (compared case-insensitively)."""
+
+
+NONE_MARKERS = ("-", "--", "—", "－")
+"""What a platform export writes in a wide file's cell for "no value" (like an empty cell)."""
+
+NOTE_MARKERS = ("注", "备注", "说明", "数据来源", "来源", "note", "notes", "source")
+"""How a note line under an export's data starts (compared case-insensitively)."""
+
+
+def is_none_marker(cell: object) -> bool:
+    """An empty cell, or one an export fills with a dash for "no value"."""
+    if cell is None:
+        return True
+    return isinstance(cell, str) and (not cell.strip() or cell.strip() in NONE_MARKERS)
+
+
+def is_note(cells: list[object]) -> bool:
+    """A note line (`数据来源：生意参谋`, `注：…`): one text cell, the first, that starts with a
+    note marker or holds a colon, and nothing else on the line."""
+    first = cells[0] if cells else None
+    if not isinstance(first, str) or not first.strip():
+        return False
+    if any(c is not None and (not isinstance(c, str) or c.strip()) for c in cells[1:]):
+        return False
+    text = first.strip()
+    if text[0].isdigit():
+        return False
+    folded = text.casefold()
+    return folded.startswith(NOTE_MARKERS) or ":" in text or "：" in text
 
 
 def is_total_marker(cell: object) -> bool:
@@ -54,7 +86,9 @@ def parse_number(cell: object) -> tuple[float, int]:
     percent = text.endswith("%")
     if percent:
         text = text[:-1].strip()
-    if text[:1] in "+-" and text[1:2] in _CURRENCY:
+    if not text:  # a currency sign or a percent sign alone
+        raise ValueError(f"{raw!r} is not a number")
+    if text[0] in "+-" and text[1:2] and text[1] in _CURRENCY:
         text = text[0] + text[2:].strip()
     if "," in text:
         if not _GROUPED.match(text):
@@ -111,12 +145,16 @@ def parse_day(cell: object) -> str:
 
 
 class DayCache:
-    """`parse_day` with memory: a file repeats each date once per shop and metric."""
+    """`parse_day` with memory: a file repeats each date once per shop and metric.
 
-    def __init__(self) -> None:
+    With `last`, a day after it is refused (`opsdesk.domain.validation.check_day`).
+    """
+
+    def __init__(self, last: date | None = None) -> None:
         self.known: dict[object, str] = {}
-        """Cells already read as a day: a hot loop may look here first."""
+        """Cells already read as a day (and allowed): a hot loop may look here first."""
         self._bad: dict[object, str] = {}
+        self.last = last
 
     def __call__(self, cell: object) -> str:
         found = self.known.get(cell)
@@ -126,6 +164,9 @@ class DayCache:
             raise ValueError(self._bad[cell])
         try:
             found = parse_day(cell)
+            reason = check_day(date.fromisoformat(found), self.last)
+            if reason is not None:
+                raise ValueError(reason)
         except ValueError as e:
             self._bad[cell] = str(e)
             raise

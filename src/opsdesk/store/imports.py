@@ -11,12 +11,15 @@ A file that changes nothing (a re-import) is not recorded.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from opsdesk.clock import Clock
 from opsdesk.io.importer import Catalogue, ImportPlan
 from opsdesk.store import audit
 from opsdesk.store.catalogue import load_metrics, metric_ids
 from opsdesk.store.connection import current_user, now_iso, write_transaction
+from opsdesk.store.observations import store_ops_day
 
 CHANGES_SHOWN = 20
 
@@ -36,10 +39,29 @@ _REPLACED = (
 )
 
 
-def read_catalogue(conn: sqlite3.Connection) -> Catalogue:
-    """The metrics and shops a file may name, as the importer needs them."""
+def read_catalogue(conn: sqlite3.Connection, clock: Clock | None = None) -> Catalogue:
+    """The metrics and shops a file may name, the last day it may give values for (the ops
+    day by `clock`), and a reader of the stored values the cross-metric rules need."""
     shops = {r[0]: r[1] for r in conn.execute("SELECT key, id FROM shops")}
-    return Catalogue(load_metrics(conn), metric_ids(conn), shops)
+    ids = metric_ids(conn)
+    keys = {mid: key for key, mid in ids.items()}
+
+    def stored(
+        shop_ids: Collection[int], first: str, last: str, metrics: Collection[int]
+    ) -> dict[tuple[int, str], dict[str, float]]:
+        out: dict[tuple[int, str], dict[str, float]] = {}
+        wanted_shops, wanted_metrics = sorted(shop_ids), sorted(metrics)
+        for sid, mid, day, value in conn.execute(
+            "SELECT shop_id, metric_id, day, value FROM observations"  # noqa: S608
+            f" WHERE shop_id IN ({','.join('?' * len(wanted_shops))})"
+            f" AND metric_id IN ({','.join('?' * len(wanted_metrics))})"
+            " AND day BETWEEN ? AND ?",
+            (*wanted_shops, *wanted_metrics, first, last),
+        ):
+            out.setdefault((sid, day), {})[keys[mid]] = value
+        return out
+
+    return Catalogue(load_metrics(conn), ids, shops, store_ops_day(conn, clock), stored)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Daily values in the store: reading them for a date range, and manual entry of one value.
+"""Daily values in the store: reading them for a date range, and writing values by hand.
 
 `load_daily` reads the `observations` table by its primary key (shop, metric, day): one seek
 per shop and metric straight to the days asked for, so the cost follows the range, never the
@@ -10,13 +10,21 @@ metrics (SOP adherence: `sop_due`, `sop_on_time` per shop and day) by appending 
 
 from __future__ import annotations
 
-import math
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from opsdesk.clock import Clock
+from opsdesk.domain.validation import (
+    ValueRefused,
+    check_cross,
+    check_day,
+    check_value,
+    not_entered,
+)
 from opsdesk.store import audit
+from opsdesk.store.catalogue import load_metrics, metric_ids
 from opsdesk.store.connection import write_transaction
 
 DailyValues = dict[tuple[str, date], dict[str, float]]
@@ -89,52 +97,110 @@ def get_value(conn: sqlite3.Connection, shop_key: str, metric_key: str, day: dat
     return None if row is None else float(row[0])
 
 
-def set_value(
-    conn: sqlite3.Connection, shop_key: str, metric_key: str, day: date, value: float | None
-) -> None:
-    """Record (or with None, remove) one base value typed in by hand; audited.
+def store_ops_day(conn: sqlite3.Connection, clock: Clock | None = None) -> date:
+    """The store's ops day by its timezone and cutoff: the last day values may be stored for."""
+    from opsdesk.clock import ops_day, system_clock
+    from opsdesk.store.settings import read
 
-    ValueError names the field when the shop or metric is unknown, the metric is derived
-    (computed, never entered) or the value is negative or not a finite number.
+    s = read(conn)
+    return ops_day(clock or system_clock, s.timezone, s.day_cutoff_hour)
+
+
+def set_value(
+    conn: sqlite3.Connection,
+    shop_key: str,
+    metric_key: str,
+    day: date,
+    value: float | None,
+    *,
+    clock: Clock | None = None,
+) -> None:
+    """Record (or with None, remove) one base value typed in by hand; see `set_values`."""
+    set_values(conn, shop_key, day, {metric_key: value}, clock=clock)
+
+
+def set_values(
+    conn: sqlite3.Connection,
+    shop_key: str,
+    day: date,
+    values: Mapping[str, float | None],
+    *,
+    clock: Clock | None = None,
+) -> int:
+    """Record (None: remove) a shop's base values for one day, all or none; each audited.
+
+    Checked by `opsdesk.domain.validation` like every other path: ValueRefused names the
+    field ('shop', 'day' or the metric key) when the shop or metric is unknown, the metric is
+    derived or computed, the day is after the ops day (by `clock`), a value does not fit its
+    unit, or the day's values after the change break a cross-metric rule. Returns how many
+    values changed.
     """
     shop = conn.execute("SELECT id FROM shops WHERE key = ?", (shop_key,)).fetchone()
     if shop is None:
-        raise ValueError(f"shop: unknown shop {shop_key!r} (see `opsdesk shop list`)")
-    metric = conn.execute("SELECT id, kind FROM metrics WHERE key = ?", (metric_key,)).fetchone()
-    if metric is None:
-        raise ValueError(f"metric: unknown metric {metric_key!r} (see `opsdesk metrics`)")
-    if metric["kind"] != "base":
-        raise ValueError(f"metric: {metric_key!r} is derived: it is computed, not entered")
-    if value is not None:
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"value: {value!r} is not a number") from None
-        if not math.isfinite(value) or value < 0:
-            raise ValueError(f"value: {value!r} must be a finite number, zero or more")
-    params = (shop["id"], metric["id"], day.isoformat())
-    object_key = f"{shop_key}/{metric_key}/{day.isoformat()}"
+        raise ValueRefused("shop", f"unknown shop {shop_key!r} (see `opsdesk shop list`)")
+    metrics = load_metrics(conn)
+    ids = metric_ids(conn)
+    checked: dict[str, float | None] = {}
+    for key, value in values.items():
+        metric = metrics.get(key)
+        if metric is None:
+            raise ValueRefused("metric", f"unknown metric {key!r} (see `opsdesk metrics`)")
+        reason = not_entered(metric)
+        if reason is None and value is not None:
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                raise ValueRefused(key, f"{value!r} is not a number") from None
+            reason = check_value(metric, value)
+        if reason is not None:
+            raise ValueRefused(key, reason)
+        checked[key] = value
+    reason = check_day(day, store_ops_day(conn, clock))
+    if reason is not None:
+        raise ValueRefused("day", reason)
+    names = {v: k for k, v in ids.items()}
     with write_transaction(conn):
-        old_row = conn.execute(
-            "SELECT value FROM observations WHERE shop_id = ? AND metric_id = ? AND day = ?",
-            params,
-        ).fetchone()
-        old = None if old_row is None else float(old_row[0])
-        if old == value:
-            return
-        if value is None:
-            conn.execute(
-                "DELETE FROM observations WHERE shop_id = ? AND metric_id = ? AND day = ?", params
+        stored = {
+            names[r[0]]: float(r[1])
+            for r in conn.execute(
+                "SELECT metric_id, value FROM observations WHERE shop_id = ? AND day = ?",
+                (shop["id"], day.isoformat()),
             )
-            audit.record(conn, "observation", object_key, "delete", old, None)
-            return
+        }
+        changed = {k: v for k, v in checked.items() if stored.get(k) != v}
+        after = {**stored, **changed}
+        day_values = {k: v for k, v in after.items() if v is not None}
+        for refusal in check_cross(day_values, changed, metrics):
+            raise ValueRefused(refusal.field, refusal.reason)
+        for key, value in changed.items():
+            _write(conn, shop["id"], ids[key], day, value, f"{shop_key}/{key}", stored.get(key))
+    return len(changed)
+
+
+def _write(
+    conn: sqlite3.Connection,
+    shop_id: int,
+    metric_id: int,
+    day: date,
+    value: float | None,
+    object_key: str,
+    old: float | None,
+) -> None:
+    params = (shop_id, metric_id, day.isoformat())
+    object_key = f"{object_key}/{day.isoformat()}"
+    if value is None:
         conn.execute(
-            "INSERT INTO observations (shop_id, metric_id, day, value, import_id)"
-            " VALUES (?, ?, ?, ?, NULL) ON CONFLICT (shop_id, metric_id, day)"
-            " DO UPDATE SET value = excluded.value, import_id = NULL",
-            (*params, value),
+            "DELETE FROM observations WHERE shop_id = ? AND metric_id = ? AND day = ?", params
         )
-        audit.record(conn, "observation", object_key, "set", old, value)
+        audit.record(conn, "observation", object_key, "delete", old, None)
+        return
+    conn.execute(
+        "INSERT INTO observations (shop_id, metric_id, day, value, import_id)"
+        " VALUES (?, ?, ?, ?, NULL) ON CONFLICT (shop_id, metric_id, day)"
+        " DO UPDATE SET value = excluded.value, import_id = NULL",
+        (*params, value),
+    )
+    audit.record(conn, "observation", object_key, "set", old, value)
 
 
 @dataclass(frozen=True)

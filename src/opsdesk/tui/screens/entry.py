@@ -1,17 +1,21 @@
 """Area 3, manual entry: a keyboard form of a shop's base metrics for one day (default: the
 ops day): a table of the stored values, the typed ones and their check, and an edit line for
 the metric under the cursor. Type, Tab (or Enter, ↓), ctrl+s. A value is checked as it is
-typed and refused at its field with the reason; saved values go through
-opsdesk.store.observations.set_value, which audits each one like an import."""
+typed (opsdesk.domain.validation, like imports: units, scales, cross-metric rules with the
+day's other values) and refused at its field with the reason; computed metrics are not
+offered, days after the ops day not reached. Saved values go through
+opsdesk.store.observations.set_values, all or none, each audited like an import."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Header, Input, Static
@@ -26,19 +30,47 @@ from opsdesk.tui.widgets.keybar import KeyBar
 def parse_entry(metric: Metric, text: str) -> float | None:
     """The value typed for `metric` (None: left empty); ValueError with the reason.
 
-    Numbers are read like import files read them (`1,234`, `¥198`); counts must be whole and
-    scores lie between 0 and 5.
+    Numbers are read like import files read them (`1,234`, `¥198`) and checked like every
+    value is (`opsdesk.domain.validation`: whole counts, scores on their scale, sane bounds).
     """
+    from opsdesk.domain.validation import check_value
     from opsdesk.io.values import parse_number
 
     if not text.strip():
         return None
     value, _ = parse_number(text)
-    if metric.unit == "count" and not value.is_integer():
-        raise ValueError(f"{text.strip()!r}: {metric.name_en} is a count, a whole number")
-    if metric.unit == "score" and not 0 <= value <= 5:
-        raise ValueError(f"{text.strip()!r}: a score lies between 0 and 5")
+    reason = check_value(metric, value)
+    if reason is not None:
+        raise ValueError(reason)
     return value
+
+
+class EntryField(Input):
+    """The edit line. It moves between fields itself, in its own message queue, and reports
+    each change of its text with the metric it was typed for, synchronously: keys typed faster
+    than the app handles them then land in the field they were typed for. (As bindings on the
+    screen, Tab and Enter ran after the characters typed behind them, which went into the
+    previous field: `50<Tab><Tab>7` stored visitors 507.)"""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.metric_key = ""
+        """The metric whose value the field holds."""
+        self.moves: dict[str, int] = {}
+        """Key -> step to the next (1) or previous (-1) field."""
+        self.on_move: Callable[[int], None] | None = None
+        self.on_typed: Callable[[str, str], None] | None = None
+
+    async def _on_key(self, event: events.Key) -> None:
+        step = self.moves.get(event.key)
+        if step is not None and self.on_move is not None:
+            event.stop()
+            event.prevent_default()  # not Input's own handling (Enter would submit)
+            self.on_move(step)
+
+    def watch_value(self, value: str) -> None:
+        if self.on_typed is not None and self.metric_key:
+            self.on_typed(self.metric_key, value)
 
 
 def plain(value: float | None) -> str:
@@ -92,6 +124,8 @@ class EntryScreen(AreaScreen):
         """What each field holds (starts as the stored value), by metric key."""
         self.refused: dict[str, str] = {}
         """The reason each refused field is refused, by metric key."""
+        self.crossed: dict[str, str] = {}
+        """Fields whose value breaks a cross-metric rule with the day's other values."""
         self.row = 0
         """The metric under the cursor (index into data.metrics)."""
 
@@ -100,7 +134,7 @@ class EntryScreen(AreaScreen):
         yield Static("", id="entry-head")
         with Horizontal(id="entry-edit"):
             yield Static("", id="entry-field")
-            yield Input(id="entry-value", compact=True, select_on_focus=True)
+            yield EntryField(id="entry-value", compact=True, select_on_focus=True)
         yield Static("", id="entry-reason")
         yield Grid(form_columns([], 80), id="entry-table")
         yield KeyBar(self.SCOPE, self.ops.keymap)
@@ -108,7 +142,14 @@ class EntryScreen(AreaScreen):
     def on_mount(self) -> None:
         self.title = "Manual entry"
         self.day = self.ops.ops_day
-        self.query_one("#entry-value", Input).focus()
+        box = self.query_one("#entry-value", EntryField)
+        for command_id, step in (("entry.next_field", 1), ("entry.previous_field", -1)):
+            key = commands.effective_key(commands.BY_ID[command_id], self.ops.keymap)
+            box.moves.update({k.strip(): step for k in key.split(",")})
+        box.moves["enter"] = 1
+        box.on_move = self.action_move_field
+        box.on_typed = self._typed
+        box.focus()
         self.reload()
 
     def on_resize(self) -> None:
@@ -128,6 +169,7 @@ class EntryScreen(AreaScreen):
     # -- data -------------------------------------------------------------------------------
 
     def fetch(self, conn: sqlite3.Connection) -> EntryData:
+        from opsdesk.domain.validation import not_entered
         from opsdesk.store.catalogue import load_metrics
         from opsdesk.store.observations import load_daily
         from opsdesk.store.shops import list_shops
@@ -136,7 +178,7 @@ class EntryScreen(AreaScreen):
         day = self.day or app.ops_day
         keys = [s.key for s in list_shops(conn)]
         shop = app.shop_key if app.shop_key in keys else (keys[0] if keys else None)
-        metrics = [m for m in load_metrics(conn).values() if not m.is_derived]
+        metrics = [m for m in load_metrics(conn).values() if not_entered(m) is None]
         values = {} if shop is None else load_daily(conn, day, day, [shop]).get((shop, day), {})
         return EntryData(keys, shop, day, metrics, dict(values))
 
@@ -155,12 +197,14 @@ class EntryScreen(AreaScreen):
         self.query_one("#entry-head", Static).update(head)
         grid = self.query_one("#entry-table", Grid)
         if same_form:  # another session saved: new stored values, what is typed stays
+            self._check_cross()
             for m in data.metrics:
                 grid.update_cell(m.key, "stored", self._stored_cell(m))
                 grid.update_cell(m.key, "check", self._check_cell(m))
             return
         self.typed = {m.key: plain(data.values.get(m.key)) for m in data.metrics}
         self.refused = {}
+        self.crossed = {}
         self._fit_columns()
         grid.set_rows([(m.key, self._cells(m)) for m in data.metrics])
         self._go_to(min(self.row, len(data.metrics) - 1) if data.metrics else 0)
@@ -181,8 +225,9 @@ class EntryScreen(AreaScreen):
 
     def _check_cell(self, m: Metric) -> Cell:
         """✗ and the reason for a refused field; • for a value that differs from the store."""
-        if m.key in self.refused:
-            return Cell("✗ " + self.refused[m.key], "bold red")
+        reason = self._reason(m.key)
+        if reason:
+            return Cell("✗ " + reason, "bold red")
         if self._typed_value(m) is not None:
             return Cell("• changed", "bold")
         return Cell()
@@ -207,15 +252,19 @@ class EntryScreen(AreaScreen):
         field.append(f"▶ {metric_name(m)}", style="bold")
         field.append(f"  stored {format_value(m, self.data.values.get(m.key))}", "dim")
         self.query_one("#entry-field", Static).update(field)
-        box = self.query_one("#entry-value", Input)
-        with box.prevent(Input.Changed):
-            box.value = self.typed.get(m.key, "")
+        box = self.query_one("#entry-value", EntryField)
+        box.metric_key = m.key
+        box.value = self.typed.get(m.key, "")
         box.placeholder = f"new value ({m.unit})"
         box.select_all()
         self._show_reason(m)
 
+    def _reason(self, key: str) -> str:
+        """Why the field of metric `key` is refused ('' when it is not)."""
+        return self.refused.get(key) or self.crossed.get(key) or ""
+
     def _show_reason(self, m: Metric) -> None:
-        reason = self.refused.get(m.key, "")
+        reason = self._reason(m.key)
         self.query_one("#entry-reason", Static).update(Text("✗ " + reason if reason else ""))
         self.query_one("#entry-value", Input).set_class(bool(reason), "-invalid")
 
@@ -226,26 +275,44 @@ class EntryScreen(AreaScreen):
 
     # -- validation and saving --------------------------------------------------------------
 
-    @on(Input.Changed, "#entry-value")
-    def _typed(self, event: Input.Changed) -> None:
-        m = self.metric
-        if m is None:
+    def _typed(self, key: str, text: str) -> None:
+        """The edit line holds `text` for metric `key`: keep it and check it."""
+        if self.data is None or key not in self.typed:
             return
-        self.typed[m.key] = event.value
+        m = self._metric(key)
+        self.typed[key] = text
         try:
-            parse_entry(m, event.value)
+            parse_entry(m, text)
         except ValueError as e:
-            self.refused[m.key] = str(e)
+            self.refused[key] = str(e)
         else:
-            self.refused.pop(m.key, None)
+            self.refused.pop(key, None)
         grid = self.query_one("#entry-table", Grid)
-        grid.update_cell(m.key, "typed", Cell(event.value, "bold"))
-        grid.update_cell(m.key, "check", self._check_cell(m))
+        grid.update_cell(key, "typed", Cell(text, "bold"))
+        for changed in {key} | self._check_cross():
+            grid.update_cell(changed, "check", self._check_cell(self._metric(changed)))
         self._show_reason(m)
 
-    @on(Input.Submitted, "#entry-value")
-    def _submitted(self) -> None:
-        self.action_move_field(1)
+    def _metric(self, key: str) -> Metric:
+        assert self.data is not None
+        return next(m for m in self.data.metrics if m.key == key)
+
+    def _check_cross(self) -> set[str]:
+        """Check the day's values as they would be saved against the cross-metric rules
+        (buyers ≤ visitors…); returns the fields whose refusal came or went."""
+        from opsdesk.domain.validation import check_cross
+
+        assert self.data is not None
+        changed = self.changes()[0]
+        after = {**self.data.values, **changed}
+        metrics = {m.key: m for m in self.data.metrics}
+        before = self.crossed
+        self.crossed = {}
+        for refusal in check_cross(after, changed, metrics):
+            self.crossed.setdefault(refusal.field, refusal.reason)  # the first rule broken
+        return {
+            k for k in before.keys() | self.crossed.keys() if before.get(k) != self.crossed.get(k)
+        }
 
     @on(Grid.RowClicked, "#entry-table")
     def _clicked(self, event: Grid.RowClicked) -> None:
@@ -267,7 +334,7 @@ class EntryScreen(AreaScreen):
             if value is not None:
                 values[m.key] = value
         return values, {
-            m.key: self.refused[m.key] for m in self.data.metrics if m.key in self.refused
+            m.key: self._reason(m.key) for m in self.data.metrics if self._reason(m.key)
         }
 
     def action_save(self) -> None:
@@ -287,16 +354,29 @@ class EntryScreen(AreaScreen):
         if not values:
             self.notify("Nothing changed.", timeout=3)
             return
-        shop, day = self.data.shop_key, self.data.day
+        shop, day, clock = self.data.shop_key, self.data.day, self.ops.clock
 
         def save(conn: sqlite3.Connection) -> str:
-            from opsdesk.store.observations import set_value
+            from opsdesk.domain.validation import ValueRefused
+            from opsdesk.store.observations import set_values
 
-            for key, value in values.items():
-                set_value(conn, shop, key, day, value)
+            try:  # all or nothing, checked again by the store (another session may have saved)
+                set_values(conn, shop, day, values, clock=clock)
+            except ValueRefused as e:
+                self.app.call_from_thread(self._store_refused, e.field, e.reason)
+                raise
             return f"Saved {len(values)} value(s) for {shop} on {day.isoformat()}."
 
         self.write(save)
+
+    def _store_refused(self, key: str, reason: str) -> None:
+        """The store refused a save: show the reason at the field it names."""
+        if self.data is None or key not in {m.key for m in self.data.metrics}:
+            return
+        self.crossed[key] = reason
+        m = self._metric(key)
+        self.query_one("#entry-table", Grid).update_cell(key, "check", self._check_cell(m))
+        self._go_to(self.data.metrics.index(m))
 
     def action_leave_field(self) -> None:
         self.set_focus(None)
@@ -312,5 +392,14 @@ class EntryScreen(AreaScreen):
         self.reload()
 
     def action_shift_day(self, days: int) -> None:
-        self.day = (self.day or self.ops.ops_day) + timedelta(days=days)
+        day = (self.day or self.ops.ops_day) + timedelta(days=days)
+        if day > self.ops.ops_day:  # opsdesk.domain.validation.check_day: not before it ends
+            self.notify(
+                f"No values after the ops day {self.ops.ops_day.isoformat()}:"
+                " that day is not over yet.",
+                severity="warning",
+                timeout=4,
+            )
+            return
+        self.day = day
         self.reload()
