@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from review_data import fill, put_values
 
 from opsdesk.cli import main
 from opsdesk.cli import review as review_cli
@@ -20,6 +21,16 @@ from opsdesk.store import audit
 from opsdesk.store import review as store
 
 EXPECTED_MD = Path(__file__).parent / "data" / "review_2026-W47.md"
+
+
+@pytest.fixture
+def review_store(conn: sqlite3.Connection) -> sqlite3.Connection:
+    return fill(conn)
+
+
+@pytest.fixture
+def put() -> Any:
+    return put_values
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import sqlite3
 from datetime import date
 
 import pytest
+from review_data import fill
 
 from opsdesk.domain import periods
 from opsdesk.store import review as store
@@ -15,6 +16,11 @@ from opsdesk.views.review import NoData, build_review, resolve_week
 
 W47 = periods.parse("week", "2026-W47")  # 2026-11-16 .. 2026-11-22
 OPS_DAY = date(2026, 11, 23)
+
+
+@pytest.fixture
+def review_store(conn: sqlite3.Connection) -> sqlite3.Connection:
+    return fill(conn)
 
 
 def test_deck_weeks_months_and_summary_exact(review_store: sqlite3.Connection) -> None:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 AREAS: tuple[str, ...] = ("standup", "explorer", "entry", "checklists")
 AREAS += ("risks",)  # area 6
+AREAS += ("review",)  # area 7
 PREBUILT_AREAS: tuple[str, ...] = ("explorer", "entry", "checklists")
 PREBUILT_AREAS += ("risks",)
 """Areas whose screens are built in the background after the first paint."""
@@ -100,6 +101,12 @@ def _risks_screen() -> Screen[None]:
     return RisksScreen()
 
 
+def _review_screen() -> Screen[None]:
+    from opsdesk.tui.screens.review import ReviewScreen
+
+    return ReviewScreen()
+
+
 def _palette_provider() -> type[Provider]:
     from opsdesk.tui.palette import OpsdeskCommands
 
@@ -121,6 +128,7 @@ class OpsdeskApp(App[None]):
         "entry": _entry_screen,
         "checklists": _checklists_screen,
         "risks": _risks_screen,
+        "review": _review_screen,
     }
 
     def __init__(self, settings: AppSettings, clock: Clock | None = None) -> None:

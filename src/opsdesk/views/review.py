@@ -18,7 +18,7 @@ from typing import Any
 from opsdesk.domain import review as rules
 from opsdesk.domain.decomposition import Decomposition, decompose
 from opsdesk.domain.kpis import Daily, aggregate, status
-from opsdesk.domain.metrics import Metric
+from opsdesk.domain.metrics import Metric, format_value
 from opsdesk.domain.periods import Period
 from opsdesk.store import review as store
 from opsdesk.store.catalogue import load_metrics
@@ -342,3 +342,134 @@ def _risks(conn: sqlite3.Connection, week: Period) -> list[RiskLine]:
                 RiskLine(r.key, r.title, r.owner, "acceptance expiring", f"until {r.accept_until}")
             )
     return out
+
+
+# --- the walk -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    """One stop of the walk: a one-line title and the lines shown when it is expanded."""
+
+    kind: str  # deck, exception, split, traffic, sop, pdca, risks, actions, decisions
+    key: str
+    title: str
+    lines: list[str]
+    entry: DeckEntry | None = None
+
+
+def summary_line(e: DeckEntry) -> str:
+    """`GMV all: 3,958,326 · WoW -1.8% · YoY +26.3% · MTD 34,490,569 (YoY +26.6%) · QTD YoY …`"""
+    s = e.summary
+    return (
+        f"{e.metric.name_en} {e.shop}: {format_value(e.metric, s['week'])}"
+        f" · WoW {e.change('wow').text()} · YoY {e.change('yoy').text()}"
+        f" · MTD {format_value(e.metric, s['mtd'])} ({e.change('mtd_yoy').text()})"
+        f" · QTD {e.change('qtd_yoy').text()} · YTD {e.change('ytd_yoy').text()}"
+    )
+
+
+def agenda(review: Review) -> list[AgendaItem]:
+    """The review's walk, in order; items with nothing to say are one line saying so."""
+    items: list[AgendaItem] = []
+    exceptions = review.exceptions
+    metrics = {e.metric.key for e in review.deck}
+    items.append(
+        AgendaItem(
+            "deck",
+            "deck",
+            f"Metric deck: {len(metrics)} metrics, {len(exceptions)} exceptions"
+            f" ({review.rule_set})",
+            [summary_line(e) for e in review.deck if e.shop == (review.deck[0].shop)],
+        )
+    )
+    for e in exceptions:
+        why = [e.status] if e.status in rules.EXCEPTION_STATUSES else []
+        why += e.signals
+        note = f"note: {e.note.text()}" if e.note else "no note yet"
+        items.append(
+            AgendaItem(
+                "exception",
+                f"{e.metric.key}/{e.shop}",
+                f"{e.metric.name_en} ({e.shop}) {format_value(e.metric, e.summary['week'])}"
+                f" vs {format_value(e.metric, e.target)}: {', '.join(why)} — {note}",
+                [summary_line(e)],
+                e,
+            )
+        )
+    split_lines = []
+    for s in review.splits:
+        d = s.decomposition
+        if d is None:
+            split_lines.append(f"{s.shop}: undefined (no visitor counts behind the GMV)")
+        else:
+            split_lines.append(
+                f"{s.shop}: {d.gmv_previous:,.2f} → {d.gmv_current:,.2f} ({d.change:+,.2f}) ="
+                f" visitors {d.visitors_effect:+,.2f}, conversion {d.conversion_effect:+,.2f},"
+                f" AOV {d.aov_effect:+,.2f}"
+            )
+    items.append(AgendaItem("split", "split", "GMV = visitors × conversion × AOV", split_lines))
+    off = [t for t in review.traffic if t.status in rules.EXCEPTION_STATUSES]
+    items.append(
+        AgendaItem(
+            "traffic",
+            "traffic",
+            f"Traffic mix and paid ROI: {len(off)} off target"
+            if off
+            else "Traffic mix and paid ROI: on target or no target",
+            [
+                f"{t.shop} {t.metric.name_en}: {format_value(t.metric, t.value)}"
+                f" (target {format_value(t.metric, t.target)}, {t.status})"
+                for t in review.traffic
+            ],
+        )
+    )
+    missed = review.missed_runs
+    items.append(
+        AgendaItem(
+            "sop",
+            "sop",
+            f"SOP adherence: {len(missed)} missed runs" if missed else "SOP adherence: none missed",
+            [
+                f"{s.template} {s.shop or '(store)'}: {s.on_time}/{s.due} on time,"
+                f" {s.late} late, {s.missed} missed"
+                for s in review.sop
+            ]
+            + [f"missed: {t} {shop or '(store)'} {d}" for t, shop, d in missed],
+        )
+    )
+    items.append(
+        AgendaItem(
+            "pdca",
+            "pdca",
+            f"PDCA cycles: {len(review.pdca)} moved" if review.pdca else "PDCA cycles: none moved",
+            [str(c.get("line", c)) for c in review.pdca],
+        )
+    )
+    items.append(
+        AgendaItem(
+            "risks",
+            "risks",
+            f"Risks: {len(review.risks)} to look at"
+            if review.risks
+            else "Risks: nothing new or due",
+            [f"{r.what}: {r.key} — {r.detail}" for r in review.risks],
+        )
+    )
+    items.append(
+        AgendaItem(
+            "actions",
+            "actions",
+            f"Action items: {len(review.actions)}" if review.actions else "Action items: none",
+            [str(a.get("line", a)) for a in review.actions],
+        )
+    )
+    items.append(
+        AgendaItem(
+            "decisions",
+            "decisions",
+            f"Decisions: {len(review.decisions)}" if review.decisions else "Decisions: none yet",
+            [f"{d.number}. {d.text} ({d.decided_by})" for d in review.decisions],
+        )
+    )
+    return items

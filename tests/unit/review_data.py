@@ -1,11 +1,10 @@
-"""Unit-test fixtures shared by several modules: a small hand-built store for the weekly review."""
+"""A small hand-built store for the weekly review's tests (imported by them; not a conftest, so
+that `from conftest import ...` in tests/tui keeps meaning tests/tui/conftest.py)."""
 
 from __future__ import annotations
 
 import sqlite3
 from datetime import date, timedelta
-
-import pytest
 
 from opsdesk.domain import periods
 from opsdesk.store import shops
@@ -23,8 +22,7 @@ def put_values(conn: sqlite3.Connection, shop: str, day: date, values: dict[str,
     )
 
 
-@pytest.fixture
-def review_store(conn: sqlite3.Connection) -> sqlite3.Connection:
+def fill(conn: sqlite3.Connection) -> sqlite3.Connection:
     shops.add(conn, "tmall-apparel", "Tmall apparel", "tmall")
     shops.add(conn, "jd-home", "JD home", "jd")
     # 2026-11-01 .. 2026-11-22: tmall 1000 visitors, 40 buyers, 8000 GMV a day; W47 better
@@ -46,9 +44,3 @@ def review_store(conn: sqlite3.Connection) -> sqlite3.Connection:
     set_target(conn, "conversion_rate", 0.05, amber=0.004)
     set_target(conn, "gmv", 9000, shop_key="tmall-apparel")
     return conn
-
-
-@pytest.fixture
-def put() -> object:
-    """`put(conn, shop, day, {metric: value})`: store daily values as an import would."""
-    return put_values
