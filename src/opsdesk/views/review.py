@@ -9,6 +9,7 @@ comes from the KPI engine (ratio of sums) over the days of its span.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -147,10 +148,15 @@ def deck_metrics(metrics: Mapping[str, Metric], order: Sequence[str] = ()) -> li
     return [metrics[k] for k in rules.order_deck(keys, order or rules.DEFAULT_DECK_ORDER)]
 
 
+@functools.lru_cache(maxsize=256)
+def _days(span: rules.Span) -> list[date]:
+    return span.days()
+
+
 def _value(
     metric: Metric, metrics: Mapping[str, Metric], dailies: Sequence[Daily], span: rules.Span
 ) -> float | None:
-    return aggregate(metric, metrics, dailies, span.days())
+    return aggregate(metric, metrics, dailies, _days(span))
 
 
 def _signals(
@@ -393,7 +399,8 @@ def agenda(review: Review) -> list[AgendaItem]:
                 f"{e.metric.key}/{e.shop}",
                 f"{e.metric.name_en} ({e.shop}) {format_value(e.metric, e.summary['week'])}"
                 f" vs {format_value(e.metric, e.target)}: {', '.join(why)} — {note}",
-                [summary_line(e)],
+                [summary_line(e)]
+                + [f"note {wk}: {text}" for wk, text in sorted(e.earlier_notes.items())],
                 e,
             )
         )
