@@ -16,6 +16,7 @@ from opsdesk.clock import Clock
 from opsdesk.store.db import open_store
 from opsdesk.store.targets import set_target
 from opsdesk.tui.screens.review import ReviewScreen
+from opsdesk.tui.widgets.chart import KpiChart
 
 
 @pytest.fixture
@@ -60,9 +61,13 @@ async def test_walk_a_review_with_keys_only(review_app: Any, tiny_store: Path) -
         detail = screen.query_one("#review-detail", Static)
         # tab to the first exception, expand it: the 6-12 data and the summary row
         await pilot.press("tab", "enter")
+        chart = screen.query_one("#review-chart", KpiChart)
+        await wait_for(pilot, lambda: chart.display and chart.size.height == 10)
+        drawn = "\n".join(chart.render_line(y).text for y in range(chart.size.height))
+        assert "Conversion (all): 6 weeks | 12 months" in drawn
+        assert "W46" in drawn  # the tiny store has no month before November: weeks only
         shown = str(detail.render())
-        assert "6-12  this year" in shown and "2026-W41…2026-W46" in shown
-        assert "Conversion all: 4.27% · WoW" in shown
+        assert shown.startswith("Conversion all: 4.27% · WoW +0.26pp · YoY — · MTD 4.22%")
         # the owner's note, typed (markup is text)
         await pilot.press("n")
         await pilot.press(*"promo [b]ended[/b]", "enter")

@@ -302,7 +302,7 @@ def build_review(
         ops_day=ops_day,
         shops=shops,
         has_data=has_data,
-        rule_set="target status (red/amber)",
+        rule_set="red/amber against target",
         deck=deck,
         splits=splits,
         traffic=traffic,
@@ -385,7 +385,7 @@ def agenda(review: Review) -> list[AgendaItem]:
             "deck",
             "deck",
             f"Metric deck: {len(metrics)} metrics, {len(exceptions)} exceptions"
-            f" ({review.rule_set})",
+            f" · {review.rule_set}",
             [summary_line(e) for e in review.deck if e.shop == (review.deck[0].shop)],
         )
     )

@@ -23,6 +23,7 @@ from opsdesk.domain import review as rules
 from opsdesk.domain.periods import Period
 from opsdesk.tui import commands
 from opsdesk.tui.screens.area import AreaScreen
+from opsdesk.tui.widgets.chart import KpiChart
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.tui.widgets.look import theme_style
 from opsdesk.views import review as views
@@ -52,6 +53,9 @@ class ReviewScreen(AreaScreen):
         table.add_column(Text(""), width=1)
         table.add_column(Text("Item"))
         yield table
+        chart = KpiChart(id="review-chart")
+        chart.display = False
+        yield chart
         yield Static("", id="review-detail")
         yield Input(placeholder="", id="review-input")
         yield Static("", id="review-status")
@@ -108,7 +112,18 @@ class ReviewScreen(AreaScreen):
 
     def _show_detail(self) -> None:
         detail = self.query_one("#review-detail", Static)
+        chart = self.query_one("#review-chart", KpiChart)
         item = self.current
+        entry = item.entry if item is not None and self.expanded == item.key else None
+        chart.display = entry is not None
+        if entry is not None:
+            chart.show_six_twelve(
+                f"{entry.metric.name_en} ({entry.shop}): 6 weeks | 12 months",
+                entry.metric,
+                [(p.key, p.value, p.last_year) for p in entry.weeks],
+                [(p.key, p.value, p.last_year) for p in entry.months],
+                entry.target,
+            )
         if item is None or self.expanded != item.key:
             hint = "enter expands the item · tab walks to the next"
             if item is not None and not item.lines:
@@ -116,7 +131,7 @@ class ReviewScreen(AreaScreen):
             detail.update(Text(hint, style=theme_style(self.app, "none")))
             return
         text = Text()
-        if item.entry is not None:
+        if item.entry is not None and self.size.height < 20:  # no room for the chart
             text.append(six_twelve_text(item.entry) + "\n")
         text.append("\n".join(item.lines) or "nothing more to show")
         detail.update(text)
