@@ -47,9 +47,10 @@ async def test_walk_a_review_with_keys_only(review_app: Any, tiny_store: Path) -
         await wait_for(pilot, lambda: screen.review is not None)
         assert screen.sub_title.startswith("2026-W46 (2026-11-09 … 2026-11-15)")
         rows = _rows(screen)
-        assert rows[0].startswith("Metric deck: ") and "3 exceptions" in rows[0]
-        assert rows[1] == "Conversion (all) 4.27% vs 5.00%: red — no note yet"
-        assert [r.split(" ")[0] for r in rows[4:]] == [
+        assert rows[0] == "Review 2026-W46 (open): no attendees yet (t)"
+        assert rows[1].startswith("Metric deck: ") and "3 exceptions" in rows[1]
+        assert rows[2] == "Conversion (all) 4.27% vs 5.00%: red — no note yet"
+        assert [r.split(" ")[0] for r in rows[5:]] == [
             "GMV",
             "Traffic",
             "SOP",
@@ -59,8 +60,11 @@ async def test_walk_a_review_with_keys_only(review_app: Any, tiny_store: Path) -
             "Decisions:",
         ]
         detail = screen.query_one("#review-detail", Static)
+        # attendees first
+        await pilot.press("t", *"li.na wang.wei", "enter")
+        await wait_for(pilot, lambda: _rows(screen)[0].endswith("(open): li.na, wang.wei"))
         # tab to the first exception, expand it: the 6-12 data and the summary row
-        await pilot.press("tab", "enter")
+        await pilot.press("tab", "tab", "enter")
         chart = screen.query_one("#review-chart", KpiChart)
         await wait_for(pilot, lambda: chart.display and chart.size.height == 10)
         drawn = "\n".join(chart.render_line(y).text for y in range(chart.size.height))
@@ -71,14 +75,14 @@ async def test_walk_a_review_with_keys_only(review_app: Any, tiny_store: Path) -
         # the owner's note, typed (markup is text)
         await pilot.press("n")
         await pilot.press(*"promo [b]ended[/b]", "enter")
-        await wait_for(pilot, lambda: "note: promo [b]ended[/b]" in _rows(screen)[1])
+        await wait_for(pilot, lambda: "note: promo [b]ended[/b]" in _rows(screen)[2])
         # the next exception: investigating
         await pilot.press("tab", "i")
-        await wait_for(pilot, lambda: "note: investigating" in _rows(screen)[2])
+        await wait_for(pilot, lambda: "note: investigating" in _rows(screen)[3])
         # clear the rest of the deck in one key: the cursor moves on to the GMV split
         await pilot.press("c")
         table = screen.query_one("#review-agenda", DataTable)
-        assert table.cursor_row == 4 and "nothing to see here" in _rows(screen)[0]
+        assert table.cursor_row == 5 and "nothing to see here" in _rows(screen)[1]
         # a decision, then close (freeze)
         await pilot.press("d", *"more budget to search", "enter")
         await wait_for(pilot, lambda: "1. more budget to search" in " ".join(_rows(screen)) or
@@ -95,6 +99,7 @@ async def test_walk_a_review_with_keys_only(review_app: Any, tiny_store: Path) -
     ]
     assert _db(tiny_store, "SELECT text FROM meeting_decisions") == [("more budget to search",)]
     assert _db(tiny_store, "SELECT week FROM review_packs") == [("2026-W46",)]
+    assert _db(tiny_store, "SELECT attendees FROM meetings") == [("li.na,wang.wei",)]
 
 
 async def test_weeks_move_with_brackets_and_stop_at_the_last_complete(review_app: Any) -> None:

@@ -396,3 +396,12 @@ def risks_created(conn: sqlite3.Connection, start: date, end: date) -> list[str]
         (start.isoformat(), end.isoformat()),
     )
     return [r[0] for r in rows]
+
+
+def seen_logins(conn: sqlite3.Connection, limit: int = 12) -> list[str]:
+    """Logins seen in the store (the audit trail's actors), most active first."""
+    rows = conn.execute(
+        "SELECT actor FROM audit_events GROUP BY actor ORDER BY count(*) DESC, actor LIMIT ?",
+        (limit,),
+    )
+    return [r[0] for r in rows if _LOGIN.match(r[0])]

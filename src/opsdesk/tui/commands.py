@@ -489,6 +489,15 @@ REVIEW_COMMANDS: tuple[Command, ...] = (
         REVIEW,
     ),
     Command(
+        "review.attendees",
+        "t",
+        "Attendees",
+        "Who attends: logins separated by spaces (those seen in the store are offered)",
+        "write_attendees",
+        REVIEW,
+        show=False,
+    ),
+    Command(
         "review.action",
         "a",
         "Action",

@@ -378,6 +378,18 @@ def summary_line(e: DeckEntry) -> str:
 def agenda(review: Review) -> list[AgendaItem]:
     """The review's walk, in order; items with nothing to say are one line saying so."""
     items: list[AgendaItem] = []
+    m = review.meeting
+    who = ", ".join(m.attendees) if m and m.attendees else "no attendees yet (t)"
+    closed = review.closed
+    state = f"closed by {closed.closed_by} {closed.closed_at}" if closed else "open"
+    items.append(
+        AgendaItem(
+            "meeting",
+            "meeting",
+            f"Review {review.week.key} ({state}): {who}",
+            [m.notes] if m and m.notes else [],
+        )
+    )
     exceptions = review.exceptions
     metrics = {e.metric.key for e in review.deck}
     items.append(

@@ -45,7 +45,8 @@ class ReviewScreen(AreaScreen):
         self.expanded: str | None = None
         self.cleared = False
         self.problem = ""
-        self.typing: str | None = None  # note, decision, action
+        self.typing: str | None = None  # note, decision, attendees
+        self.seen_logins: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -69,16 +70,18 @@ class ReviewScreen(AreaScreen):
 
     # -- data -----------------------------------------------------------------------------
 
-    def fetch(self, conn: sqlite3.Connection) -> tuple[Period, views.Review | None, str]:
+    def fetch(self, conn: sqlite3.Connection) -> tuple[Period, views.Review | None, str, list[str]]:
+        from opsdesk.store.review import seen_logins
+
         ops_day = self.ops.ops_day
         week = self.week or rules.last_complete_week(ops_day)
         try:
-            return week, views.build_review(conn, week, ops_day), ""
+            return week, views.build_review(conn, week, ops_day), "", seen_logins(conn)
         except views.NoData as e:
-            return week, None, str(e)
+            return week, None, str(e), []
 
-    def show(self, data: tuple[Period, views.Review | None, str]) -> None:
-        self.week, self.review, self.problem = data
+    def show(self, data: tuple[Period, views.Review | None, str, list[str]]) -> None:
+        self.week, self.review, self.problem, self.seen_logins = data
         closed = self.review.closed if self.review else None
         self.sub_title = f"{self.week.key} ({self.week.start} … {self.week.end})" + (
             f" · closed by {closed.closed_by}" if closed else ""
@@ -220,6 +223,12 @@ class ReviewScreen(AreaScreen):
     def action_write_decision(self) -> None:
         self._ask("decision", "the decision; Enter saves")
 
+    def action_write_attendees(self) -> None:
+        meeting = self.review.meeting if self.review else None
+        now = " ".join(meeting.attendees) if meeting else ""
+        seen = " ".join(self.seen_logins)
+        self._ask("attendees", f"logins separated by spaces (seen: {seen}); Enter saves", now)
+
     def action_write_action(self) -> None:
         self.notify(
             "Action items need the general action-items table (PDCA); not in this build yet",
@@ -243,6 +252,8 @@ class ReviewScreen(AreaScreen):
             self._save_note(item.entry, text, investigating=False)
         elif what == "decision":
             self._save_decision(text)
+        elif what == "attendees":
+            self._save_attendees(text.split())
 
     def _save_note(self, entry: views.DeckEntry, text: str, *, investigating: bool) -> None:
         from opsdesk.store import review as store
@@ -268,6 +279,19 @@ class ReviewScreen(AreaScreen):
         def save(conn: sqlite3.Connection) -> str:
             d = store.add_decision(conn, week, day, text)
             return f"decision {d.number} recorded"
+
+        self.write(save)
+
+    def _save_attendees(self, logins: list[str]) -> None:
+        from opsdesk.store import review as store
+
+        assert self.week is not None
+        week, day = self.week.key, self.ops.ops_day
+        seen = self.review.meeting.version if self.review and self.review.meeting else None
+
+        def save(conn: sqlite3.Connection) -> str:
+            m = store.update_meeting(conn, "review", week, day, based_on=seen, attendees=logins)
+            return escape(f"attendees: {', '.join(m.attendees)}")
 
         self.write(save)
 
