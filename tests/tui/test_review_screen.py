@@ -16,7 +16,7 @@ from opsdesk.clock import Clock
 from opsdesk.store.db import open_store
 from opsdesk.store.targets import set_target
 from opsdesk.tui.screens.review import ReviewScreen
-from opsdesk.tui.widgets.chart import KpiChart
+from opsdesk.tui.widgets.chart import SixTwelveChart
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ async def test_walk_a_review_with_keys_only(review_app: Any, tiny_store: Path) -
         await wait_for(pilot, lambda: _rows(screen)[0].endswith("(open): li.na, wang.wei"))
         # tab to the first exception, expand it: the 6-12 data and the summary row
         await pilot.press("tab", "tab", "enter")
-        chart = screen.query_one("#review-chart", KpiChart)
+        chart = screen.query_one("#review-chart", SixTwelveChart)
         await wait_for(pilot, lambda: chart.display and chart.size.height == 10)
         drawn = "\n".join(chart.render_line(y).text for y in range(chart.size.height))
         assert "Conversion (all): 6 weeks | 12 months" in drawn

@@ -114,11 +114,12 @@ def test_deck_order_inputs_before_outputs() -> None:
 
 
 def test_carry_over_age_and_flag_after_three_reviews() -> None:
-    weeks = [parse("week", k) for k in ("2026-W44", "2026-W45", "2026-W46", "2026-W47")]
-    since = date(2026, 11, 3)  # created in W45, before that review
-    assert r.age_days(since, date(2026, 11, 12)) == 9
-    assert r.reviews_without_progress(weeks, since, parse("week", "2026-W46")) == 2
-    assert r.reviews_without_progress(weeks, since, W47) == 3
+    weeks = ["2026-W44", "2026-W45", "2026-W46", "2026-W47", "2026-W49"]
+    assert r.age_days(date(2026, 11, 3), date(2026, 11, 12)) == 9
+    assert r.reviews_carried(weeks, "2026-W44", "2026-W46") == 2
+    assert r.reviews_carried(weeks, "2026-W44", "2026-W47") == 3
+    assert r.reviews_carried(weeks, "2026-W47", "2026-W48") == 0  # no review held in W48
+    assert r.reviews_carried(weeks, "2026-W47", "2026-W49") == 1
     assert not r.flagged(2) and r.flagged(3)
 
 

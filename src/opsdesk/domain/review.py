@@ -235,10 +235,10 @@ def age_days(created: date, day: date) -> int:
     return max(0, (day - created).days)
 
 
-def reviews_without_progress(review_weeks: Sequence[Period], since: date, week: Period) -> int:
-    """How many reviews held after `since` (the action's last progress: creation or its last
-    change) up to and including `week` it was carried through."""
-    return sum(1 for w in review_weeks if since < w.end <= week.end)
+def reviews_carried(review_weeks: Sequence[str], from_week: str, week: str) -> int:
+    """How many reviews after the one an open action came from (`from_week`), up to and
+    including `week`, it was carried through (ISO week keys sort in time order)."""
+    return sum(1 for w in set(review_weeks) if from_week < w <= week)
 
 
 def flagged(carried: int) -> bool:

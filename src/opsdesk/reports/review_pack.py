@@ -15,6 +15,7 @@ from typing import Any
 
 from opsdesk.domain import review as rules
 from opsdesk.domain.metrics import Metric, format_value
+from opsdesk.views.review import action_line
 
 PAYLOAD_VERSION = 1
 
@@ -388,20 +389,6 @@ def render_markdown(data: dict[str, Any]) -> str:
         lines.append(f"- {md_text(action_line(a))}")
     lines.append("")
     return "\n".join(lines)
-
-
-def action_line(a: dict[str, Any]) -> str:
-    """`[state] text — owner, due D (open 9 days; carried 3 reviews: decide)`."""
-    bits = [f"{a['owner']}"]
-    if a.get("due"):
-        bits.append(f"due {a['due']}")
-    state = a["status"]
-    if state == "open" and a.get("age_days") is not None:
-        state = f"open {a['age_days']} days"
-    extra = ""
-    if a.get("flagged"):
-        extra = f"; carried {a['carried']} reviews without progress: decide"
-    return f"[{state}] {a['text']} — {', '.join(bits)}{extra}"
 
 
 # --- HTML ---------------------------------------------------------------------------------

@@ -405,3 +405,12 @@ def seen_logins(conn: sqlite3.Connection, limit: int = 12) -> list[str]:
         (limit,),
     )
     return [r[0] for r in rows if _LOGIN.match(r[0])]
+
+
+def review_meetings_until(conn: sqlite3.Connection, week: str) -> list[tuple[int, str]]:
+    """(meeting id, week) of every review held up to and including `week`, oldest first."""
+    rows = conn.execute(
+        "SELECT id, period FROM meetings WHERE kind = 'review' AND period <= ? ORDER BY period",
+        (week,),
+    )
+    return [(r[0], r[1]) for r in rows]

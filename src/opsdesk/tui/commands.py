@@ -501,7 +501,7 @@ REVIEW_COMMANDS: tuple[Command, ...] = (
         "review.action",
         "a",
         "Action",
-        "A new action item: text @owner due YYYY-MM-DD",
+        "A new action item: what to do @owner YYYY-MM-DD (due)",
         "write_action",
         REVIEW,
         show=False,

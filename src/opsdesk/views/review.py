@@ -169,6 +169,10 @@ def _signals(
     return []
 
 
+def rule_set_name() -> str:
+    return "red/amber against target"
+
+
 def resolve_week(key: str | None, ops_day: date) -> Period:
     """The review week: `key`, or the last complete week; ValueError for a week not over."""
     week = rules.last_complete_week(ops_day) if key is None else rules.parse_week(key)
@@ -302,7 +306,7 @@ def build_review(
         ops_day=ops_day,
         shops=shops,
         has_data=has_data,
-        rule_set="red/amber against target",
+        rule_set=rule_set_name(),
         deck=deck,
         splits=splits,
         traffic=traffic,
@@ -310,7 +314,7 @@ def build_review(
         missed_runs=missed,
         risks=_risks(conn, week),
         pdca=[],
-        actions=[],
+        actions=[],  # seam: the general action-items table (PDCA)
         meeting=store.get_meeting(conn, "review", week.key),
         decisions=store.decisions(conn, "review", week.key),
         closed=store.frozen_pack(conn, week.key),
@@ -475,14 +479,15 @@ def agenda(review: Review) -> list[AgendaItem]:
             [f"{r.what}: {r.key} — {r.detail}" for r in review.risks],
         )
     )
-    items.append(
-        AgendaItem(
-            "actions",
-            "actions",
-            f"Action items: {len(review.actions)}" if review.actions else "Action items: none",
-            [str(a.get("line", a)) for a in review.actions],
-        )
-    )
+    carried = [a for a in review.actions if a["from_week"] != review.week.key]
+    flagged = [a for a in review.actions if a["flagged"]]
+    title = "Action items: none"
+    if review.actions:
+        title = f"Action items: {len(carried)} from earlier reviews, "
+        title += f"{len(review.actions) - len(carried)} new"
+        if flagged:
+            title += f"; {len(flagged)} carried 3+ reviews without progress: decide"
+    items.append(AgendaItem("actions", "actions", title, [action_line(a) for a in review.actions]))
     items.append(
         AgendaItem(
             "decisions",
@@ -492,3 +497,18 @@ def agenda(review: Review) -> list[AgendaItem]:
         )
     )
     return items
+
+
+def action_line(a: dict[str, Any]) -> str:
+    """`[open 9 days] text — owner, due D (from 2026-W46); carried 3 reviews …: decide`."""
+    bits = [a["owner"]]
+    if a.get("due"):
+        bits.append(f"due {a['due']}")
+    bits.append(f"from {a['from_week']}")
+    state = a["status"]
+    if state == "open" and a.get("age_days") is not None:
+        state = f"open {a['age_days']} days"
+    extra = ""
+    if a.get("flagged"):
+        extra = f"; carried {a['carried']} reviews without progress: decide"
+    return f"{a['action']} [{state}] {a['text']} — {', '.join(bits)}{extra}"

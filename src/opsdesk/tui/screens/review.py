@@ -11,6 +11,7 @@ the review; `[`/`]` move a week. Typing happens in one text line at the bottom.
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 from typing import Any
 
 from rich.markup import escape
@@ -23,7 +24,7 @@ from opsdesk.domain import review as rules
 from opsdesk.domain.periods import Period
 from opsdesk.tui import commands
 from opsdesk.tui.screens.area import AreaScreen
-from opsdesk.tui.widgets.chart import KpiChart
+from opsdesk.tui.widgets.chart import SixTwelveChart
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.tui.widgets.look import theme_style
 from opsdesk.views import review as views
@@ -54,7 +55,7 @@ class ReviewScreen(AreaScreen):
         table.add_column(Text(""), width=1)
         table.add_column(Text("Item"))
         yield table
-        chart = KpiChart(id="review-chart")
+        chart = SixTwelveChart(id="review-chart")
         chart.display = False
         yield chart
         yield Static("", id="review-detail")
@@ -115,7 +116,7 @@ class ReviewScreen(AreaScreen):
 
     def _show_detail(self) -> None:
         detail = self.query_one("#review-detail", Static)
-        chart = self.query_one("#review-chart", KpiChart)
+        chart = self.query_one("#review-chart", SixTwelveChart)
         item = self.current
         entry = item.entry if item is not None and self.expanded == item.key else None
         chart.display = entry is not None
@@ -230,11 +231,7 @@ class ReviewScreen(AreaScreen):
         self._ask("attendees", f"logins separated by spaces (seen: {seen}); Enter saves", now)
 
     def action_write_action(self) -> None:
-        self.notify(
-            "Action items need the general action-items table (PDCA); not in this build yet",
-            severity="warning",
-            timeout=5,
-        )
+        self._ask("action", "what to do @owner YYYY-MM-DD (due, optional); Enter saves")
 
     def action_cancel_input(self) -> None:
         field = self.query_one("#review-input", Input)
@@ -254,6 +251,8 @@ class ReviewScreen(AreaScreen):
             self._save_decision(text)
         elif what == "attendees":
             self._save_attendees(text.split())
+        elif what == "action":
+            self._save_action(text)
 
     def _save_note(self, entry: views.DeckEntry, text: str, *, investigating: bool) -> None:
         from opsdesk.store import review as store
@@ -281,6 +280,22 @@ class ReviewScreen(AreaScreen):
             return f"decision {d.number} recorded"
 
         self.write(save)
+
+    def _save_action(self, typed: str) -> None:
+        try:
+            text, owner, due = parse_action(typed)
+        except ValueError as e:
+            self.notify(escape(str(e)), severity="warning", timeout=6)
+            return
+
+        self.notify(
+            escape(
+                f"{text} @{owner}: action items need the general action-items table (PDCA),"
+                " not in this build yet"
+            ),
+            severity="warning",
+            timeout=6,
+        )
 
     def _save_attendees(self, logins: list[str]) -> None:
         from opsdesk.store import review as store
@@ -319,3 +334,21 @@ def six_twelve_text(e: views.DeckEntry) -> str:
     nw, nm = len(e.weeks), len(e.months)
     labels = f"{e.weeks[0].key}…{e.weeks[-1].key} │ {e.months[0].key}…{e.months[-1].key}"
     return f"6-12  this year {w[:nw]} │ {m[:nm]}\n      last year {w[nw:]} │ {m[nm:]}   ({labels})"
+
+
+def parse_action(typed: str) -> tuple[str, str, date | None]:
+    """`what to do @owner 2026-12-04` → (text, owner, due); ValueError without an owner."""
+    words, owner, due = [], "", None
+    for word in typed.split():
+        if word.startswith("@") and len(word) > 1:
+            owner = word[1:]
+        elif len(word) == 10 and word[4] == "-" and word[7] == "-":
+            try:
+                due = date.fromisoformat(word)
+            except ValueError:
+                raise ValueError(f"due: {word!r} is not a date like 2026-12-04") from None
+        else:
+            words.append(word)
+    if not owner:
+        raise ValueError("an action item needs an owner: add @login")
+    return " ".join(words), owner, due

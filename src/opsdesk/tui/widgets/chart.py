@@ -151,6 +151,10 @@ class KpiChart(PlotextPlot):
             plt.title(f"{metric.name_en}: no data in this window")
         self.refresh()
 
+
+class SixTwelveChart(KpiChart):
+    """The weekly review's 6-12 chart (the KPI chart's drawing, its own series)."""
+
     def show_six_twelve(
         self,
         title: str,
