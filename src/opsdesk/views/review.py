@@ -407,7 +407,7 @@ def agenda(review: Review) -> list[AgendaItem]:
     )
     for e in exceptions:
         why = [e.status] if e.status in rules.EXCEPTION_STATUSES else []
-        why += e.signals
+        why += [s.split(":")[0] for s in e.signals]  # the rule's name; in full when expanded
         note = f"note: {e.note.text()}" if e.note else "no note yet"
         items.append(
             AgendaItem(
@@ -415,7 +415,7 @@ def agenda(review: Review) -> list[AgendaItem]:
                 f"{e.metric.key}/{e.shop}",
                 f"{e.metric.name_en} ({e.shop}) {format_value(e.metric, e.summary['week'])}"
                 f" vs {format_value(e.metric, e.target)}: {', '.join(why)} — {note}",
-                [summary_line(e)]
+                [summary_line(e), *e.signals]
                 + [f"note {wk}: {text}" for wk, text in sorted(e.earlier_notes.items())],
                 e,
             )
