@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from opsdesk.store.db import initialise
+from opsdesk.bootstrap import initialise
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 OLIST = SHARED / "data" / "olist"

@@ -33,7 +33,7 @@ def _app_only_args(argv: list[str]) -> Path | None | bool:
 
 def open_app(db: Path) -> int:
     """Open the terminal app on the store at `db`; returns the exit status."""
-    from opsdesk.tui.run import run_app
+    from opsdesk.tui.run import run_app  # Textual only when the app is opened
 
     return run_app(db)
 
@@ -45,7 +45,7 @@ def main() -> None:
         from opsdesk.paths import default_db_path
 
         raise SystemExit(open_app(app_db if isinstance(app_db, Path) else default_db_path()))
-    from opsdesk.cli import main as cli_main
+    from opsdesk.cli import main as cli_main  # click only for a sub-command
 
     cli_main(prog_name="opsdesk")
 

@@ -1,4 +1,7 @@
-"""Where things live: the default store, the config file, and the shipped migrations/fixtures."""
+"""Where things live: the default store and the config file.
+
+The shipped migrations and fixtures are package data: see opsdesk.shipped.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,6 @@ import os
 from pathlib import Path
 
 APP_NAME = "opsdesk"
-_REPO_ROOT = Path(__file__).resolve().parents[2]
-MIGRATIONS_DIR = _REPO_ROOT / "migrations"
-FIXTURES_DIR = _REPO_ROOT / "fixtures"
 
 
 def user_data_dir() -> Path:
@@ -37,3 +37,13 @@ def config_file_path() -> Path:
     if env:
         return Path(env).expanduser()
     return user_config_dir() / "config.toml"
+
+
+def __getattr__(name: str) -> Path:
+    """`MIGRATIONS_DIR` and `FIXTURES_DIR`, the names of before opsdesk.shipped, for code written
+    against them meanwhile; they resolve through the package like everything else."""
+    if name in ("MIGRATIONS_DIR", "FIXTURES_DIR"):
+        from opsdesk import shipped
+
+        return shipped.migrations_dir() if name == "MIGRATIONS_DIR" else shipped.fixtures_dir()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

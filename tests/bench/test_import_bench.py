@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytest
 
+from opsdesk.bootstrap import initialise
 from opsdesk.domain.validation import CROSS_RULES, not_entered
 from opsdesk.io.importer import parse_file
 from opsdesk.store import imports, shops
 from opsdesk.store.catalogue import load_metrics
 from opsdesk.store.connection import connect
-from opsdesk.store.db import initialise
 
 SHOPS = 10
 DAYS = 4170

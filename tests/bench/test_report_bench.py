@@ -14,10 +14,11 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from opsdesk.bootstrap import initialise
 from opsdesk.demo import build_demo
 from opsdesk.domain import periods
-from opsdesk.io.reports import render_json
-from opsdesk.store.db import initialise, open_store
+from opsdesk.reports.writers import render_json
+from opsdesk.store.db import open_store
 from opsdesk.views.report import build_report
 from opsdesk.views.standup import build_standup
 

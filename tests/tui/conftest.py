@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
+from opsdesk.bootstrap import initialise
 from opsdesk.clock import Clock, fixed_clock
 from opsdesk.config import AppConfig
 from opsdesk.store import shops
 from opsdesk.store.connection import now_iso, write_transaction
-from opsdesk.store.db import initialise
 from opsdesk.tui.app import AppSettings, OpsdeskApp, create_app
 
 OPS_DAY = date(2026, 11, 21)
@@ -90,7 +90,7 @@ def make_app(
     from datetime import date
 
     from opsdesk.tui.run import prefetch
-    from opsdesk.tui.standup_model import StandupModel
+    from opsdesk.views.standup_model import StandupModel
 
     got = prefetch(db, clock)
     assert "error" not in got, got

@@ -159,11 +159,10 @@ async def test_the_checklists_area_shows_history_and_overdue_runs(
         assert summary.startswith("0/7 done · open · overdue · due 2026-11-19 24:00 · v1")
 
 
-async def test_another_sessions_tick_shows_on_an_open_run_within_two_seconds(
+async def test_another_sessions_tick_shows_on_an_open_run(
     app: OpsdeskApp, tiny_store: Path
 ) -> None:
-    import time
-
+    """The store watch brings it in (how fast: tests/bench/test_refresh_bench.py)."""
     async with app.run_test(size=(140, 45)) as pilot:
         await wait_for(pilot, lambda: "Daily traffic & ads check" in _section_text(app))
         run_id = _run_id(tiny_store, ADS, "tmall-apparel", TODAY)
@@ -174,7 +173,5 @@ async def test_another_sessions_tick_shows_on_an_open_run_within_two_seconds(
             checklists.tick(conn, run_id, 3, note="from the other desk")
         finally:
             conn.close()
-        started = time.monotonic()
-        await wait_for(pilot, lambda: _cells(items, 2)[0] == "[x]", seconds=2.0)
-        assert time.monotonic() - started < 2.0
+        await wait_for(pilot, lambda: _cells(items, 2)[0] == "[x]")
         assert _cells(items, 2)[4] == "from the other desk"

@@ -10,8 +10,8 @@ from textual.widgets import DataTable, OptionList, Static
 from conftest import OPS_DAY, wait_for
 from opsdesk.store.db import open_store
 from opsdesk.tui.app import OpsdeskApp
-from opsdesk.tui.explorer_data import load_explorer, trailing_mean
 from opsdesk.tui.screens.explorer import ExplorerScreen
+from opsdesk.views.explorer import load_explorer, trailing_mean
 
 
 async def test_explore_the_metric_under_the_cursor(app: OpsdeskApp) -> None:

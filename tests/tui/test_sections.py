@@ -10,8 +10,8 @@ import pytest
 from textual.widgets import Static
 
 from conftest import wait_for
-from opsdesk.tui import sections
 from opsdesk.tui.app import OpsdeskApp
+from opsdesk.views import sections
 
 
 def shops_section(conn: sqlite3.Connection, day: date) -> list[sections.SectionLine]:

@@ -151,7 +151,7 @@ async def test_a_database_error_is_a_notification_not_a_crash(
 def test_model_survives_the_process_boundary(tiny_store: Path) -> None:
     import marshal
 
-    from opsdesk.tui.standup_model import StandupModel, build
+    from opsdesk.views.standup_model import StandupModel, build
 
     conn = open_store(tiny_store)
     try:
@@ -165,7 +165,7 @@ def test_model_survives_the_process_boundary(tiny_store: Path) -> None:
 
 def test_store_is_read_only_for_the_standup(tiny_store: Path) -> None:
     before = sqlite3.connect(tiny_store).execute("SELECT count(*) FROM audit_events").fetchone()
-    from opsdesk.tui.standup_model import build
+    from opsdesk.views.standup_model import build
 
     conn = open_store(tiny_store)
     try:

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from opsdesk import shipped
 from opsdesk.clock import fixed_clock
 from opsdesk.domain.kpis import aggregate, has_data
+from opsdesk.io.sop_templates import parse_files
 from opsdesk.store import audit, checklists, settings, shops
 from opsdesk.store.catalogue import load_metrics
 from opsdesk.store.connection import current_user
@@ -51,10 +53,15 @@ def _tick_all(conn: sqlite3.Connection, run_id: int, at: datetime) -> None:
         checklists.tick(conn, run_id, item.position, now=at)
 
 
+def _load_files(conn: sqlite3.Connection, paths: list[Path]) -> checklists.LoadResult:
+    parsed = parse_files(paths)
+    return checklists.load_templates(conn, [t for t, _ in parsed], [str(p) for _, p in parsed])
+
+
 def test_init_loads_the_shipped_templates_once(conn: sqlite3.Connection) -> None:
     infos = checklists.list_templates(conn)
     assert len(infos) == 12 and {t.version for t in infos} == {1}
-    again = checklists.load_shipped(conn)
+    again = checklists.load_shipped(conn, parse_files(sorted(shipped.sops_dir().glob("*.md"))))
     assert (again.added, again.new_versions, len(again.unchanged)) == ([], [], 12)
     assert conn.execute("SELECT count(*) FROM sop_template_versions").fetchone()[0] == 12
     metrics = load_metrics(conn)
@@ -119,7 +126,7 @@ def test_monthly_on_31_runs_on_month_ends_including_leap_february(
         "- [ ] Close the books.\n",
         encoding="utf-8",
     )
-    checklists.load_template_files(conn, [p])
+    _load_files(conn, [p])
     checklists.ensure_runs(conn, date(2028, 1, 31))
     checklists.ensure_runs(conn, date(2028, 4, 30))
     assert _runs(conn, "month-end") == [
@@ -221,11 +228,11 @@ def test_a_changed_template_gets_a_new_version_and_runs_keep_theirs(
     conn = two_shops
     checklists.ensure_runs(conn, MON)
     edited = tmp_path / f"{ADS}.md"
-    text = (checklists.SOPS_DIR / f"{ADS}.md").read_text(encoding="utf-8")
+    text = (shipped.sops_dir() / f"{ADS}.md").read_text(encoding="utf-8")
     edited.write_text(text + "- [ ] Live-stream ad spend checked.\n", encoding="utf-8")
-    result = checklists.load_template_files(conn, [edited])
+    result = _load_files(conn, [edited])
     assert result.new_versions == [ADS]
-    assert checklists.load_template_files(conn, [edited]).unchanged == [ADS]
+    assert _load_files(conn, [edited]).unchanged == [ADS]
     assert [e["action"] for e in audit.events_for(conn, "sop_template", ADS)] == [
         "create",
         "new_version",

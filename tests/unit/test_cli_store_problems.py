@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from opsdesk.bootstrap import initialise
 from opsdesk.cli import main
-from opsdesk.store.db import initialise
 
 COMMANDS = [
     ["init"],

@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from opsdesk import shipped
+from opsdesk.bootstrap import initialise
 from opsdesk.cli import main as cli_main
 from opsdesk.clock import ops_day, system_clock
 from opsdesk.demo import BASE_METRICS, DemoError, build_demo, load_params
-from opsdesk.demo.params import DEMO_FILE, DemoParams
+from opsdesk.demo.params import DemoParams
 from opsdesk.demo.seasons import day_factors, target_periods, windows
-from opsdesk.paths import FIXTURES_DIR
-from opsdesk.store.db import initialise, open_store
+from opsdesk.store.db import open_store
 
 END = date(2026, 11, 22)  # a Sunday, eleven days after 双11
 PARAMS = load_params()
@@ -133,7 +134,7 @@ def test_pinned_values_of_the_default_demo(days_by_shop: dict[str, dict[date, Da
 
 
 def test_every_base_metric_of_the_shipped_catalogue_is_generated() -> None:
-    with (FIXTURES_DIR / "catalogue.toml").open("rb") as fh:
+    with shipped.catalogue_file().open("rb") as fh:
         catalogue = tomllib.load(fh)
     base = [m["key"] for m in catalogue["metric"] if "formula" not in m]
     assert sorted(BASE_METRICS) == sorted(base)
@@ -453,7 +454,11 @@ def test_bad_arguments_and_bad_parameter_files(store_path: Path, tmp_path: Path)
         build_demo(conn, shops=0, end=END)
     conn.close()
     bad = tmp_path / "demo.toml"
-    text = DEMO_FILE.read_text(encoding="utf-8").replace("conversion = 0.040", "conversion = 'x'")
+    text = (
+        shipped.demo_file()
+        .read_text(encoding="utf-8")
+        .replace("conversion = 0.040", "conversion = 'x'")
+    )
     bad.write_text(text, encoding="utf-8")
     with pytest.raises(DemoError, match=r"profile #1 \(tmall-apparel\): field 'conversion'"):
         load_params(bad)

@@ -6,11 +6,11 @@ import sqlite3
 from datetime import date, datetime
 from pathlib import Path
 
+from opsdesk.bootstrap import initialise
 from opsdesk.demo import build_demo
 from opsdesk.demo.checklists import DEMO_PEOPLE
 from opsdesk.domain.checklists import run_state
 from opsdesk.store.checklists import adherence_by_template
-from opsdesk.store.db import initialise
 
 END = date(2026, 11, 22)
 

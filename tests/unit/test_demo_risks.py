@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+from opsdesk.bootstrap import initialise
 from opsdesk.demo import build_demo
 from opsdesk.store import risks
-from opsdesk.store.db import initialise
 from opsdesk.views.risks import build_register
 
 END = date(2026, 11, 29)

@@ -79,10 +79,71 @@ def test_failed_migration_leaves_store_as_it_was(tmp_path: Path) -> None:
         "CREATE TABLE b (x INTEGER);\nINSERT INTO nowhere VALUES (1);", encoding="utf-8"
     )
     conn = connect(tmp_path / "s.sqlite", create=True)
-    with pytest.raises(sqlite3.OperationalError, match="no such table: nowhere"):
+    message = (
+        f"{d / '0002_bad.sql'}:2: migration 2 failed, the store stays at version 1: "
+        "no such table: nowhere"
+    )
+    with pytest.raises(StoreError) as raised:
         migrations.migrate(conn, d)
+    assert str(raised.value) == message
+    assert isinstance(raised.value.__cause__, sqlite3.OperationalError)
     assert migrations.current_version(conn) == 1
-    assert "b" not in _tables(conn)
+    assert _tables(conn) == {"a"}
+    assert not conn.in_transaction
+
+
+MIGRATION = """-- two statements on one line; a statement over several lines
+CREATE TABLE a (x INTEGER); CREATE TABLE b (y TEXT);
+CREATE TABLE c (
+    id INTEGER PRIMARY KEY,
+    note TEXT NOT NULL DEFAULT 'one; two'  -- a ';' in a string and in a comment
+);
+CREATE TRIGGER c_copy AFTER INSERT ON c BEGIN
+    INSERT INTO b (y) VALUES (NEW.note); INSERT INTO a (x) VALUES (NEW.id);
+END;
+INSERT INTO c (id) VALUES (7); INSERT INTO a (x) VALUES (1)
+-- a trailing comment
+"""
+
+
+def test_split_statements_follows_sqlite_not_lines() -> None:
+    got = [(s.line, s.sql.splitlines()[0]) for s in migrations.split_statements(MIGRATION)]
+    assert got == [
+        (1, "-- two statements on one line; a statement over several lines"),
+        (2, "CREATE TABLE b (y TEXT);"),
+        (3, "CREATE TABLE c ("),
+        (7, "CREATE TRIGGER c_copy AFTER INSERT ON c BEGIN"),
+        (10, "INSERT INTO c (id) VALUES (7);"),
+        (10, "INSERT INTO a (x) VALUES (1)"),
+    ]
+    assert migrations.split_statements(MIGRATION)[0].sql.endswith("CREATE TABLE a (x INTEGER);")
+    assert migrations.split_statements("  \n-- only a comment\n") == [
+        migrations.Statement(2, "-- only a comment")
+    ]
+
+
+def test_a_migration_with_statements_sharing_lines_applies_in_one_go(tmp_path: Path) -> None:
+    d = tmp_path / "m"
+    d.mkdir()
+    (d / "0001_shared_lines.sql").write_text(MIGRATION, encoding="utf-8")
+    conn = connect(tmp_path / "s.sqlite", create=True)
+    assert [m.version for m in migrations.migrate(conn, d)] == [1]
+    assert migrations.current_version(conn) == 1
+    assert _tables(conn) == {"a", "b", "c"}
+    assert [tuple(r) for r in conn.execute("SELECT * FROM c")] == [(7, "one; two")]
+    assert [tuple(r) for r in conn.execute("SELECT * FROM b")] == [("one; two",)]
+    assert [tuple(r) for r in conn.execute("SELECT * FROM a ORDER BY rowid")] == [(7,), (1,)]
+
+
+def test_an_incomplete_last_statement_fails_the_migration(tmp_path: Path) -> None:
+    d = tmp_path / "m"
+    d.mkdir()
+    (d / "0001_cut.sql").write_text("CREATE TABLE a (x INTEGER);\nCREATE TABLE b (", "utf-8")
+    conn = connect(tmp_path / "s.sqlite", create=True)
+    with pytest.raises(StoreError, match=r"0001_cut.sql:2: migration 1 failed, .*incomplete input"):
+        migrations.migrate(conn, d)
+    assert migrations.current_version(conn) == 0
+    assert _tables(conn) == set()
 
 
 def test_missing_store_is_not_created_by_accident(tmp_path: Path) -> None:

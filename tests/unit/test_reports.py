@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from opsdesk.cli import main
 from opsdesk.domain import periods
-from opsdesk.io.reports import render_csv, render_json, render_markdown, render_text, to_dict
+from opsdesk.reports.writers import render_csv, render_json, render_markdown, render_text, to_dict
 from opsdesk.store import shops
 from opsdesk.store.db import open_store
 from opsdesk.store.targets import set_target
@@ -231,13 +231,20 @@ def test_check_exit_codes_and_persisted_alerts(conn: sqlite3.Connection, store_p
     code, out = _cli(store_path, "check", "--date", "2026-11-21")
     assert (code, out) == (0, "2026-11-21: no alerts\n")
 
-    # conversion 4.4% against 5% (amber to 4.5%): a warning, also 12% below its 7-day mean
+    # conversion 4.8% against 5% (amber to 4.5%): amber, no target alert; 4% below its
+    # 7-day mean: a warning only
     for i in range(8):
-        conv = 44 if i == 0 else 50
+        conv = 48 if i == 0 else 50
         _put(conn, "jd-home", day - timedelta(days=i), {"visitors": 1000, "buyers": conv})
     code, out = _cli(store_path, "check", "--date", "2026-11-21")
     assert code == 1
-    assert out.splitlines()[-1] == "2026-11-21: 0 red, 2 warning"
+    assert out.splitlines()[-1] == "2026-11-21: 0 red, 1 warning"
+
+    # 4.4%: red in the KPI table, so its target alert is red too; 12% below its 7-day mean
+    _put(conn, "jd-home", day, {"visitors": 1000, "buyers": 44})
+    code, out = _cli(store_path, "check", "--date", "2026-11-21")
+    assert code == 2
+    assert out.splitlines()[-1] == "2026-11-21: 1 red, 1 warning"
     assert "jd-home: Conversion 4.40% is 12.0% below its 7-day mean 5.00%" in out
 
     shops.add(conn, "douyin-beauty", "Douyin beauty", "douyin")
@@ -248,7 +255,7 @@ def test_check_exit_codes_and_persisted_alerts(conn: sqlite3.Connection, store_p
         "SELECT rule_key, severity FROM alerts WHERE day = '2026-11-21' ORDER BY rule_key"
     ).fetchall()
     assert [tuple(r) for r in stored] == [
-        ("conversion-below-target", "warning"),
+        ("conversion-below-target", "red"),
         ("conversion-drop", "warning"),
         ("stale-data", "red"),
     ]

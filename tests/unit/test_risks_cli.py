@@ -228,12 +228,12 @@ def test_check_counts_a_triggered_major_risk_as_red(db: Path) -> None:
     code, out = run(db, "check")
     assert code == 2
     lines = out.splitlines()
-    assert lines[0].startswith("WARNING stockout-rate")
+    assert lines[0].startswith("RED     stockout-rate")  # red in the KPI table: a red alert
     assert lines[1] == (
         "RED     risk stockout-bestseller          triggered (major): tmall-a: Stock-out rate "
         f"5.00% on {ops_day} (breaches above 3.00%); 3 days in a row"
     )
-    assert lines[-1] == f"{ops_day}: 0 red, 1 warning; 1 triggered risks (1 major)"
+    assert lines[-1] == f"{ops_day}: 1 red, 0 warning; 1 triggered risks (1 major)"
     again = run(db, "check")
     assert again == (code, out)  # the same day does not trigger twice
     with sqlite3.connect(db) as c:

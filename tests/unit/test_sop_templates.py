@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from opsdesk import shipped
 from opsdesk.domain.recurrence import Deadline, Rule
 from opsdesk.io.sop_templates import TemplateError, load_directory, parse_file, parse_text
-from opsdesk.store.checklists import SOPS_DIR
 
 GOOD = """\
 # Test checklist
@@ -152,7 +152,7 @@ SHIPPED = {
 
 
 def test_every_sop_of_the_domain_brief_ships_with_its_full_steps() -> None:
-    templates = {t.key: t for t in load_directory(SOPS_DIR)}
+    templates = {t.key: t for t in load_directory(shipped.sops_dir())}
     assert {k: (str(t.rule), t.owner, t.scope, len(t.steps)) for k, t in templates.items()} == (
         SHIPPED
     )

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from opsdesk.bootstrap import initialise
 from opsdesk.cli import main
 from opsdesk.store.connection import StoreError, connect, write_transaction
-from opsdesk.store.db import initialise
 
 OPSDESK = [sys.executable, "-m", "opsdesk"]
 TEAM_GID = 41500

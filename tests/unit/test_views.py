@@ -121,15 +121,45 @@ def test_alerts_and_acknowledgement(two_shops: sqlite3.Connection) -> None:
     drop = next(a for a in s.alerts if a.rule_key == "conversion-drop")
     assert drop.message == "tmall-apparel: Conversion 3.40% is 15.0% below its 7-day mean 4.00%"
     assert drop.acked_by is None
-    acknowledge(two_shops, drop.rule_key, drop.shop_key, drop.metric_key, drop.day)
+    acknowledge(two_shops, drop)  # the alert record the view holds, stored as it is
     again = next(a for a in build_standup(two_shops, DAY).alerts if a.rule_key == "conversion-drop")
     assert again.acked_by is not None and again.acked_at is not None
+    assert again == drop.with_ack(again.acked_by, again.acked_at)
     stored = alerts_for_day(two_shops, DAY)
-    assert len(stored) == 1 and stored[0].alert.severity == "warning"
+    assert stored == [again]
     events = events_for(
         two_shops, "alert", "conversion-drop/tmall-apparel/conversion_rate/2026-11-21"
     )
     assert [e["action"] for e in events] == ["acknowledge"]
+
+
+def test_a_target_alert_has_the_severity_of_the_table_status(
+    two_shops: sqlite3.Connection,
+) -> None:
+    """One source for both: a line red in the KPI table never has a mere warning (the shipped
+    `conversion-below-target` rule says "warning"; tmall's conversion 3.40% is red)."""
+    s = build_standup(two_shops, DAY)
+    tmall = s.shops[1]
+    assert _line(tmall, "conversion_rate").status == "red"
+    target = next(a for a in s.alerts if a.rule_key == "conversion-below-target")
+    assert (target.shop_key, target.severity) == ("tmall-apparel", "red")
+    kinds = {r[0]: r[1] for r in two_shops.execute("SELECT key, kind FROM alert_rules")}
+    for a in s.alerts:
+        if kinds[a.rule_key] == "target":
+            page = next(p for p in s.shops if p.shop_key == a.shop_key)
+            assert _line(page, a.metric_key).status == a.severity == "red"
+
+
+def test_the_alert_record_crosses_the_process_boundary_whole(two_shops: sqlite3.Connection) -> None:
+    import marshal
+
+    from opsdesk.views.standup_model import StandupModel, build
+
+    model = build(two_shops, DAY)
+    assert len(model.alerts) == 2
+    again = StandupModel.from_wire(marshal.loads(marshal.dumps(model.to_wire())))
+    assert again == model
+    assert again.alerts[0].key == "conversion-below-target/tmall-apparel/conversion_rate/2026-11-21"
 
 
 def test_standup_with_no_shops(conn: sqlite3.Connection) -> None:
@@ -141,7 +171,7 @@ def test_views_do_not_import_pandas_or_sqlite_utils() -> None:
     import subprocess
 
     code = (
-        "import sys, opsdesk.views.standup, opsdesk.views.report, opsdesk.io.reports; "
+        "import sys, opsdesk.views.standup, opsdesk.views.report, opsdesk.reports.writers; "
         "bad = [m for m in ('pandas', 'sqlite_utils', 'textual', 'plotext') if m in sys.modules]; "
         "print(','.join(bad))"
     )
@@ -182,6 +212,7 @@ def test_load_daily_for_some_shops_seeks_by_key(two_shops: sqlite3.Connection) -
 
 def test_daily_providers_are_merged(two_shops: sqlite3.Connection) -> None:
     from opsdesk.store import observations
+    from opsdesk.store.computed import Provider
 
     def provider(conn: sqlite3.Connection, start: date, end: date) -> observations.DailyValues:
         return {
@@ -189,11 +220,8 @@ def test_daily_providers_are_merged(two_shops: sqlite3.Connection) -> None:
             ("jd-home", DAY - timedelta(days=30)): {"sop_due": 1.0},
         }
 
-    observations.DAILY_PROVIDERS.append(provider)
-    try:
-        got = observations.load_daily(two_shops, DAY, DAY)
-    finally:
-        observations.DAILY_PROVIDERS.remove(provider)
+    computed = [Provider(frozenset({"sop_due", "sop_on_time"}), provider)]
+    got = observations.load_daily(two_shops, DAY, DAY, computed=computed)
     assert got[("jd-home", DAY)] == {
         "buyers": 30.0,
         "gmv": 6000.0,

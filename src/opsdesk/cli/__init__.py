@@ -38,9 +38,9 @@ def main(ctx: click.Context, db: Path | None, read_only: bool) -> None:
     ctx.ensure_object(dict)
     ctx.obj["db"] = db or default_db_path()
     if ctx.invoked_subcommand is None:
-        from opsdesk.entry import open_app
+        from opsdesk.tui.run import run_app  # Textual only when the app is opened
 
-        raise SystemExit(open_app(ctx.obj["db"]))
+        raise SystemExit(run_app(ctx.obj["db"]))
 
 
 def _register() -> None:

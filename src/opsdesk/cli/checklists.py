@@ -64,23 +64,14 @@ def today_cmd(ctx: click.Context, shop_key: str | None) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from opsdesk.domain.checklists import STATE_LABELS, progress_bar
-    from opsdesk.store import checklists as store_checklists
+    from opsdesk.views.checklists import today_rows
 
     with store(ctx) as conn:
-        today = _today(conn)
-        runs = store_checklists.today_runs(conn, today, shop_key=shop_key)
-        table = Table("id", "checklist", "shop", "due", "progress", "state", box=None)
-        for r in runs:
-            state = STATE_LABELS[r.state] + (" · overdue" if r.overdue else "")
-            table.add_row(
-                str(r.id),
-                escape(r.title + (f" {r.campaign}" if r.campaign else "")),
-                r.shop_key or "store",
-                _local(conn, r.due_at),
-                f"{progress_bar(r.done, r.total)} {r.done}/{r.total}",
-                state,
-            )
+        today = _local_today(conn)
+        runs = today_rows(conn, today, shop_key=shop_key, bar_width=10)
+    table = Table("id", "checklist", "shop", "due", "progress", "state", box=None)
+    for r in runs:
+        table.add_row(str(r.run_id), escape(r.title), r.shop, r.due, r.progress, r.state)
     click.echo(f"checklists for {today}: {len(runs)} runs")
     if runs:
         console().print(table)
@@ -258,14 +249,17 @@ def templates_cmd(ctx: click.Context) -> None:
 @click.pass_context
 def load_cmd(ctx: click.Context, files: tuple[Path, ...]) -> None:
     """Load SOP templates from Markdown FILES (all or nothing); a changed one gets a new version."""
-    from opsdesk.io.sop_templates import TemplateError
+    from opsdesk.io.sop_templates import TemplateError, parse_files
     from opsdesk.store import checklists as store_checklists
 
+    try:
+        parsed = parse_files(files)  # every file first: a malformed one loads nothing
+    except TemplateError as e:
+        raise CliError(str(e), exit_code=2) from None
     with store(ctx) as conn:
-        try:
-            result = store_checklists.load_template_files(conn, files)
-        except TemplateError as e:
-            raise CliError(str(e), exit_code=2) from None
+        result = store_checklists.load_templates(
+            conn, [t for t, _ in parsed], [str(p) for _, p in parsed]
+        )
     click.echo(
         f"{len(result.added)} added ({', '.join(result.added) or '-'}), "
         f"{len(result.new_versions)} new versions ({', '.join(result.new_versions) or '-'}), "

@@ -34,7 +34,8 @@ def store(
     ctx: click.Context, *, create: bool = False, team_gid: int | None = None
 ) -> Iterator[sqlite3.Connection]:
     """The store for one command; StoreError and sqlite errors become clean exits."""
-    from opsdesk.store.db import initialise, open_store
+    from opsdesk.bootstrap import initialise
+    from opsdesk.store.db import open_store
 
     path = db_path(ctx)
     try:

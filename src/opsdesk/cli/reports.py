@@ -40,7 +40,7 @@ def _period(kind: str, key: str | None, conn: sqlite3.Connection) -> tuple[Perio
 
 
 def _emit(ctx: click.Context, kind: str, key: str | None, fmt: str, shops: tuple[str, ...]) -> None:
-    from opsdesk.io import reports as writers
+    from opsdesk.reports import writers
     from opsdesk.views.report import build_report
 
     with store(ctx) as conn:
@@ -112,6 +112,7 @@ def check(ctx: click.Context, key: str | None) -> None:
     """
     from opsdesk.cli.risks import triggered_lines
     from opsdesk.domain import periods
+    from opsdesk.domain.alert_record import with_acks
     from opsdesk.store.alerts import alerts_for_day, persist
     from opsdesk.views.standup import raise_alerts
 
@@ -119,14 +120,13 @@ def check(ctx: click.Context, key: str | None) -> None:
         day = _ops_day(conn) if key is None else periods.parse("day", key).start
         alerts = raise_alerts(conn, day)
         persist(conn, alerts)
-        acked = {s.alert.identity: s.acked_by for s in alerts_for_day(conn, day)}
+        alerts = with_acks(alerts, alerts_for_day(conn, day))
         risk_lines, major, general = triggered_lines(conn, day)
     if not alerts and not risk_lines:
         click.echo(f"{day.isoformat()}: no alerts")
         ctx.exit(0)
     for a in alerts:
-        by = acked.get(a.identity)
-        note = f" (acknowledged by {by})" if by else ""
+        note = f" (acknowledged by {a.acked_by})" if a.acked_by else ""
         click.echo(f"{a.severity.upper():<7} {a.rule_key:<24} {a.message}{note}")
     for line in risk_lines:
         click.echo(line)

@@ -1,4 +1,5 @@
-"""The demo parameters (fixtures/demo.toml): shop profiles, seasons and incidents, validated.
+"""The demo parameters (fixtures/demo.toml, shipped in the package): shop profiles, seasons and
+incidents, validated.
 
 Everything that shapes the demo store is data in that file; this module only reads it and says
 which file, entry and field is wrong when it cannot.
@@ -12,9 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from opsdesk.paths import FIXTURES_DIR
-
-DEMO_FILE = FIXTURES_DIR / "demo.toml"
+from opsdesk import shipped
 
 SEASON_FACTORS = (
     "visitors",
@@ -250,8 +249,9 @@ def _incident(entry: dict[str, Any], where: str) -> Incident:
     return Incident(**values)
 
 
-def load_params(path: Path = DEMO_FILE) -> DemoParams:
-    """Read and validate the demo parameters."""
+def load_params(path: Path | None = None) -> DemoParams:
+    """Read and validate the demo parameters (default: the shipped ones)."""
+    path = path or shipped.demo_file()
     try:
         with path.open("rb") as fh:
             doc = tomllib.load(fh)

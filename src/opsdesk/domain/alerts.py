@@ -4,7 +4,9 @@ Rule kinds (table `alert_rules`, defaults in fixtures/catalogue.toml):
 
 - `stale`: the shop has no value at all for the day (an export not imported). Other rules are
   not evaluated for a stale shop: there is nothing to compare.
-- `target`: the day's value is outside its target and amber band (status red).
+- `target`: the day's value is outside its target and amber band (status red). Its severity
+  is the status's (`STATUS_SEVERITY`), never the rule's own: the KPI table's ✗ and the alert
+  come from one `opsdesk.domain.kpis.status`, so a red line never has a mere warning.
 - `drop` / `rise`: the day's value changed by more than `threshold` (relative: 0.02 = 2%)
   against a baseline: `previous_day`, `same_weekday` (a week earlier) or `mean_7d` (the seven
   days before the day; for a derived metric the ratio of sums over those days, for a base
@@ -20,12 +22,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from opsdesk.domain.alert_record import SEVERITIES as SEVERITIES
+from opsdesk.domain.alert_record import Alert as Alert
+from opsdesk.domain.alert_record import sort_key
 from opsdesk.domain.kpis import Daily, Targets, aggregate, has_data, relative_change, status
 from opsdesk.domain.metrics import Metric, format_value
 
 KINDS = ("target", "drop", "rise", "stale")
 BASELINES = ("previous_day", "same_weekday", "mean_7d")
-SEVERITIES = ("red", "warning")
+STATUS_SEVERITY = {"red": "red"}
+"""The severity of a `target` alert by the KPI status that raised it (only red raises one)."""
 BASELINE_NAMES = {
     "previous_day": "the previous day",
     "same_weekday": "the same weekday last week",
@@ -43,25 +49,15 @@ class Rule:
     baseline: str | None = None
     threshold: float | None = None
     severity: str = "warning"
+    """Of `drop`, `rise` and `stale` alerts; a `target` alert takes its status's."""
     enabled: bool = True
     description: str = ""
 
 
-@dataclass(frozen=True)
-class Alert:
-    rule_key: str
-    shop_key: str
-    metric_key: str | None
-    day: date
-    severity: str
-    message: str
-    value: float | None
-    reference: float | None
-
-    @property
-    def identity(self) -> tuple[str, str, str | None, date]:
-        """What makes an alert the same alert: rule, shop, metric, day."""
-        return (self.rule_key, self.shop_key, self.metric_key, self.day)
+def rule_severity(kind: str, severity: str) -> str:
+    """The severity of a rule's alerts: a `target` alert fires on a red status, so it is red
+    whatever the rule says; the other kinds take the rule's."""
+    return STATUS_SEVERITY["red"] if kind == "target" else severity
 
 
 def baseline_window(baseline: str, day: date) -> list[date]:
@@ -88,10 +84,7 @@ def baseline_value(
 
 def sort_alerts(alerts: Iterable[Alert]) -> list[Alert]:
     """Red first, then by shop, rule and metric."""
-    return sorted(
-        alerts,
-        key=lambda a: (SEVERITIES.index(a.severity), a.shop_key, a.rule_key, a.metric_key or ""),
-    )
+    return sorted(alerts, key=sort_key)
 
 
 def evaluate(
@@ -141,7 +134,10 @@ def _target_alert(
     rule: Rule, metric: Metric, shop_key: str, day: date, value: float, targets: Targets
 ) -> Alert | None:
     target = targets.for_period(metric, shop_key, [day])
-    if target is None or status(metric.direction, value, target) != "red":
+    if target is None:
+        return None
+    severity = STATUS_SEVERITY.get(status(metric.direction, value, target))
+    if severity is None:
         return None
     side = "below" if metric.direction == "up" else "above"
     message = (
@@ -156,7 +152,7 @@ def _target_alert(
         )
         reach = "down" if metric.direction == "up" else "up"
         message += f" (amber band {reach} to {format_value(metric, edge)})"
-    return Alert(rule.key, shop_key, metric.key, day, rule.severity, message, value, target.value)
+    return Alert(rule.key, shop_key, metric.key, day, severity, message, value, target.value)
 
 
 def _change_alert(

@@ -140,10 +140,10 @@ def relative_change(value: float | None, reference: float | None) -> float | Non
     return (value - reference) / abs(reference)
 
 
-COMPUTED_METRICS: set[str] = {"sop_due", "sop_on_time"}
-"""Base metrics computed from other records (SOP adherence, counted from checklist runs by
-`opsdesk.store.sop_adherence`), never imported or typed in: their values alone never make a
-day "have data", so a missing export still shows stale."""
+COMPUTED_METRICS: frozenset[str] = frozenset({"sop_due", "sop_on_time"})
+"""Base metrics the store computes from other records (SOP adherence: the providers of
+`opsdesk.store.computed`), never imported or typed in: their values alone never make a day
+"have data", so a missing export still shows stale."""
 
 
 def has_data(daily: Daily, d: date) -> bool:

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
+from opsdesk.domain.imports import Catalogue as Catalogue
+from opsdesk.domain.imports import DerivedCheck as DerivedCheck
+from opsdesk.domain.imports import ImportPlan as ImportPlan
+from opsdesk.domain.imports import StoredValues as StoredValues
+from opsdesk.domain.imports import Values as Values
 from opsdesk.domain.metrics import Metric, format_value
 from opsdesk.domain.validation import (
     CROSS_METRICS,
@@ -47,9 +51,6 @@ from opsdesk.io.values import (
 
 PROBLEMS_SHOWN = 50
 _PROBLEMS_KEPT = 1000
-
-Values = dict[tuple[int, int, str], float]
-"""(shop_id, metric_id, day) -> value, in the order of the file."""
 
 
 @dataclass(frozen=True)
@@ -82,43 +83,6 @@ class ImportRejected(ValueError):
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class DerivedCheck:
-    """A derived column of a wide file: not imported, compared with what opsdesk computes."""
-
-    header: str
-    metric: str
-    formula: str
-    checked: int
-    mismatches: int
-
-
-@dataclass
-class ImportPlan:
-    """A validated file, ready to be compared with the store and applied."""
-
-    path: Path
-    sha256: str
-    shape: str  # "long" or "wide"
-    encoding: str
-    values: Values
-    rows: int
-    ignored: list[str] = field(default_factory=list)
-    derived: list[DerivedCheck] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    notes: list[tuple[int, str]] = field(default_factory=list)
-    """Note lines under the data (`数据来源：…`), skipped: (line, text)."""
-    shop_ids: frozenset[int] = frozenset()
-    metric_ids: frozenset[int] = frozenset()
-    first_day: str = ""
-    last_day: str = ""
-    """What the file covers (a superset): the store is read for these values only."""
-
-    @property
-    def file_name(self) -> str:
-        return self.path.name
-
-
 @dataclass
 class _Collector:
     """Problems found so far: all counted, the first ones kept."""
@@ -130,25 +94,6 @@ class _Collector:
         self.total += 1
         if len(self.problems) < _PROBLEMS_KEPT:
             self.problems.append(Problem(line, column, reason))
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """What the store knows that a file may name: metrics (with ids) and shops."""
-
-    metrics: Mapping[str, Metric]
-    metric_ids: Mapping[str, int]
-    shop_ids: Mapping[str, int]
-    ops_day: date | None = None
-    """The last day values may be given for (None: no limit)."""
-    stored: StoredValues | None = None
-    """Reads the stored values the cross-metric rules need (None: nothing is stored)."""
-
-
-StoredValues = Callable[
-    [Collection[int], str, str, Collection[int]], Mapping[tuple[int, str], Mapping[str, float]]
-]
-"""(shop ids, first day, last day, metric ids) -> (shop id, day) -> metric key -> value."""
 
 
 def parse_file(path: Path, catalogue: Catalogue, shop: str | None = None) -> ImportPlan:

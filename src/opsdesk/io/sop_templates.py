@@ -24,6 +24,7 @@ is refused: the error names the file, the line and the reason, and nothing is lo
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from opsdesk.domain.checklists import SCOPES, Step, Template
@@ -61,17 +62,23 @@ def parse_file(path: Path) -> Template:
     return parse_text(text, path)
 
 
-def load_directory(directory: Path) -> list[Template]:
-    """Every `*.md` template in a directory, by file name; keys must be unique."""
-    templates: list[Template] = []
+def parse_files(paths: Iterable[Path]) -> list[tuple[Template, Path]]:
+    """Every file parsed, with its path, before anything is loaded: a malformed file or a key
+    used twice raises TemplateError (so a load is all or nothing)."""
+    out: list[tuple[Template, Path]] = []
     seen: dict[str, Path] = {}
-    for p in sorted(directory.glob("*.md")):
+    for p in paths:
         t = parse_file(p)
         if t.key in seen:
             raise TemplateError(p, 1, f"key {t.key!r} is already used by {seen[t.key]}")
         seen[t.key] = p
-        templates.append(t)
-    return templates
+        out.append((t, p))
+    return out
+
+
+def load_directory(directory: Path) -> list[Template]:
+    """Every `*.md` template in a directory, by file name; keys must be unique."""
+    return [t for t, _ in parse_files(sorted(directory.glob("*.md")))]
 
 
 def _split_by(text: str, path: Path | str, lineno: int) -> tuple[str, Deadline | None]:

@@ -1,27 +1,21 @@
 """Alert rules and raised alerts in the store: load rules, persist alerts, acknowledge them.
 
-An alert is identified by (rule, shop, metric, day). Persisting an alert that exists already
-refreshes its message and numbers but keeps when it was first raised and who acknowledged it.
+Alerts are `opsdesk.domain.alert_record.Alert` records in and out, identified by their
+`identity` (rule, shop, metric, day); the audit trail names them by their `key`. Persisting an
+alert that exists already refreshes its message and numbers but keeps when it was first
+raised and who acknowledged it.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 
-from opsdesk.domain.alerts import Alert, Rule
+from opsdesk.domain.alert_record import Alert, Identity, key_of
+from opsdesk.domain.alerts import Rule, rule_severity
 from opsdesk.store import audit
 from opsdesk.store.connection import current_user, now_iso, write_transaction
-
-
-@dataclass(frozen=True)
-class StoredAlert:
-    alert: Alert
-    raised_at: str
-    acked_at: str | None
-    acked_by: str | None
 
 
 def load_rules(conn: sqlite3.Connection) -> list[Rule]:
@@ -54,8 +48,8 @@ _ALERT_SELECT = (
 )
 
 
-def _stored(r: sqlite3.Row) -> StoredAlert:
-    alert = Alert(
+def _stored(r: sqlite3.Row) -> Alert:
+    return Alert(
         r["rule_key"],
         r["shop_key"],
         r["metric_key"],
@@ -64,11 +58,13 @@ def _stored(r: sqlite3.Row) -> StoredAlert:
         r["message"],
         r["value"],
         r["reference"],
+        r["acked_by"],
+        r["acked_at"],
     )
-    return StoredAlert(alert, r["raised_at"], r["acked_at"], r["acked_by"])
 
 
-def alerts_for_day(conn: sqlite3.Connection, day: date) -> list[StoredAlert]:
+def alerts_for_day(conn: sqlite3.Connection, day: date) -> list[Alert]:
+    """The alerts stored for `day`, with their acknowledgements, in the order raised."""
     rows = conn.execute(_ALERT_SELECT + " WHERE a.day = ? ORDER BY a.id", (day.isoformat(),))
     return [_stored(r) for r in rows]
 
@@ -112,7 +108,7 @@ def persist(conn: sqlite3.Connection, alerts: Iterable[Alert]) -> int:
     with write_transaction(conn):
         for a in alerts:
             shop_id = _shop_id(conn, a.shop_key)
-            key = f"{a.rule_key}/{a.shop_key}/{a.metric_key or '-'}/{a.day.isoformat()}"
+            key = a.key
             row = _find(conn, a.rule_key, shop_id, a.metric_key, a.day)
             if row is None:
                 conn.execute(
@@ -144,34 +140,32 @@ def persist(conn: sqlite3.Connection, alerts: Iterable[Alert]) -> int:
     return new
 
 
-def acknowledge(
-    conn: sqlite3.Connection,
-    rule_key: str,
-    shop_key: str,
-    metric_key: str | None,
-    day: date,
-    *,
-    alert: Alert | None = None,
-) -> None:
+def acknowledge(conn: sqlite3.Connection, target: Alert | Identity) -> None:
     """Mark an alert acknowledged by the current user, now; audited.
 
     The stand-up evaluates alerts live, so the alert may not be stored yet: it is then stored
-    from `alert` when given, else with its rule's severity and description (a later
-    `opsdesk check` fills in the message and numbers and keeps the acknowledgement).
+    from the `Alert` given, or, given only an identity, with its rule's severity and
+    description (a later `opsdesk check` fills in the message and numbers and keeps the
+    acknowledgement).
     """
+    if isinstance(target, Alert):
+        alert, identity = target, target.identity
+    else:
+        alert, identity = None, target
+    rule_key, shop_key, metric_key, day = identity
     shop_id = _shop_id(conn, shop_key)
-    key = f"{rule_key}/{shop_key}/{metric_key or '-'}/{day.isoformat()}"
+    key = key_of(identity)
     actor = current_user()
     at = now_iso()
     with write_transaction(conn):
         row = _find(conn, rule_key, shop_id, metric_key, day)
         if row is None:
             rule = conn.execute(
-                "SELECT severity, description FROM alert_rules WHERE key = ?", (rule_key,)
+                "SELECT kind, severity, description FROM alert_rules WHERE key = ?", (rule_key,)
             ).fetchone()
             if alert is None and rule is None:
                 raise ValueError(f"alert rule {rule_key!r} is unknown")
-            severity = alert.severity if alert else rule["severity"]
+            severity = alert.severity if alert else rule_severity(rule["kind"], rule["severity"])
             message = alert.message if alert else f"{shop_key}: {rule['description'] or rule_key}"
             conn.execute(
                 "INSERT INTO alerts (rule_key, shop_id, metric_key, day, severity, message,"

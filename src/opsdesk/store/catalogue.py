@@ -1,8 +1,9 @@
 """The metric catalogue in the store: loading the shipped TOML and users' own metric files.
 
-A catalogue file holds `[[metric]]` tables (see fixtures/catalogue.toml) and optionally
-`[[rule]]` tables. Loading is idempotent: metrics are upserted by key; a default target and a
-rule are added only when the store has none for them yet, so users' edits are never reverted.
+A catalogue file holds `[[metric]]` tables (see fixtures/catalogue.toml, shipped in the package as
+opsdesk.fixtures) and optionally `[[rule]]` tables. Loading is idempotent: metrics are upserted
+by key; a default target and a rule are added only when the store has none for them yet, so
+users' edits are never reverted.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from opsdesk import shipped
 from opsdesk.domain.metrics import (
     AGGREGATIONS,
     DIRECTIONS,
@@ -23,11 +25,8 @@ from opsdesk.domain.metrics import (
     Metric,
     parse_formula,
 )
-from opsdesk.paths import FIXTURES_DIR
 from opsdesk.store import audit
 from opsdesk.store.connection import current_user, now_iso, write_transaction
-
-CATALOGUE_FILE = FIXTURES_DIR / "catalogue.toml"
 
 
 class CatalogueError(ValueError):
@@ -141,9 +140,11 @@ def read_catalogue_file(path: Path) -> dict[str, Any]:
 
 
 def load_catalogue(
-    conn: sqlite3.Connection, path: Path = CATALOGUE_FILE, *, source: str = "catalogue"
+    conn: sqlite3.Connection, path: Path | None = None, *, source: str = "catalogue"
 ) -> LoadResult:
-    """Upsert the metrics (and default targets and rules) of a catalogue file, all or nothing."""
+    """Upsert the metrics (and default targets and rules) of a catalogue file (default: the
+    shipped catalogue), all or nothing."""
+    path = path or shipped.catalogue_file()
     doc = read_catalogue_file(path)
     entries = doc.get("metric", [])
     rules = doc.get("rule", [])

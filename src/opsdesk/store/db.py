@@ -32,16 +32,3 @@ def open_store(
         conn.close()
         raise
     return conn
-
-
-def initialise(path: str | Path, *, team_gid: int | None = None) -> StoreConnection:
-    """Create or upgrade the store and load the shipped catalogue (idempotent)."""
-    from opsdesk.store.catalogue import load_catalogue
-    from opsdesk.store.checklists import load_shipped as load_shipped_sops
-    from opsdesk.store.risks import load_seed_today as load_seed_risks
-
-    conn = open_store(path, create=True, team_gid=team_gid)
-    load_catalogue(conn)
-    load_shipped_sops(conn)  # SOP templates + adherence metrics; unchanged ones are kept
-    load_seed_risks(conn)  # the seed risk register: only risks the store does not have
-    return conn

@@ -15,7 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from opsdesk.clock import Clock
-from opsdesk.io.importer import Catalogue, ImportPlan
+from opsdesk.domain.imports import Catalogue, ImportPlan
 from opsdesk.store import audit
 from opsdesk.store.catalogue import load_metrics, metric_ids
 from opsdesk.store.connection import current_user, now_iso, write_transaction

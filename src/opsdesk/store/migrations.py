@@ -1,5 +1,7 @@
 """Numbered SQL migrations (`migrations/NNNN_name.sql`), applied in order, each in a transaction.
 
+They ship inside the package (`opsdesk.migrations`, found through opsdesk.shipped).
+
 The schema version is `PRAGMA user_version`. A store whose version is newer than the newest
 migration this program ships was made by a newer opsdesk and is refused.
 """
@@ -10,8 +12,9 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
-from opsdesk.paths import MIGRATIONS_DIR
+from opsdesk import shipped
 from opsdesk.store.connection import StoreError
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -24,7 +27,9 @@ class Migration:
     path: Path
 
 
-def available(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+def available(directory: Path | None = None) -> list[Migration]:
+    """The migrations in `directory` (default: the shipped ones), by version."""
+    directory = directory or shipped.migrations_dir()
     found = []
     for p in sorted(directory.glob("*.sql")):
         m = _NAME.match(p.name)
@@ -37,7 +42,7 @@ def available(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     return found
 
 
-def latest_version(directory: Path = MIGRATIONS_DIR) -> int:
+def latest_version(directory: Path | None = None) -> int:
     return len(available(directory))
 
 
@@ -45,7 +50,7 @@ def current_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def check_compatible(conn: sqlite3.Connection, directory: Path = MIGRATIONS_DIR) -> int:
+def check_compatible(conn: sqlite3.Connection, directory: Path | None = None) -> int:
     """The store's version; raises StoreError when a newer opsdesk made it."""
     version = current_version(conn)
     newest = latest_version(directory)
@@ -58,12 +63,12 @@ def check_compatible(conn: sqlite3.Connection, directory: Path = MIGRATIONS_DIR)
     return version
 
 
-def pending(conn: sqlite3.Connection, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+def pending(conn: sqlite3.Connection, directory: Path | None = None) -> list[Migration]:
     version = check_compatible(conn, directory)
     return [m for m in available(directory) if m.version > version]
 
 
-def migrate(conn: sqlite3.Connection, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+def migrate(conn: sqlite3.Connection, directory: Path | None = None) -> list[Migration]:
     """Apply every pending migration, each in its own transaction. Returns those applied."""
     applied = []
     for m in pending(conn, directory):
@@ -74,8 +79,14 @@ def migrate(conn: sqlite3.Connection, directory: Path = MIGRATIONS_DIR) -> list[
             if current_version(conn) >= m.version:
                 conn.execute("ROLLBACK")
                 continue
-            for statement in _split(sql):
-                conn.execute(statement)
+            for statement in split_statements(sql):
+                try:
+                    conn.execute(statement.sql)
+                except sqlite3.Error as e:
+                    raise StoreError(
+                        f"{m.path}:{statement.line}: migration {m.version} failed, "
+                        f"the store stays at version {m.version - 1}: {e}"
+                    ) from e
             conn.execute(f"PRAGMA user_version = {m.version:d}")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -85,17 +96,34 @@ def migrate(conn: sqlite3.Connection, directory: Path = MIGRATIONS_DIR) -> list[
     return applied
 
 
-def _split(sql: str) -> list[str]:
-    """Split a migration into statements (executescript would commit on its own)."""
-    statements, buf = [], []
-    for line in sql.splitlines():
-        buf.append(line)
-        candidate = "\n".join(buf)
-        if sqlite3.complete_statement(candidate):
-            if candidate.strip():
-                statements.append(candidate)
-            buf = []
-    rest = "\n".join(buf).strip()
-    if rest and not all(ln.strip().startswith("--") or not ln.strip() for ln in buf):
-        raise StoreError(f"incomplete SQL statement at the end of a migration: {rest[:60]}")
+class Statement(NamedTuple):
+    line: int
+    """The line of the migration file where the statement starts (1-based)."""
+    sql: str
+
+
+def split_statements(sql: str) -> list[Statement]:
+    """The statements of a migration, in order (executescript would commit on its own).
+
+    A statement ends at a `;` that SQLite itself calls the end of a complete statement, so two
+    statements on one line are two, one over several lines is one, and a `;` inside a string,
+    a comment or a trigger's BEGIN…END does not split. What follows the last `;` is kept when
+    it holds anything but space (SQLite then says whether it is complete).
+    """
+    statements: list[Statement] = []
+    start = 0
+    end = sql.find(";")
+    while end != -1:
+        if sqlite3.complete_statement(sql[start : end + 1]):
+            statements.append(_statement(sql, start, end + 1))
+            start = end + 1
+        end = sql.find(";", end + 1)
+    if sql[start:].strip():
+        statements.append(_statement(sql, start, len(sql)))
     return statements
+
+
+def _statement(sql: str, start: int, end: int) -> Statement:
+    text = sql[start:end]
+    first = start + len(text) - len(text.lstrip())
+    return Statement(sql.count("\n", 0, first) + 1, text.strip())

@@ -3,15 +3,15 @@
 `load_daily` reads the `observations` table by its primary key (shop, metric, day): one seek
 per shop and metric straight to the days asked for, so the cost follows the range, never the
 history (on 10 shops × 5 years this is about twice as fast as the (day, shop_id) index, which
-has to look every row up again in the table). Other modules can contribute computed base
-metrics (SOP adherence: `sop_due`, `sop_on_time` per shop and day) by appending a provider to
-`DAILY_PROVIDERS`; their values are merged in as if they had been recorded.
+has to look every row up again in the table). The computed base metrics of
+`opsdesk.store.computed.PROVIDERS` (SOP adherence: `sop_due`, `sop_on_time` per shop and day)
+are merged in as if they had been recorded.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,15 +25,8 @@ from opsdesk.domain.validation import (
 )
 from opsdesk.store import audit
 from opsdesk.store.catalogue import load_metrics, metric_ids
+from opsdesk.store.computed import PROVIDERS, DailyValues, Provider
 from opsdesk.store.connection import write_transaction
-
-DailyValues = dict[tuple[str, date], dict[str, float]]
-"""(shop key, day) -> metric key -> value."""
-
-DailyProvider = Callable[[sqlite3.Connection, date, date], DailyValues]
-
-DAILY_PROVIDERS: list[DailyProvider] = []
-"""Extra sources of daily base values, called by `load_daily` with (conn, start, end)."""
 
 
 def _id_maps(conn: sqlite3.Connection) -> tuple[dict[int, str], dict[int, str]]:
@@ -48,8 +41,10 @@ def load_daily(
     start: date,
     end: date,
     shop_keys: Iterable[str] | None = None,
+    *,
+    computed: Iterable[Provider] = PROVIDERS,
 ) -> DailyValues:
-    """Every recorded (and provided) base value from `start` to `end` inclusive."""
+    """Every recorded (and computed) base value from `start` to `end` inclusive."""
     shop_names, metric_names = _id_maps(conn)
     wanted = None if shop_keys is None else set(shop_keys)
     shop_ids = [i for i, k in shop_names.items() if wanted is None or k in wanted]
@@ -73,8 +68,8 @@ def load_daily(
         if row is None:
             row = out[key] = {}
         row[metric_names[metric_id]] = value
-    for provider in DAILY_PROVIDERS:
-        for (shop, d), values in provider(conn, start, end).items():
+    for provider in computed:
+        for (shop, d), values in provider.load(conn, start, end).items():
             if (wanted is None or shop in wanted) and start <= d <= end:
                 out.setdefault((shop, d), {}).update(values)
     return out

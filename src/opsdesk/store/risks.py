@@ -20,15 +20,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from opsdesk import shipped
 from opsdesk.domain import risks as rules
 from opsdesk.domain.risk_files import RegisterFileError, parse_register
 from opsdesk.domain.risk_kris import Kri, Reading, days_needed, evaluate, kri_dict
 from opsdesk.domain.risks import Risk, RiskError, Score
-from opsdesk.paths import FIXTURES_DIR
 from opsdesk.store import audit
 from opsdesk.store.connection import current_user, now_iso, write_transaction
 
-SEED_FILE = FIXTURES_DIR / "risks.toml"
 DRILL_SOP = "risk-drill"
 
 
@@ -294,8 +293,10 @@ def add_risks(conn: sqlite3.Connection, new: Sequence[Risk], *, source: str) -> 
     return [r.key for r in new]
 
 
-def load_seed(conn: sqlite3.Connection, today: date, path: Path = SEED_FILE) -> list[str]:
-    """The shipped register: the risks the store does not have yet (never overwrites)."""
+def load_seed(conn: sqlite3.Connection, today: date, path: Path | None = None) -> list[str]:
+    """The shipped register (default: fixtures/risks.toml, shipped in the package): the risks
+    the store does not have yet (never overwrites)."""
+    path = path or shipped.risks_file()
     if not path.exists():
         return []
     have = {r[0] for r in conn.execute("SELECT key FROM risks")}

@@ -1,9 +1,8 @@
 """SOP adherence as inputs of the KPI engine: `sop_due` and `sop_on_time` per shop and run
-day, counted from the stored checklist runs, registered in `observations.DAILY_PROVIDERS` on
-import.
+day, counted from the stored checklist runs (a provider listed in `opsdesk.store.computed`).
 
 Apart from `opsdesk.store.checklists` (which re-exports it) so that what the stand-up's first
-paint loads (`opsdesk.views`) does not import the whole checklist store.
+paint loads does not import the whole checklist store.
 """
 
 from __future__ import annotations
@@ -13,21 +12,23 @@ from collections import defaultdict
 from datetime import date, datetime
 
 from opsdesk.domain.checklists import run_state
-from opsdesk.domain.kpis import COMPUTED_METRICS
-from opsdesk.store import observations
+
+KEYS = frozenset({"sop_due", "sop_on_time"})
 
 
 def _parse_time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def daily_adherence(conn: sqlite3.Connection, start: date, end: date) -> observations.DailyValues:
+def daily_adherence(
+    conn: sqlite3.Connection, start: date, end: date
+) -> dict[tuple[str, date], dict[str, float]]:
     """`sop_due` and `sop_on_time` per shop and run day (per-shop runs with a final state).
 
     Store-wide runs (weekly review prep, budget) belong to no shop; they count in the
     per-template adherence of `adherence_by_template`, not in a shop's KPI.
     """
-    out: observations.DailyValues = {}
+    out: dict[tuple[str, date], dict[str, float]] = {}
     counts: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0])
     for r in conn.execute(
         "SELECT s.key, r.run_day, r.status, r.completed_at, r.due_at FROM sop_runs r"
@@ -42,8 +43,3 @@ def daily_adherence(conn: sqlite3.Connection, start: date, end: date) -> observa
     for k, (due, on_time) in counts.items():
         out[k] = {"sop_due": float(due), "sop_on_time": float(on_time)}
     return out
-
-
-if daily_adherence not in observations.DAILY_PROVIDERS:
-    observations.DAILY_PROVIDERS.append(daily_adherence)
-    COMPUTED_METRICS.update(("sop_due", "sop_on_time"))  # a missing export still shows stale

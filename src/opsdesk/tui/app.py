@@ -25,7 +25,7 @@ from textual.worker import get_current_worker
 from opsdesk.config import AppConfig
 from opsdesk.tui import commands, textual_hooks
 from opsdesk.tui.messages import LoadFailed, StoreChanged
-from opsdesk.tui.standup_model import StandupModel
+from opsdesk.views.standup_model import StandupModel
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -59,16 +59,14 @@ class AppSettings:
 
 def store_ops_day(db: Path, clock: Clock) -> date:
     """The ops day by the store's settings (timezone, cutoff) on `clock`."""
-    from opsdesk.clock import ops_day
     from opsdesk.store.db import open_store
-    from opsdesk.store.settings import read
+    from opsdesk.views.ops_day import store_ops_day as read_ops_day
 
     conn = open_store(db, migrate=False)
     try:
-        store = read(conn)
+        return read_ops_day(conn, clock)
     finally:
         conn.close()
-    return ops_day(clock, store.timezone, store.day_cutoff_hour)
 
 
 def _standup_screen() -> Screen[None]:

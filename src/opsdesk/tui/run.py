@@ -31,8 +31,6 @@ def prefetch(db: Path, clock: Clock) -> Prefetched:
     import sqlite3
 
     from opsdesk import config as user_config
-    from opsdesk.clock import ops_day
-    from opsdesk.store import settings as store_settings
     from opsdesk.store.connection import StoreError
     from opsdesk.store.db import open_store
     from opsdesk.tui.commands import BY_ID
@@ -54,10 +52,11 @@ def prefetch(db: Path, clock: Clock) -> Prefetched:
         "standup": None,
     }
     try:
-        store = store_settings.read(conn)
-        day = ops_day(clock, store.timezone, store.day_cutoff_hour)
+        from opsdesk.views.ops_day import store_ops_day
+
+        day = store_ops_day(conn, clock)
         out["ops_day"] = day.isoformat()
-        from opsdesk.tui.standup_model import build
+        from opsdesk.views.standup_model import build
 
         out["standup"] = build(conn, day).to_wire()
     except (sqlite3.Error, StoreError, ValueError) as e:
@@ -109,7 +108,7 @@ def _preload_shared() -> None:
 
     import opsdesk.config  # noqa: F401
     import opsdesk.tui.commands  # noqa: F401
-    import opsdesk.tui.standup_model  # noqa: F401
+    import opsdesk.views.standup_model  # noqa: F401
 
 
 def _fail(text: str) -> int:
@@ -136,7 +135,7 @@ def run_app(db: Path, clock: Clock | None = None) -> int:
     from opsdesk.config import AppConfig
     from opsdesk.tui.app import AppSettings, create_app
     from opsdesk.tui.screens import standup  # noqa: F401  (the first screen, while waiting)
-    from opsdesk.tui.standup_model import StandupModel
+    from opsdesk.views.standup_model import StandupModel
 
     got = pending()
     if "error" in got:

@@ -1,9 +1,6 @@
-"""Read models combining the store and the domain, shared by the command line and the app.
+"""Read models: what a screen, a report or a CLI command shows, built from the store and the
+domain, typed, importable and tested without Textual (see the README's architecture section).
 
-Nothing here imports Textual, plotext, pandas or sqlite-utils: the app's first paint uses it.
-Importing the package registers the computed daily values other areas provide to the KPI
-engine (SOP adherence from `opsdesk.store.sop_adherence`, a small module: the whole checklist
-store is not needed for the stand-up's first paint), so every view sees them.
+Nothing here imports Textual, plotext, pandas or sqlite-utils, and importing the package
+does nothing: the app's first paint imports `views.standup_model` from it.
 """
-
-from opsdesk.store import sop_adherence as _sop_adherence  # noqa: F401  (registers a provider)

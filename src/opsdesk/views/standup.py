@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from opsdesk.domain import alerts as alert_rules
+from opsdesk.domain.alert_record import Alert, with_acks
 from opsdesk.domain.kpis import (
     Daily,
     PeriodTarget,
@@ -59,25 +60,11 @@ class ShopStandup:
 
 
 @dataclass(frozen=True)
-class AlertView:
-    rule_key: str
-    shop_key: str
-    metric_key: str | None
-    day: date
-    severity: str  # "warning" | "red"
-    message: str
-    value: float | None
-    reference: float | None
-    acked_by: str | None
-    acked_at: str | None
-
-
-@dataclass(frozen=True)
 class Standup:
     day: date
     summary: ShopStandup  # all shops: base metrics summed, ratios as ratio of sums
     shops: list[ShopStandup]
-    alerts: list[AlertView]  # red first; acknowledged ones included (acked_by set)
+    alerts: list[Alert]  # red first; acknowledged ones included (acked_by set)
 
 
 def spark_series(
@@ -200,22 +187,5 @@ def build_standup(conn: sqlite3.Connection, day: date) -> Standup:
 
     summary = _summary(inputs, shop_views, shown, day)
 
-    stored = {s.alert.identity: s for s in alerts_for_day(conn, day)}
-    views = []
-    for a in inputs.alerts(day):
-        s = stored.get(a.identity)
-        views.append(
-            AlertView(
-                rule_key=a.rule_key,
-                shop_key=a.shop_key,
-                metric_key=a.metric_key,
-                day=a.day,
-                severity=a.severity,
-                message=a.message,
-                value=a.value,
-                reference=a.reference,
-                acked_by=None if s is None else s.acked_by,
-                acked_at=None if s is None else s.acked_at,
-            )
-        )
-    return Standup(day, summary, shop_views, views)
+    alerts = with_acks(inputs.alerts(day), alerts_for_day(conn, day))
+    return Standup(day, summary, shop_views, alerts)

@@ -13,14 +13,14 @@
   item and in the audit trail. Each change is one short write transaction that reads the row
   it changes under the write lock, so two people ticking the same run never lose a tick.
 - Adherence: `daily_adherence` provides the base metrics `sop_due` and `sop_on_time` per shop
-  and run day to the KPI engine (registered in `observations.DAILY_PROVIDERS` on import).
+  and run day to the KPI engine (listed in `opsdesk.store.computed.PROVIDERS`).
 
 One module per part, all re-exported here: `templates` (versions, loading), `campaigns`,
 `runs` (creating due runs, missed, on-demand starts), `reading` (today, one run, history),
 `ticks` (tick, untick, skip, notes) and `adherence` (per template and shop).
 """
 
-from opsdesk.store.checklists._common import METRICS_FILE, SOPS_DIR, STORE_WIDE
+from opsdesk.store.checklists._common import STORE_WIDE
 from opsdesk.store.checklists.adherence import TemplateAdherence, adherence_by_template
 from opsdesk.store.checklists.campaigns import Campaign, add_campaign, list_campaigns
 from opsdesk.store.checklists.reading import Item, Run, get_run, history, today_runs
@@ -38,11 +38,10 @@ from opsdesk.store.checklists.templates import (
     get_template,
     list_templates,
     load_shipped,
-    load_template_files,
     load_templates,
 )
 from opsdesk.store.checklists.ticks import ItemChange, set_note, skip_item, skip_run, tick, untick
-from opsdesk.store.sop_adherence import daily_adherence  # registers the KPI provider
+from opsdesk.store.sop_adherence import daily_adherence
 
 __all__ = [
     "Campaign",
@@ -50,9 +49,7 @@ __all__ = [
     "Item",
     "ItemChange",
     "LoadResult",
-    "METRICS_FILE",
     "Run",
-    "SOPS_DIR",
     "STORE_WIDE",
     "TemplateAdherence",
     "TemplateInfo",
@@ -69,7 +66,6 @@ __all__ = [
     "list_campaigns",
     "list_templates",
     "load_shipped",
-    "load_template_files",
     "load_templates",
     "set_note",
     "skip_item",

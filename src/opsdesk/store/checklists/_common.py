@@ -1,14 +1,9 @@
-"""What the checklist store modules share: fixture paths, the store-wide shop id, times."""
+"""What the checklist store modules share: the store-wide shop id, times."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from opsdesk.paths import FIXTURES_DIR
-from opsdesk.store.sop_adherence import daily_adherence as daily_adherence  # registers it
-
-SOPS_DIR = FIXTURES_DIR / "sops"
-METRICS_FILE = SOPS_DIR / "metrics.toml"
 STORE_WIDE = 0
 """shop_id of store-wide schedules (templates with scope 'store')."""
 

@@ -9,7 +9,6 @@ from datetime import date
 
 from opsdesk.domain.checklists import run_state
 from opsdesk.store.checklists._common import _parse_time
-from opsdesk.store.sop_adherence import daily_adherence as daily_adherence  # registers it
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from datetime import date, datetime
 from opsdesk.domain.checklists import is_overdue, run_state
 from opsdesk.store.checklists._common import _now, _parse_time
 from opsdesk.store.checklists.templates import get_template
-from opsdesk.store.sop_adherence import daily_adherence as daily_adherence  # registers it
 
 
 @dataclass(frozen=True)

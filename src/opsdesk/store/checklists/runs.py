@@ -15,7 +15,6 @@ from opsdesk.store.checklists._common import STORE_WIDE, _iso, _now
 from opsdesk.store.checklists.campaigns import Campaign, list_campaigns
 from opsdesk.store.checklists.templates import _latest_versions, _version_template, get_template
 from opsdesk.store.connection import current_user, write_transaction
-from opsdesk.store.sop_adherence import daily_adherence as daily_adherence  # registers it
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from opsdesk import shipped
 from opsdesk.domain import recurrence
 from opsdesk.domain.checklists import Step, Template
 from opsdesk.store import audit
-from opsdesk.store.checklists._common import METRICS_FILE, SOPS_DIR, _iso, _now
+from opsdesk.store.checklists._common import _iso, _now
 from opsdesk.store.connection import current_user, write_transaction
-from opsdesk.store.sop_adherence import daily_adherence as daily_adherence  # registers it
 
 
 @dataclass(frozen=True)
@@ -103,30 +103,15 @@ def load_templates(
     return result
 
 
-def load_template_files(conn: sqlite3.Connection, paths: Iterable[Path]) -> LoadResult:
-    """Parse every file first (a malformed one raises TemplateError, nothing loaded), then load."""
-    from opsdesk.io.sop_templates import TemplateError, parse_file
-
-    parsed: list[Template] = []
-    files: list[str] = []
-    seen: dict[str, Path] = {}
-    for p in paths:
-        t = parse_file(p)
-        if t.key in seen:
-            raise TemplateError(p, 1, f"key {t.key!r} is already used by {seen[t.key]}")
-        seen[t.key] = p
-        parsed.append(t)
-        files.append(str(p))
-    return load_templates(conn, parsed, files)
-
-
-def load_shipped(conn: sqlite3.Connection, directory: Path = SOPS_DIR) -> LoadResult:
-    """The shipped templates and the adherence metrics (what `opsdesk init` loads)."""
+def load_shipped(
+    conn: sqlite3.Connection, templates: Sequence[tuple[Template, Path]]
+) -> LoadResult:
+    """The shipped templates, parsed by the caller (`opsdesk.io.sop_templates.parse_files` of
+    `shipped.sops_dir()`), and the adherence metrics: what `opsdesk init` loads."""
     from opsdesk.store.catalogue import load_catalogue
 
-    if METRICS_FILE.exists():
-        load_catalogue(conn, METRICS_FILE, source="checklists")
-    return load_template_files(conn, sorted(directory.glob("*.md")))
+    load_catalogue(conn, shipped.sop_metrics_file(), source="checklists")
+    return load_templates(conn, [t for t, _ in templates], [str(p) for _, p in templates])
 
 
 def _version_template(row: sqlite3.Row, key: str) -> Template:

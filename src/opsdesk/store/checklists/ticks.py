@@ -9,7 +9,6 @@ from datetime import datetime
 from opsdesk.store import audit
 from opsdesk.store.checklists._common import _iso, _now, _parse_time
 from opsdesk.store.connection import current_user, write_transaction
-from opsdesk.store.sop_adherence import daily_adherence as daily_adherence  # registers it
 
 
 @dataclass(frozen=True)

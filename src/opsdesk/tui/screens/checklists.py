@@ -9,7 +9,6 @@ runs due today are created here too if no command has created them yet.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,72 +16,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Header, Static
 
-from opsdesk.tui import commands, sections
+from opsdesk.tui import commands
 from opsdesk.tui.screens.area import AreaScreen
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.tui.widgets.look import theme_style
+from opsdesk.views import sections
+from opsdesk.views.checklists import ChecklistsView, RunRow, build_checklists
 
-HISTORY_DAYS = 28
 RUN_COLUMNS = ("", "Checklist", "Shop", "Due", "Progress", "State")
-
-
-@dataclass(frozen=True)
-class RunRow:
-    run_id: int
-    template_key: str
-    status: str  # a section status: overdue, due, ok, info
-    title: str
-    shop: str
-    due: str
-    progress: str
-    state: str
-
-
-@dataclass(frozen=True)
-class ChecklistsView:
-    today: date
-    rows: tuple[RunRow, ...]
-    history: dict[str, str]
-    """template key -> the strip text (ruler, one line per shop, legend)."""
-
-
-def build_view(conn: sqlite3.Connection, today: date, now: Any) -> ChecklistsView:
-    """Today's runs and each of their templates' history (runs in a worker)."""
-    from opsdesk.domain.checklists import STATE_LABELS, local_label, progress_bar
-    from opsdesk.store import checklists, settings
-    from opsdesk.tui.standup_sections.checklists import BAR_WIDTH, line_status
-    from opsdesk.tui.widgets.checklist_strip import history_rows, legend, week_ruler
-
-    try:
-        checklists.ensure_runs(conn, today, now=now)
-    except sqlite3.OperationalError:
-        pass  # read-only or busy: show what exists
-    tz = settings.read(conn).timezone
-    runs = checklists.today_runs(conn, today, now=now)
-    rows = tuple(
-        RunRow(
-            r.id,
-            r.template_key,
-            line_status(r.state, r.overdue),
-            r.title + (f" {r.campaign}" if r.campaign else ""),
-            r.shop_key or "store",
-            local_label(r.due_at, tz),
-            f"{progress_bar(r.done, r.total, BAR_WIDTH)} {r.done}/{r.total}",
-            STATE_LABELS[r.state] + (" · overdue" if r.overdue else ""),
-        )
-        for r in runs
-    )
-    start = today - timedelta(days=HISTORY_DAYS - 1)
-    history = {}
-    for key in dict.fromkeys(r.template_key for r in runs):
-        strips = history_rows(checklists.history(conn, key, start, today, now=now), start, today)
-        width = max(len(k) for k in strips) if strips else 5
-        lines = [f"{'':<{width}}  {week_ruler(start, today)}"]
-        lines += [f"{shop:<{width}}  {strip}" for shop, strip in strips.items()]
-        history[key] = "\n".join(
-            [f"{key}: the last {HISTORY_DAYS} days to {today}", *lines, legend()]
-        )
-    return ChecklistsView(today, rows, history)
 
 
 class ChecklistsScreen(AreaScreen):
@@ -115,7 +56,7 @@ class ChecklistsScreen(AreaScreen):
         return self.ops.ops_day + timedelta(days=1)
 
     def fetch(self, conn: sqlite3.Connection) -> ChecklistsView:
-        return build_view(conn, self.today, self.ops.clock())
+        return build_checklists(conn, self.today, self.ops.clock())
 
     def show(self, data: ChecklistsView) -> None:
         self.view = data

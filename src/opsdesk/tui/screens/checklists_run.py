@@ -9,8 +9,6 @@ the run reloads with the cursor kept on the same item.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from rich.text import Text
@@ -21,56 +19,10 @@ from opsdesk.tui import commands
 from opsdesk.tui.screens.area import AreaScreen
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.tui.widgets.look import theme_style
+from opsdesk.views.checklist_run import ItemRow, RunView, build_run
 
 ITEM_COLUMNS = (("", 3), ("#", 3), ("Step", 58), ("Done by", 30), ("Note", None))
 """Label and width (None: fit): long steps are cut so who/when stays on a 120-column screen."""
-MARKS = {"open": "[ ]", "done": "[x]", "skipped": "[-]"}
-
-
-@dataclass(frozen=True)
-class ItemRow:
-    position: int
-    state: str
-    mark: str
-    step: str
-    who: str
-    note: str
-    overdue: bool
-
-
-@dataclass(frozen=True)
-class RunView:
-    run_id: int
-    title: str
-    summary: str
-    closed: bool
-    rows: tuple[ItemRow, ...]
-
-
-def build_view(conn: sqlite3.Connection, run_id: int, now: datetime) -> RunView:
-    """The run as the screen shows it (runs in a worker)."""
-    from opsdesk.domain.checklists import STATE_LABELS, local_label
-    from opsdesk.store import checklists, settings
-
-    tz = settings.read(conn).timezone
-    run = checklists.get_run(conn, run_id, now=now)
-    rows = []
-    for i in run.items:
-        step = f"{i.section}: {i.text}" if i.section else i.text
-        who = f"{i.changed_by} {local_label(i.changed_at, tz)}" if i.state != "open" else ""
-        note = "; ".join(
-            x for x in (f"skipped: {i.skip_reason}" if i.skip_reason else "", i.note) if x
-        )
-        if i.overdue:
-            who = f"OVERDUE (due {local_label(i.due_at, tz)})"
-        rows.append(ItemRow(i.position, i.state, MARKS[i.state], step, who, note, i.overdue))
-    summary = (
-        f"{run.done}/{run.total} done · {STATE_LABELS[run.state]}"
-        + (" · overdue" if run.overdue else "")
-        + f" · due {local_label(run.due_at, tz)} · v{run.version} · owner {run.owner}"
-        + (f" · skipped: {run.skip_reason}" if run.skip_reason else "")
-    )
-    return RunView(run.id, run.label, summary, run.status in ("missed", "skipped"), tuple(rows))
 
 
 class ChecklistRunScreen(AreaScreen):
@@ -98,7 +50,7 @@ class ChecklistRunScreen(AreaScreen):
         self.reload()
 
     def fetch(self, conn: sqlite3.Connection) -> RunView:
-        return build_view(conn, self.run_id, self.ops.clock())
+        return build_run(conn, self.run_id, self.ops.clock())
 
     def show(self, data: RunView) -> None:
         self.view = data
@@ -136,12 +88,12 @@ class ChecklistRunScreen(AreaScreen):
         run_id, position = self.view.run_id, item.position
 
         def change(conn: sqlite3.Connection) -> str:
-            from opsdesk.store import checklists
+            from opsdesk.store.checklists import tick, untick
 
             if item.state == "open":
-                checklists.tick(conn, run_id, position)
+                tick(conn, run_id, position)
                 return f"Ticked item {position}"
-            checklists.untick(conn, run_id, position)
+            untick(conn, run_id, position)
             return f"Unticked item {position}"
 
         self.write(change)
@@ -159,9 +111,9 @@ class ChecklistRunScreen(AreaScreen):
                 return
 
             def change(conn: sqlite3.Connection) -> str:
-                from opsdesk.store import checklists
+                from opsdesk.store.checklists import skip_item
 
-                checklists.skip_item(conn, run_id, position, reason)
+                skip_item(conn, run_id, position, reason)
                 return f"Skipped item {position}"
 
             self.write(change)
@@ -184,9 +136,9 @@ class ChecklistRunScreen(AreaScreen):
                 return
 
             def change(conn: sqlite3.Connection) -> str:
-                from opsdesk.store import checklists
+                from opsdesk.store.checklists import set_note
 
-                checklists.set_note(conn, run_id, position, note)
+                set_note(conn, run_id, position, note)
                 return f"Note saved on item {position}"
 
             self.write(change)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events, on
@@ -25,6 +24,9 @@ from opsdesk.tui import commands
 from opsdesk.tui.screens.area import AreaScreen
 from opsdesk.tui.widgets.grid import Cell, Column, Grid
 from opsdesk.tui.widgets.keybar import KeyBar
+
+if TYPE_CHECKING:
+    from opsdesk.views.entry import EntryData
 
 
 def parse_entry(metric: Metric, text: str) -> float | None:
@@ -99,15 +101,6 @@ def metric_name(m: Metric) -> str:
     return f"{m.name_en} {m.name_zh}".strip()
 
 
-@dataclass(frozen=True)
-class EntryData:
-    shop_keys: list[str]
-    shop_key: str | None
-    day: date
-    metrics: list[Metric]
-    values: dict[str, float]
-
-
 class EntryScreen(AreaScreen):
     """One table of the base metrics (stored value, typed value, check) and one text field,
     the edit line, for the metric under the cursor: a form of two widgets instead of a
@@ -169,18 +162,9 @@ class EntryScreen(AreaScreen):
     # -- data -------------------------------------------------------------------------------
 
     def fetch(self, conn: sqlite3.Connection) -> EntryData:
-        from opsdesk.domain.validation import not_entered
-        from opsdesk.store.catalogue import load_metrics
-        from opsdesk.store.observations import load_daily
-        from opsdesk.store.shops import list_shops
+        from opsdesk.views.entry import build_entry
 
-        app = self.ops
-        day = self.day or app.ops_day
-        keys = [s.key for s in list_shops(conn)]
-        shop = app.shop_key if app.shop_key in keys else (keys[0] if keys else None)
-        metrics = [m for m in load_metrics(conn).values() if not_entered(m) is None]
-        values = {} if shop is None else load_daily(conn, day, day, [shop]).get((shop, day), {})
-        return EntryData(keys, shop, day, metrics, dict(values))
+        return build_entry(conn, self.day or self.ops.ops_day, self.ops.shop_key)
 
     def show(self, data: EntryData) -> None:
         same_form = (

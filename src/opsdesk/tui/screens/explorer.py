@@ -15,10 +15,10 @@ from textual.widgets.option_list import Option
 
 from opsdesk.domain.metrics import Metric, format_value
 from opsdesk.tui import commands
-from opsdesk.tui.explorer_data import GRAINS, ExplorerData, load_explorer
 from opsdesk.tui.screens.area import AreaScreen
 from opsdesk.tui.widgets.chart import KpiChart
 from opsdesk.tui.widgets.keybar import KeyBar
+from opsdesk.views.explorer import GRAINS, ExplorerData, load_explorer
 
 LABEL_CELLS = 20
 

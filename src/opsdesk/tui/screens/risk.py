@@ -9,8 +9,7 @@ same as a TOML file) in a worker and audited; a refusal is shown with its reason
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from rich.text import Text
@@ -21,90 +20,7 @@ from textual.widgets import DataTable, Header, Static
 from opsdesk.tui import commands
 from opsdesk.tui.screens.area import AreaScreen
 from opsdesk.tui.widgets.keybar import KeyBar
-from opsdesk.views import risks as views
-
-NEW_KRI = "kri +"
-"""The editor's last row: type a KRI line there to add one (`kind=above metric=… threshold=…`)."""
-
-
-@dataclass(frozen=True)
-class RiskScreenView:
-    detail: views.RiskDetail
-    fields: tuple[tuple[str, str], ...]
-    summary: str
-    body: str
-
-
-def field_values(detail: views.RiskDetail) -> tuple[tuple[str, str], ...]:
-    """(field, value as text) for every editable field, in the editor's order."""
-    from opsdesk.domain.risk_kris import kri_text
-    from opsdesk.store.risks import EDITABLE
-
-    r = detail.risk
-    values: dict[str, Any] = {
-        "title": r.title,
-        "category": r.category,
-        "description": r.description,
-        "owner": r.owner,
-        "likelihood": r.inherent.likelihood,
-        "impact": r.inherent.impact,
-        "residual_likelihood": r.residual.likelihood,
-        "residual_impact": r.residual.impact,
-        "response": r.response,
-        "accept_until": r.accept_until,
-        "mitigation": r.mitigation,
-        "contingency": r.contingency,
-        "contingency_sop": r.contingency_sop,
-        "response_level": r.response_level,
-        "review_days": r.review_days,
-        "next_review": r.next_review,
-        "last_drill": detail.last_drill,
-        "next_drill": r.next_drill,
-        "status": r.status,
-    }
-    rows = [(name, "" if values[name] is None else str(values[name])) for name in EDITABLE]
-    rows += [(f"kri {i}", kri_text(k)) for i, k in enumerate(r.kris, 1)]
-    rows.append((NEW_KRI, ""))
-    return tuple(rows)
-
-
-def build_view(conn: sqlite3.Connection, key: str, today: date) -> RiskScreenView:
-    """The risk as the screen shows it (runs in a worker)."""
-    from opsdesk.domain.checklists import local_label
-    from opsdesk.store import settings
-
-    tz = settings.read(conn).timezone
-    d = views.build_detail(conn, key, today)
-    r = d.risk
-    summary = (
-        f"{r.title}\ninherent {r.inherent.likelihood}×{r.inherent.impact}={r.inherent.value} "
-        f"{r.inherent.level} · residual {r.residual.likelihood}×{r.residual.impact}="
-        f"{r.residual.value} {r.residual.level} · {r.status} · {r.response_level}"
-        + (" · REVIEW OVERDUE" if d.row.overdue else "")
-        + (f" · acceptance {d.row.acceptance}" if d.row.acceptance else "")
-    )
-    lines = [f"KRIs (ops day {today - timedelta(days=1)}):"]
-    lines += [
-        f"  {'BREACHED' if k.breached else 'ok'} {k.rule} · {k.shop} {k.value_text}"
-        for k in d.row.kris
-    ] or ["  none"]
-    lines.append("Score history (inherent / residual):")
-    for v in d.reviews:
-        note = f" — {v.note}" if v.note else ""
-        at = local_label(datetime.fromisoformat(v.at), tz)
-        lines.append(
-            f"  {at} {v.kind:<6} {v.by:<10} {v.inherent.value:>2} / {v.residual.value:>2}"
-            f" next {v.next_review}{note}"
-        )
-    lines.append(f"Triggers ({len(d.row.triggers)}):")
-    lines += [f"  {t.day} {t.message}" for t in d.row.triggers[:20]] or ["  none"]
-    lines.append(f"Linked runs ({len(d.runs)}):")
-    for x in d.runs:
-        ttr = f" · time to respond {x.time_to_respond}" if x.time_to_respond else ""
-        lines.append(f"  run {x.run_id} {x.purpose} {x.template_key} {x.run_day} {x.status}{ttr}")
-    if not d.runs:
-        lines.append("  none")
-    return RiskScreenView(d, field_values(d), summary, "\n".join(lines))
+from opsdesk.views.risk_page import NEW_KRI, RiskScreenView, build_risk_page
 
 
 class RiskScreen(AreaScreen):
@@ -138,7 +54,7 @@ class RiskScreen(AreaScreen):
         return self.ops.ops_day + timedelta(days=1)
 
     def fetch(self, conn: sqlite3.Connection) -> RiskScreenView:
-        return build_view(conn, self.key, self.today)
+        return build_risk_page(conn, self.key, self.today)
 
     def show(self, data: RiskScreenView) -> None:
         self.view = data
@@ -179,12 +95,12 @@ class RiskScreen(AreaScreen):
             def change(conn: sqlite3.Connection) -> str:
                 from opsdesk.domain.risk_kris import kri_dict, parse_kri_text
                 from opsdesk.domain.risks import parse_field
-                from opsdesk.store import risks
+                from opsdesk.store.risks import known_names, update_fields
 
                 if not name.startswith("kri "):
-                    risks.update_fields(conn, key, {name: parse_field(name, text)}, today)
+                    update_fields(conn, key, {name: parse_field(name, text)}, today)
                     return f"{key}: {name} saved"
-                metrics, _, shops = risks.known_names(conn)
+                metrics, _, shops = known_names(conn)
                 lines = list(kris)
                 if name == NEW_KRI:
                     lines.append(text)
@@ -192,7 +108,7 @@ class RiskScreen(AreaScreen):
                     lines[int(name.split()[1]) - 1] = text
                 kept = [line for line in lines if line.strip()]  # an emptied line: removed
                 new = [kri_dict(parse_kri_text(line, metrics, shops)) for line in kept]
-                risks.update_fields(conn, key, {"kri": new}, today)
+                update_fields(conn, key, {"kri": new}, today)
                 return f"{key}: KRIs saved ({len(new)})"
 
             self.write(change)
@@ -219,13 +135,13 @@ class RiskScreen(AreaScreen):
             note, next_text = answer
 
             def change(conn: sqlite3.Connection) -> str:
-                from opsdesk.store import risks
+                from opsdesk.store.risks import review
 
                 try:
                     next_day = date.fromisoformat(next_text) if next_text else None
                 except ValueError:
                     raise ValueError(f"next review: {next_text!r} is not a date") from None
-                new = risks.review(conn, key, note, today, next_review=next_day)
+                new = review(conn, key, note, today, next_review=next_day)
                 return f"{key}: reviewed; next review {new.next_review}"
 
             self.write(change)
@@ -236,9 +152,9 @@ class RiskScreen(AreaScreen):
         key, today = self.key, self.today
 
         def change(conn: sqlite3.Connection) -> str:
-            from opsdesk.store import risks
+            from opsdesk.store.risks import start_linked_run
 
-            run_id = risks.start_linked_run(conn, key, purpose, today)
+            run_id = start_linked_run(conn, key, purpose, today)
             return f"{key}: {purpose} run {run_id} started (area 4 to tick it)"
 
         self.write(change)

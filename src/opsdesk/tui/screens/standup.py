@@ -1,5 +1,5 @@
 """The stand-up: yesterday's KPIs per shop against target, the day's alerts, and the sections
-later modules register (opsdesk.tui.sections).
+later modules register (opsdesk.views.sections).
 
 The first paint uses the stand-up the runner loaded before the app started (no worker round
 trip), with the KPI table drawn as text in a Static: the DataTable (its import and first
@@ -10,8 +10,6 @@ and keeps the cursor on the same metric / alert.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from rich.style import Style
@@ -20,54 +18,23 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Header, Static
 
+from opsdesk.domain.alert_record import Alert
 from opsdesk.tui import commands, textual_hooks
 from opsdesk.tui.screens.area import AreaScreen
-from opsdesk.tui.standup_model import AlertRow, KpiRow, ShopPage, StandupModel
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.tui.widgets.look import change_cell, status_cell, theme_style
 from opsdesk.tui.widgets.table_text import table_text
+from opsdesk.views.standup_model import KpiRow, ShopPage, StandupData
 
 if TYPE_CHECKING:
     import sqlite3
 
     from textual.widgets import DataTable
 
-    from opsdesk.tui import sections
+    from opsdesk.views.sections import SectionResult
 
 KPI_COLUMNS = ("", "Metric", "Value", "Target", "vs day", "vs week", "14 days")
 ALERT_COLUMNS = ("", "Ack", "Alert")
-
-
-@dataclass(frozen=True)
-class SectionResult:
-    title: str
-    lines: list[sections.SectionLine]
-    error: str | None = None
-    empty_text: str = ""
-
-
-@dataclass(frozen=True)
-class StandupData:
-    model: StandupModel
-    sections: list[SectionResult]
-
-
-def load_sections(conn: sqlite3.Connection, day: date) -> list[SectionResult]:
-    from opsdesk.tui import sections
-
-    out = []
-    for section in sections.available():
-        try:
-            lines = section.load(conn, day)
-        except Exception as e:  # one section's failure stays in that section
-            out.append(SectionResult(section.title, [], f"{type(e).__name__}: {e}"))
-            continue
-        out.append(SectionResult(section.title, list(lines), None, section.empty_text))
-    errors = sections.import_errors()
-    if errors:
-        lines = [sections.SectionLine("overdue", e) for e in errors]
-        out.append(SectionResult("Unavailable sections", lines))
-    return out
 
 
 class StandupScreen(AreaScreen):
@@ -159,10 +126,9 @@ class StandupScreen(AreaScreen):
     # -- data -------------------------------------------------------------------------------
 
     def fetch(self, conn: sqlite3.Connection) -> StandupData:
-        from opsdesk.tui.standup_model import build
+        from opsdesk.views.standup_model import load_standup
 
-        day = self.ops.ops_day
-        return StandupData(build(conn, day), load_sections(conn, day))
+        return load_standup(conn, self.ops.ops_day)
 
     def show(self, data: StandupData) -> None:
         current = self.current_shop_key()
@@ -251,7 +217,7 @@ class StandupScreen(AreaScreen):
             table.add_row(*self._kpi_cells(r), key=r.metric_key)
         _restore_cursor(table, keep)
 
-    def _fill_alerts(self, alerts: list[AlertRow]) -> None:
+    def _fill_alerts(self, alerts: list[Alert]) -> None:
         if not self.query("#alerts-title"):
             return  # the side panel is not mounted yet
         self.query_one("#alerts-title", Static).update(
@@ -281,7 +247,7 @@ class StandupScreen(AreaScreen):
     def _fill_sections(self, results: list[SectionResult]) -> None:
         if not self.query("#sections"):
             return  # the side panel is not mounted yet (the first frame)
-        from opsdesk.tui.sections import symbol
+        from opsdesk.views.sections import symbol
 
         box = self.query_one("#sections", VerticalScroll)
         box.remove_children()
@@ -331,21 +297,9 @@ class StandupScreen(AreaScreen):
             return
 
         def ack(conn: sqlite3.Connection) -> str:
-            from opsdesk.domain.alerts import Alert
             from opsdesk.store.alerts import acknowledge
 
-            day = date.fromisoformat(alert.day)
-            raised = Alert(
-                alert.rule_key,
-                alert.shop_key,
-                alert.metric_key,
-                day,
-                alert.severity,
-                alert.message,
-                alert.value,
-                alert.reference,
-            )
-            acknowledge(conn, alert.rule_key, alert.shop_key, alert.metric_key, day, alert=raised)
+            acknowledge(conn, alert)
             return f"Acknowledged: {alert.message}"
 
         self.write(ack)

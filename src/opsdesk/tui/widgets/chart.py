@@ -24,7 +24,7 @@ from textual_plotext import PlotextPlot
 
 from opsdesk.domain.metrics import Metric
 from opsdesk.tui import textual_hooks
-from opsdesk.tui.explorer_data import ExplorerData
+from opsdesk.views.explorer import ExplorerData
 
 _SHORT_KEY = {"day": lambda k: k[5:], "week": lambda k: k[5:], "month": lambda k: k}
 _MARKERS = ("braille", "dot", "+", "x", "o")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import date, timedelta
 
-from opsdesk.tui.sections import Section, SectionLine
+from opsdesk.views.sections import Section, SectionLine
 
 
 def load(conn: sqlite3.Connection, day: date) -> list[SectionLine]:

@@ -8,11 +8,11 @@ in place of its lines; the other sections and the KPIs are unaffected.
 
 Adding a section (for example "Today's checklists" from the SOP-checklist module):
 
-1. Write a module in the package `opsdesk.tui.standup_sections` (a file
-   `src/opsdesk/tui/standup_sections/checklists.py`) that imports no Textual, only your
+1. Write a module in the package `opsdesk.views.standup_sections` (a file
+   `src/opsdesk/views/standup_sections/checklists.py`) that imports no Textual, only your
    store/views functions, and defines a module-level ``SECTION``::
 
-       from opsdesk.tui.sections import Section, SectionLine
+       from opsdesk.views.sections import Section, SectionLine
 
        def load(conn, day):
            return [SectionLine("todo", f"{run.title} ({run.done}/{run.total})")
@@ -33,13 +33,16 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite3
+    from datetime import date
 
 SYMBOLS = {"ok": "✓", "todo": "○", "due": "▲", "overdue": "✗", "info": "·"}
-PACKAGE = "opsdesk.tui.standup_sections"
+PACKAGE = "opsdesk.views.standup_sections"
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,35 @@ def available() -> list[Section]:
 def import_errors() -> list[str]:
     _discover()
     return list(_import_errors)
+
+
+@dataclass(frozen=True)
+class SectionResult:
+    """One section as the stand-up shows it: its lines, or the error its loader raised."""
+
+    title: str
+    lines: list[SectionLine]
+    error: str | None = None
+    empty_text: str = ""
+
+
+def load_sections(conn: sqlite3.Connection, day: date) -> list[SectionResult]:
+    """Every available section loaded for `day`; a loader that raises gives its error in
+    place, and modules that failed to import one "Unavailable sections" section."""
+    out = []
+    for section in available():
+        try:
+            lines = section.load(conn, day)
+        except Exception as e:  # one section's failure stays in that section
+            out.append(SectionResult(section.title, [], f"{type(e).__name__}: {e}"))
+            continue
+        out.append(SectionResult(section.title, list(lines), None, section.empty_text))
+    errors = import_errors()
+    if errors:
+        out.append(
+            SectionResult("Unavailable sections", [SectionLine("overdue", e) for e in errors])
+        )
+    return out
 
 
 def symbol(status: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import date, timedelta
 
-from opsdesk.tui.sections import Section, SectionLine
+from opsdesk.views.sections import Section, SectionLine
 
 BAR_WIDTH = 8
 

@@ -2,15 +2,25 @@
 (opsdesk.views.standup) and made of plain values so it can cross a process boundary.
 
 The screen renders only this model, so the first paint needs neither the KPI engine nor the
-catalogue in the UI process: `run.py` builds it in a forked helper while Textual loads. No
-Textual here.
+catalogue in the UI process: `run.py` builds it in a forked helper while Textual loads. This
+module is on the UI process's start-up path, so it imports only the standard library at
+module level; building (store, domain) is imported when `build` runs, in the helper or a
+worker. No Textual here.
 """
 
 from __future__ import annotations
 
 from dataclasses import astuple, dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from opsdesk.domain.alert_record import Alert
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from opsdesk.views.sections import SectionResult
+    from opsdesk.views.standup import KpiLine, Standup
 
 SPARK_BARS = "▁▂▃▄▅▆▇█"
 
@@ -31,24 +41,6 @@ class KpiRow:
 
 
 @dataclass(frozen=True)
-class AlertRow:
-    rule_key: str
-    shop_key: str
-    metric_key: str | None
-    day: str
-    severity: str
-    message: str
-    value: float | None
-    reference: float | None
-    acked_by: str | None
-    acked_at: str | None
-
-    @property
-    def key(self) -> str:
-        return f"{self.rule_key}|{self.shop_key}|{self.metric_key}|{self.day}"
-
-
-@dataclass(frozen=True)
 class ShopPage:
     shop_key: str | None
     """None: the all-shops summary."""
@@ -62,7 +54,7 @@ class StandupModel:
     day: str
     pages: tuple[ShopPage, ...]
     """The all-shops summary first, then each shop."""
-    alerts: tuple[AlertRow, ...]
+    alerts: tuple[Alert, ...]
 
     def missing(self) -> list[str]:
         """Shops without any value for the day."""
@@ -76,7 +68,7 @@ class StandupModel:
                 (p.shop_key, p.name, p.has_data, tuple(astuple(r) for r in p.rows))
                 for p in self.pages
             ),
-            tuple(astuple(a) for a in self.alerts),
+            tuple(a.to_wire() for a in self.alerts),
         )
 
     @classmethod
@@ -88,7 +80,7 @@ class StandupModel:
                 ShopPage(key, name, has, tuple(KpiRow(*r) for r in rows))
                 for key, name, has, rows in pages
             ),
-            tuple(AlertRow(*a) for a in alerts),
+            tuple(Alert.from_wire(a) for a in alerts),
         )
 
 
@@ -122,7 +114,7 @@ def sparkline(values: tuple[float | None, ...] | list[float | None]) -> str:
     return "".join(out)
 
 
-def _row(line: Any) -> KpiRow:
+def _row(line: KpiLine) -> KpiRow:
     from opsdesk.domain.metrics import format_value
 
     m = line.metric
@@ -142,7 +134,7 @@ def _row(line: Any) -> KpiRow:
     )
 
 
-def present(standup: Any) -> StandupModel:
+def present(standup: Standup) -> StandupModel:
     """The model of an opsdesk.views.standup.Standup."""
     pages = [
         ShopPage(
@@ -156,26 +148,27 @@ def present(standup: Any) -> StandupModel:
         ShopPage(s.shop_key, s.shop_name, s.has_data, tuple(_row(x) for x in s.lines))
         for s in standup.shops
     ]
-    alerts = tuple(
-        AlertRow(
-            a.rule_key,
-            a.shop_key,
-            a.metric_key,
-            a.day.isoformat(),
-            a.severity,
-            a.message,
-            a.value,
-            a.reference,
-            a.acked_by,
-            a.acked_at,
-        )
-        for a in standup.alerts
-    )
+    alerts = tuple(standup.alerts)
     return StandupModel(standup.day.isoformat(), tuple(pages), alerts)
 
 
-def build(conn: Any, day: date) -> StandupModel:
+def build(conn: sqlite3.Connection, day: date) -> StandupModel:
     """Read the stand-up for `day` and present it."""
     from opsdesk.views.standup import build_standup
 
     return present(build_standup(conn, day))
+
+
+@dataclass(frozen=True)
+class StandupData:
+    """What the stand-up screen shows: the model and the other modules' sections."""
+
+    model: StandupModel
+    sections: list[SectionResult]
+
+
+def load_standup(conn: sqlite3.Connection, day: date) -> StandupData:
+    """The stand-up of `day` with its sections (a worker's load after the first paint)."""
+    from opsdesk.views.sections import load_sections
+
+    return StandupData(build(conn, day), load_sections(conn, day))

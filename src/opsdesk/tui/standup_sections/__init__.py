@@ -1,1 +1,0 @@
-"""Stand-up sections, one module each, discovered by opsdesk.tui.sections (see its docstring)."""
