@@ -173,6 +173,11 @@ def rule_set_name() -> str:
     return "red/amber against target"
 
 
+def attendees_seen(conn: sqlite3.Connection) -> list[str]:
+    """Logins seen in the store, offered when the attendees are typed."""
+    return store.seen_logins(conn)
+
+
 def resolve_week(key: str | None, ops_day: date) -> Period:
     """The review week: `key`, or the last complete week; ValueError for a week not over."""
     week = rules.last_complete_week(ops_day) if key is None else rules.parse_week(key)

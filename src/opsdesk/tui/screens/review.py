@@ -72,12 +72,10 @@ class ReviewScreen(AreaScreen):
     # -- data -----------------------------------------------------------------------------
 
     def fetch(self, conn: sqlite3.Connection) -> tuple[Period, views.Review | None, str, list[str]]:
-        from opsdesk.store.review import seen_logins
-
         ops_day = self.ops.ops_day
         week = self.week or rules.last_complete_week(ops_day)
         try:
-            return week, views.build_review(conn, week, ops_day), "", seen_logins(conn)
+            return week, views.build_review(conn, week, ops_day), "", views.attendees_seen(conn)
         except views.NoData as e:
             return week, None, str(e), []
 
@@ -255,28 +253,26 @@ class ReviewScreen(AreaScreen):
             self._save_action(text)
 
     def _save_note(self, entry: views.DeckEntry, text: str, *, investigating: bool) -> None:
-        from opsdesk.store import review as store
+        from opsdesk.store.review import set_note
 
         assert self.week is not None
         week, seen = self.week.key, entry.note.version if entry.note else 0
         metric, shop = entry.metric.key, entry.shop
 
         def save(conn: sqlite3.Connection) -> str:
-            n = store.set_note(
-                conn, metric, shop, week, text, investigating=investigating, based_on=seen
-            )
+            n = set_note(conn, metric, shop, week, text, investigating=investigating, based_on=seen)
             return escape(f"{metric} ({shop}) {week}: {n.text()}")
 
         self.write(save)
 
     def _save_decision(self, text: str) -> None:
-        from opsdesk.store import review as store
+        from opsdesk.store.review import add_decision
 
         assert self.week is not None
         week, day = self.week.key, self.ops.ops_day
 
         def save(conn: sqlite3.Connection) -> str:
-            d = store.add_decision(conn, week, day, text)
+            d = add_decision(conn, week, day, text)
             return f"decision {d.number} recorded"
 
         self.write(save)
@@ -298,21 +294,21 @@ class ReviewScreen(AreaScreen):
         )
 
     def _save_attendees(self, logins: list[str]) -> None:
-        from opsdesk.store import review as store
+        from opsdesk.store.review import update_meeting
 
         assert self.week is not None
         week, day = self.week.key, self.ops.ops_day
         seen = self.review.meeting.version if self.review and self.review.meeting else None
 
         def save(conn: sqlite3.Connection) -> str:
-            m = store.update_meeting(conn, "review", week, day, based_on=seen, attendees=logins)
+            m = update_meeting(conn, "review", week, day, based_on=seen, attendees=logins)
             return escape(f"attendees: {', '.join(m.attendees)}")
 
         self.write(save)
 
     def action_close_review(self) -> None:
         from opsdesk.reports.review_pack import dumps, payload
-        from opsdesk.store import review as store
+        from opsdesk.store.review import close_review
 
         if self.week is None or self.review is None:
             return
@@ -320,7 +316,7 @@ class ReviewScreen(AreaScreen):
 
         def close(conn: sqlite3.Connection) -> str:
             data = payload(views.build_review(conn, week, ops_day))
-            pack = store.close_review(conn, week.key, dumps(data))
+            pack = close_review(conn, week.key, dumps(data))
             return f"review {week.key} closed: sha256 {pack.sha256[:12]}"
 
         self.write(close)
