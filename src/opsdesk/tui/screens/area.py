@@ -3,12 +3,17 @@ own connection, and database errors shown as notifications instead of tracebacks
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual import events, on, work
+from textual.css.query import NoMatches
+from textual.screen import Screen
+from textual.widget import MountError
 
 from opsdesk.tui import commands, textual_hooks
 from opsdesk.tui.messages import DataLoaded, LoadFailed
@@ -18,6 +23,50 @@ if TYPE_CHECKING:
     import sqlite3
 
     from opsdesk.tui.app import OpsdeskApp
+
+
+H = TypeVar("H", bound=Callable[..., Any])
+
+
+def _app_running(screen: Screen[Any]) -> bool:
+    try:
+        return screen.app.is_running
+    except RuntimeError:  # Textual's NoActiveAppError: no app any more
+        return False
+
+
+def while_running(handler: H) -> H:
+    """For a screen's handlers that query or mount its widgets (`on_mount` and the like): run
+    while the app runs; during shutdown do nothing. A screen built in the background (or the
+    stand-up completing its first frame) may get its turn after `ctrl+q`, when its widgets are
+    already gone; that is not an error to show the user (it made the app exit with status 1)."""
+    if inspect.iscoroutinefunction(handler):
+
+        @functools.wraps(handler)
+        async def run_async(self: Screen[Any], *args: Any, **kwargs: Any) -> Any:
+            if not _app_running(self):
+                return None
+            try:
+                return await handler(self, *args, **kwargs)
+            except (NoMatches, MountError):
+                if _app_running(self):
+                    raise
+                return None
+
+        return cast(H, run_async)
+
+    @functools.wraps(handler)
+    def run(self: Screen[Any], *args: Any, **kwargs: Any) -> Any:
+        if not _app_running(self):
+            return None
+        try:
+            return handler(self, *args, **kwargs)
+        except (NoMatches, MountError):
+            if _app_running(self):
+                raise
+            return None
+
+    return cast(H, run)
 
 
 @contextmanager

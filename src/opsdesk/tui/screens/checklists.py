@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Header, Static
 
 from opsdesk.tui import commands
-from opsdesk.tui.screens.area import AreaScreen
+from opsdesk.tui.screens.area import AreaScreen, while_running
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.tui.widgets.look import theme_style
 from opsdesk.views import sections
@@ -44,6 +44,7 @@ class ChecklistsScreen(AreaScreen):
         yield Static("", id="run-history")
         yield KeyBar(self.SCOPE, self.ops.keymap)
 
+    @while_running
     def on_mount(self) -> None:
         self.title = "Checklists"
         # focused now, not when first shown: what is rendered in the background (with the

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Header, Static
 
 from opsdesk.tui import commands
-from opsdesk.tui.screens.area import AreaScreen
+from opsdesk.tui.screens.area import AreaScreen, while_running
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.tui.widgets.look import theme_style
 from opsdesk.views.checklist_run import ItemRow, RunView, build_run
@@ -45,6 +45,7 @@ class ChecklistRunScreen(AreaScreen):
         yield table
         yield KeyBar(self.SCOPE, self.ops.keymap)
 
+    @while_running
     def on_mount(self) -> None:
         self.title = "Checklist"
         self.reload()

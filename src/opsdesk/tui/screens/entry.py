@@ -21,7 +21,7 @@ from textual.widgets import Header, Input, Static
 
 from opsdesk.domain.metrics import Metric, format_value
 from opsdesk.tui import commands
-from opsdesk.tui.screens.area import AreaScreen
+from opsdesk.tui.screens.area import AreaScreen, while_running
 from opsdesk.tui.widgets.grid import Cell, Column, Grid
 from opsdesk.tui.widgets.keybar import KeyBar
 
@@ -132,6 +132,7 @@ class EntryScreen(AreaScreen):
         yield Grid(form_columns([], 80), id="entry-table")
         yield KeyBar(self.SCOPE, self.ops.keymap)
 
+    @while_running
     def on_mount(self) -> None:
         self.title = "Manual entry"
         self.day = self.ops.ops_day

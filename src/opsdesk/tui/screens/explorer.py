@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from opsdesk.domain.metrics import Metric, format_value
 from opsdesk.tui import commands
-from opsdesk.tui.screens.area import AreaScreen
+from opsdesk.tui.screens.area import AreaScreen, while_running
 from opsdesk.tui.widgets.chart import KpiChart
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.views.explorer import GRAINS, ExplorerData, load_explorer
@@ -82,6 +82,7 @@ class ExplorerScreen(AreaScreen):
                 yield Static("", id="decomposition")
         yield KeyBar(self.SCOPE, self.ops.keymap)
 
+    @while_running
     def on_mount(self) -> None:
         self.title = "KPI explorer"
         self.sub_title = self.ops.ops_day.isoformat()

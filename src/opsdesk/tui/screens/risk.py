@@ -18,7 +18,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Static
 
 from opsdesk.tui import commands
-from opsdesk.tui.screens.area import AreaScreen
+from opsdesk.tui.screens.area import AreaScreen, while_running
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.views.risk_page import NEW_KRI, RiskScreenView, build_risk_page
 
@@ -45,6 +45,7 @@ class RiskScreen(AreaScreen):
             yield Static("", id="risk-detail")
         yield KeyBar(self.SCOPE, self.ops.keymap)
 
+    @while_running
     def on_mount(self) -> None:
         self.title = f"Risk {self.key}"
         self.reload()

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Header, Input, Static
 
 from opsdesk.domain.risks import LEVEL_LETTERS
 from opsdesk.tui import commands
-from opsdesk.tui.screens.area import AreaScreen
+from opsdesk.tui.screens.area import AreaScreen, while_running
 from opsdesk.tui.widgets.heatmap import LEVEL_STATUS, HeatMapGrid
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.tui.widgets.look import theme_style
@@ -66,6 +66,7 @@ class RisksScreen(AreaScreen):
         yield Static("", id="risk-status")
         yield KeyBar(self.SCOPE, self.ops.keymap)
 
+    @while_running
     def on_mount(self) -> None:
         self.title = "Risk register"
         self.query_one(HeatMapGrid).focus()

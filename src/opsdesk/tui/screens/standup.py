@@ -20,7 +20,7 @@ from textual.widgets import Header, Static
 
 from opsdesk.domain.alert_record import Alert
 from opsdesk.tui import commands, textual_hooks
-from opsdesk.tui.screens.area import AreaScreen
+from opsdesk.tui.screens.area import AreaScreen, while_running
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.tui.widgets.look import change_cell, status_cell, theme_style
 from opsdesk.tui.widgets.table_text import table_text
@@ -64,6 +64,7 @@ class StandupScreen(AreaScreen):
             yield Static("", id="kpi-preview")  # the DataTable replaces it after the 1st frame
         yield KeyBar(self.SCOPE, self.ops.keymap)
 
+    @while_running
     def on_mount(self) -> None:
         app = self.ops
         self.title = "Stand-up"
@@ -81,6 +82,7 @@ class StandupScreen(AreaScreen):
     def _load_sections(self) -> None:
         self.reload()
 
+    @while_running
     async def after_first_frame(self) -> None:
         """After the first frame (sent whole: textual_hooks' `whole_first_frame`): the KPI
         DataTable replaces its text picture, and the alerts and sections join (the side
