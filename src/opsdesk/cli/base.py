@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from opsdesk.cli.common import CliError, console, db_path, store, user_errors
+from opsdesk.rich_text import plain
 
 
 @click.command()
@@ -71,7 +72,7 @@ def shop_list(ctx: click.Context) -> None:
         rows = shops.list_shops(conn)
     table = Table("key", "platform", "name", box=None)
     for s in rows:
-        table.add_row(s.key, s.platform, s.name)
+        table.add_row(plain(s.key), plain(s.platform), plain(s.name))
     console().print(table)
 
 
@@ -81,7 +82,6 @@ def metrics(ctx: click.Context) -> None:
     """The metric catalogue; `metrics add FILE` loads your own metrics from TOML."""
     if ctx.invoked_subcommand is not None:
         return
-    from rich.markup import escape
     from rich.table import Table
 
     from opsdesk.store.catalogue import load_metrics
@@ -92,7 +92,7 @@ def metrics(ctx: click.Context) -> None:
     for m in catalogue.values():
         arrow = {"up": "↑", "down": "↓"}.get(m.direction or "", "")
         how = str(m.formula) if m.formula else m.aggregation
-        table.add_row(m.key, escape(m.name_en), escape(m.name_zh), m.unit, arrow, how)
+        table.add_row(plain(m.key), plain(m.name_en), plain(m.name_zh), m.unit, arrow, plain(how))
     console().print(table)
 
 

@@ -14,6 +14,8 @@ from typing import Any
 import click
 
 from opsdesk.cli.common import CliError, console, store, user_errors
+from opsdesk.domain.text import visible
+from opsdesk.rich_text import plain
 
 ITEM_MARKS = {"open": "[ ]", "done": "[x]", "skipped": "[-]"}
 
@@ -61,7 +63,6 @@ def checklists(ctx: click.Context) -> None:
 @user_errors
 def today_cmd(ctx: click.Context, shop_key: str | None) -> None:
     """List today's runs with their progress (id, checklist, shop, due, done/total, state)."""
-    from rich.markup import escape
     from rich.table import Table
 
     from opsdesk.views.checklists import today_rows
@@ -71,7 +72,7 @@ def today_cmd(ctx: click.Context, shop_key: str | None) -> None:
         runs = today_rows(conn, today, shop_key=shop_key, bar_width=10)
     table = Table("id", "checklist", "shop", "due", "progress", "state", box=None)
     for r in runs:
-        table.add_row(str(r.run_id), escape(r.title), r.shop, r.due, r.progress, r.state)
+        table.add_row(str(r.run_id), plain(r.title), plain(r.shop), r.due, r.progress, r.state)
     click.echo(f"checklists for {today}: {len(runs)} runs")
     if runs:
         console().print(table)
@@ -83,8 +84,6 @@ def today_cmd(ctx: click.Context, shop_key: str | None) -> None:
 @user_errors
 def show_cmd(ctx: click.Context, run_id: int) -> None:
     """One run: every item with who ticked it and when, notes, skip reasons, overdue marks."""
-    from rich.markup import escape
-
     from opsdesk.domain.checklists import STATE_LABELS
     from opsdesk.store import checklists as store_checklists
 
@@ -92,37 +91,33 @@ def show_cmd(ctx: click.Context, run_id: int) -> None:
     with store(ctx) as conn:
         _today(conn)
         run = store_checklists.get_run(conn, run_id)
+        out.print(plain(f"run {run.id}: {run.label} (v{run.version}, owner {run.owner})"))
         out.print(
-            f"run {run.id}: {escape(run.label)} (v{run.version}, owner {escape(run.owner)})",
-            highlight=False,
-        )
-        out.print(
-            f"due {_local(conn, run.due_at)} · {run.done}/{run.total} done · "
-            f"{STATE_LABELS[run.state]}"
-            + (" · overdue" if run.overdue else "")
-            + (f" · reason: {escape(run.skip_reason)}" if run.skip_reason else ""),
-            highlight=False,
+            plain(
+                f"due {_local(conn, run.due_at)} · {run.done}/{run.total} done · "
+                f"{STATE_LABELS[run.state]}"
+                + (" · overdue" if run.overdue else "")
+                + (f" · reason: {run.skip_reason}" if run.skip_reason else "")
+            )
         )
         section = None
         for item in run.items:
             if item.section and item.section != section:
                 section = item.section
-                out.print(f"  {escape(section)}", highlight=False)
+                out.print(plain(f"  {section}"))
             who = (
                 f" — {item.changed_by} {_local(conn, item.changed_at)}"
                 if item.state != "open"
                 else ""
             )
             flag = " OVERDUE" if item.overdue else ""
-            mark = escape(ITEM_MARKS[item.state])
             out.print(
-                f"  {mark} {item.position:>2}. {escape(item.text)}{who}{flag}",
-                highlight=False,
+                plain(f"  {ITEM_MARKS[item.state]} {item.position:>2}. {item.text}{who}{flag}")
             )
             if item.skip_reason:
-                out.print(f"         skipped: {escape(item.skip_reason)}", highlight=False)
+                out.print(plain(f"         skipped: {item.skip_reason}"))
             if item.note:
-                out.print(f"         note: {escape(item.note)}", highlight=False)
+                out.print(plain(f"         note: {item.note}"))
 
 
 def _report(conn: sqlite3.Connection, change: Any, verb: str) -> None:
@@ -180,7 +175,7 @@ def skip_cmd(ctx: click.Context, run_id: int, items: tuple[int, ...], reason: st
         _today(conn)
         if not items:
             store_checklists.skip_run(conn, run_id, reason)
-            click.echo(f"run {run_id}: skipped ({reason.strip()})")
+            click.echo(visible(f"run {run_id}: skipped ({reason.strip()})"))
             return
         for position in items:
             _report(conn, store_checklists.skip_item(conn, run_id, position, reason), "skipped")
@@ -215,14 +210,13 @@ def start_cmd(ctx: click.Context, template: str, shop_key: str | None) -> None:
         today = _today(conn)
         run_id = store_checklists.start_run(conn, template, today, shop_key=shop_key)
         run = store_checklists.get_run(conn, run_id)
-    click.echo(f"started run {run.id}: {run.label} ({run.total} items)")
+    click.echo(visible(f"started run {run.id}: {run.label} ({run.total} items)"))
 
 
 @checklists.command("templates")
 @click.pass_context
 def templates_cmd(ctx: click.Context) -> None:
     """The SOP templates: key, latest version, cadence, scope, owner, steps."""
-    from rich.markup import escape
     from rich.table import Table
 
     from opsdesk.store import checklists as store_checklists
@@ -234,10 +228,10 @@ def templates_cmd(ctx: click.Context) -> None:
         table.add_row(
             t.key,
             str(t.version),
-            escape(t.title),
+            plain(t.title),
             t.cadence,
             t.scope,
-            t.owner,
+            plain(t.owner),
             t.due or "end of day",
             str(t.steps),
         )
@@ -290,7 +284,7 @@ def history_cmd(ctx: click.Context, template: str, shop_key: str | None, days: i
         strip = "".join(STATE_MARKS[r.state] for r in shop_runs)
         a = adherence(r.state for r in shop_runs)
         ratio = f"{a.ratio:.0%}" if a.ratio is not None else "—"
-        click.echo(f"  {shop:<16} {strip}  adherence {ratio} ({a.on_time}/{a.due})")
+        click.echo(visible(f"  {shop:<16} {strip}  adherence {ratio} ({a.on_time}/{a.due})"))
     click.echo("  " + "  ".join(f"{STATE_MARKS[s]} {label}" for s, label in STATE_LABELS.items()))
 
 
@@ -310,8 +304,8 @@ def adherence_cmd(ctx: click.Context, days: int) -> None:
     table = Table("template", "shop", "adherence", "on time", "late", "missed", "skipped", box=None)
     for a in rows:
         table.add_row(
-            a.template_key,
-            a.shop_key or "store",
+            plain(a.template_key),
+            plain(a.shop_key or "store"),
             f"{a.ratio:.0%}" if a.ratio is not None else "—",
             str(a.on_time),
             str(a.late),
@@ -333,7 +327,7 @@ def campaign_group(ctx: click.Context) -> None:
     with store(ctx) as conn:
         rows = store_checklists.list_campaigns(conn)
     for c in rows:
-        click.echo(f"{c.key:<16} {c.day}  {c.name}")
+        click.echo(visible(f"{c.key:<16} {c.day}  {c.name}"))
 
 
 @campaign_group.command("add")

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
+from opsdesk.domain.text import visible
 from opsdesk.store.connection import StoreError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -22,6 +23,10 @@ class CliError(click.ClickException):
         super().__init__(message)
         # click declares exit_code on the class; the instance value picks the process status.
         setattr(self, "exit_code", exit_code)  # noqa: B010
+
+    def format_message(self) -> str:
+        # messages echo file content and stored names: shown, never obeyed by the terminal
+        return visible(self.message)
 
 
 def db_path(ctx: click.Context) -> Path:
@@ -72,9 +77,17 @@ def user_errors(fn: F) -> F:
 
 
 def console() -> Any:
-    """A rich console; when output is piped or captured, wide enough not to wrap tables."""
+    """A rich console; when output is piped or captured, wide enough not to wrap tables.
+
+    Every `str` it is given (a table cell, a line) is plain text: markup is not parsed and
+    control characters are shown (`visible`), a second line of defence behind `plain()`.
+    """
     import sys
 
     from rich.console import Console
 
-    return Console(width=None if sys.stdout.isatty() else 160)
+    class PlainConsole(Console):
+        def render_str(self, text: str, **kwargs: Any) -> Any:
+            return super().render_str(visible(text), **kwargs)
+
+    return PlainConsole(width=None if sys.stdout.isatty() else 160, markup=False, emoji=False)

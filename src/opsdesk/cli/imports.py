@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import click
 
 from opsdesk.cli.common import CliError, console, store, user_errors
+from opsdesk.domain.text import visible
+from opsdesk.rich_text import plain
 
 if TYPE_CHECKING:
     from opsdesk.io.importer import ImportPlan
@@ -71,37 +73,39 @@ def import_file(ctx: click.Context, file: Path, shop: str | None, dry_run: bool)
 
 
 def _print_summary(plan: ImportPlan, result: Diff, import_id: int | None, dry_run: bool) -> None:
+    def echo(line: str) -> None:  # file names, headers and warnings quote the file: shown
+        click.echo(visible(line))
+
     counts = f"{result.new:,} new, {result.changed:,} changed, {result.unchanged:,} unchanged"
     what = f"{plan.shape}, {plan.encoding}, {plan.rows:,} rows"
     if dry_run:
-        click.echo(f"dry run: {plan.file_name} ({what}) would give {counts}; nothing written")
+        echo(f"dry run: {plan.file_name} ({what}) would give {counts}; nothing written")
     elif import_id is None:
-        click.echo(f"{plan.file_name} ({what}): {counts}; nothing changed, not recorded")
+        echo(f"{plan.file_name} ({what}): {counts}; nothing changed, not recorded")
     else:
-        click.echo(f"imported {plan.file_name} as import {import_id} ({what}): {counts}")
+        echo(f"imported {plan.file_name} as import {import_id} ({what}): {counts}")
     if result.changes:
         more = result.changed - len(result.changes)
-        click.echo("changed (old → new):" + (f" first {len(result.changes)}" if more else ""))
+        echo("changed (old → new):" + (f" first {len(result.changes)}" if more else ""))
         for c in result.changes:
-            click.echo(f"  {c.day} {c.shop} {c.metric}: {c.old:g} → {c.new:g}")
+            echo(f"  {c.day} {c.shop} {c.metric}: {c.old:g} → {c.new:g}")
     if plan.ignored:
-        click.echo("ignored columns (not recorded by opsdesk): " + ", ".join(plan.ignored))
+        echo("ignored columns (not recorded by opsdesk): " + ", ".join(plan.ignored))
     for check in plan.derived:
-        click.echo(
+        echo(
             f"derived column '{check.header}' ({check.metric} = {check.formula}): not imported;"
             f" checked {_count(check.checked, 'row')}, {_count(check.mismatches, 'mismatch')}"
         )
     for line, text in plan.notes:
         click.echo(f"skipped note line {line}: {text}")
     for warning in plan.warnings:
-        click.echo(f"warning: {warning}")
+        echo(f"warning: {warning}")
 
 
 @import_group.command("list")
 @click.pass_context
 def import_list(ctx: click.Context) -> None:
     """Past imports: when, who, file, rows new/changed/unchanged, and whether undone."""
-    from rich.markup import escape
     from rich.table import Table
 
     from opsdesk.store import imports
@@ -120,7 +124,7 @@ def import_list(ctx: click.Context) -> None:
             str(r.id),
             r.imported_at,
             r.imported_by,
-            escape(r.file_name),
+            plain(r.file_name),
             r.shape,
             f"{r.rows_new:,}",
             f"{r.rows_changed:,}",

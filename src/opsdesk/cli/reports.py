@@ -10,6 +10,8 @@ import click
 
 from opsdesk.cli.common import CliError, console, store, user_errors
 from opsdesk.domain.periods import Period
+from opsdesk.domain.text import visible
+from opsdesk.rich_text import plain
 
 FORMAT_OPTION = click.option(
     "--format",
@@ -127,9 +129,9 @@ def check(ctx: click.Context, key: str | None) -> None:
         ctx.exit(0)
     for a in alerts:
         note = f" (acknowledged by {a.acked_by})" if a.acked_by else ""
-        click.echo(f"{a.severity.upper():<7} {a.rule_key:<24} {a.message}{note}")
+        click.echo(visible(f"{a.severity.upper():<7} {a.rule_key:<24} {a.message}{note}"))
     for line in risk_lines:
-        click.echo(line)
+        click.echo(visible(line))
     reds = sum(a.severity == "red" for a in alerts)
     summary = f"{day.isoformat()}: {reds} red, {len(alerts) - reds} warning"
     if risk_lines:
@@ -233,8 +235,8 @@ def target_list(ctx: click.Context, metric_key: str | None, shop_key: str | None
         m = metrics[t.metric_key]
         table.add_row(
             str(t.id),
-            t.metric_key,
-            t.shop_key or "(all)",
+            plain(t.metric_key),
+            plain(t.shop_key or "(all)"),
             str(t.valid_from or "…"),
             str(t.valid_to or "…"),
             format_value(m, t.value),

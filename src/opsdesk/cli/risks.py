@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from opsdesk.cli.common import CliError, store, user_errors
+from opsdesk.domain.text import json_safe, spreadsheet_safe, visible
 
 FORMAT = click.option(
     "--format",
@@ -92,13 +93,15 @@ def list_cmd(
     )
     rows = views.sort_rows(rows, sort_by, residual)
     if fmt == "json":
-        click.echo(json.dumps([views.risk_dict(r) for r in rows], ensure_ascii=False, indent=2))
+        click.echo(
+            json_safe(json.dumps([views.risk_dict(r) for r in rows], ensure_ascii=False, indent=2))
+        )
         return
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(views.CSV_COLUMNS)
-        writer.writerows(views.csv_row(r) for r in rows)
+        writer.writerows([spreadsheet_safe(c) for c in views.csv_row(r)] for r in rows)
         click.echo(buf.getvalue(), nl=False)
         return
     click.echo(f"{len(rows)} risks (today {today})")
@@ -106,8 +109,10 @@ def list_cmd(
         s = r.score(residual)
         moved = {"up": "↑", "down": "↓"}.get(r.moved(residual), " ")
         click.echo(
-            f"{r.marks:<3}{r.key:<32} {s.value:>2} {s.level:<6}{moved} {r.risk.status:<9} "
-            f"{r.risk.owner:<14} review {r.risk.next_review}  {r.risk.title}"
+            visible(
+                f"{r.marks:<3}{r.key:<32} {s.value:>2} {s.level:<6}{moved} {r.risk.status:<9} "
+                f"{r.risk.owner:<14} review {r.risk.next_review}  {r.risk.title}"
+            )
         )
 
 
@@ -128,13 +133,13 @@ def show_cmd(ctx: click.Context, key: str, fmt: str) -> None:
         d = views.build_detail(conn, key, today)
         tz = settings.read(conn).timezone
     if fmt == "json":
-        click.echo(json.dumps(views.detail_dict(d), ensure_ascii=False, indent=2))
+        click.echo(json_safe(json.dumps(views.detail_dict(d), ensure_ascii=False, indent=2)))
         return
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(views.CSV_COLUMNS)
-        writer.writerow(views.csv_row(d.row))
+        writer.writerow([spreadsheet_safe(c) for c in views.csv_row(d.row)])
         click.echo(buf.getvalue(), nl=False)
         return
     r = d.risk
@@ -181,7 +186,7 @@ def show_cmd(ctx: click.Context, key: str, fmt: str) -> None:
     for x in d.runs:
         ttr = f" · time to respond {x.time_to_respond}" if x.time_to_respond else ""
         lines.append(f"  run {x.run_id} {x.purpose} {x.template_key} {x.run_day} {x.status}{ttr}")
-    click.echo("\n".join(lines))
+    click.echo(visible("\n".join(lines)))  # titles, notes and trigger messages are stored text
 
 
 @risk.command("add")

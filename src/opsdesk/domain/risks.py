@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from opsdesk.domain.risk_kris import Kri, KriError, parse_kri
+from opsdesk.domain.text import control_problem
 
 CATEGORIES: dict[str, str] = {
     "policy": "Policy & regulation",
@@ -187,6 +188,9 @@ def movement(old: int | None, new: int) -> str:
     return "up" if new > old else "down"
 
 
+ONE_LINE_FIELDS = ("key", "title", "category", "owner")  # names: no newline or tab either
+
+
 def _text(
     entry: Mapping[str, Any], name: str, problems: list[tuple[str, str]], *, required: bool
 ) -> str:
@@ -200,8 +204,8 @@ def _text(
         return ""
     if len(value) > MAX_TEXT:
         problems.append((name, f"longer than {MAX_TEXT} characters"))
-    if any(ord(c) < 32 and c not in "\n\t" or ord(c) == 127 for c in value):
-        problems.append((name, "contains control characters"))
+    if problem := control_problem(value, multiline=name not in ONE_LINE_FIELDS):
+        problems.append((name, problem))
     return value
 
 

@@ -34,6 +34,7 @@ from opsdesk.domain.recurrence import (
     parse_deadline,
     parse_rule,
 )
+from opsdesk.domain.text import UnsafeTextError, refuse_control
 
 FIELDS = ("key", "owner", "cadence", "scope", "due", "source")
 REQUIRED = ("owner", "cadence")
@@ -81,6 +82,15 @@ def load_directory(directory: Path) -> list[Template]:
     return [t for t, _ in parse_files(sorted(directory.glob("*.md")))]
 
 
+def _plain(path: Path | str, lineno: int, value: str, what: str) -> str:
+    """`value` when it holds no control character; else a TemplateError naming the line."""
+    try:
+        refuse_control(value, what)
+    except UnsafeTextError as e:
+        raise TemplateError(path, lineno, str(e)) from None
+    return value
+
+
 def _split_by(text: str, path: Path | str, lineno: int) -> tuple[str, Deadline | None]:
     """Text without a trailing `{by …}`, and the deadline it gives."""
     m = _BY.search(text)
@@ -124,12 +134,12 @@ def parse_text(text: str, path: Path | str = "<template>") -> Template:
         if not title:
             if not line.startswith("# ") or not line[2:].strip():
                 raise TemplateError(path, n, "a template starts with its title: '# Title'")
-            title, title_line = line[2:].strip(), n
+            title, title_line = _plain(path, n, line[2:].strip(), "title"), n
             continue
         if line[0] in " \t":
             if not steps:
                 raise TemplateError(path, n, "indented text belongs under a step '- [ ] …'")
-            details.append(stripped)
+            details.append(_plain(path, n, stripped, "step details"))
             continue
         close_step()
         if line.startswith("# "):
@@ -140,12 +150,12 @@ def parse_text(text: str, path: Path | str = "<template>") -> Template:
             heading, section_by = _split_by(line[3:], path, n)
             if not heading:
                 raise TemplateError(path, n, "a section needs a title: '## Preparation'")
-            section = heading
+            section = _plain(path, n, heading, "section")
             continue
         if line.startswith(">"):
             if steps or section:
                 raise TemplateError(path, n, "the '>' description comes before the steps")
-            description.append(line[1:].strip())
+            description.append(_plain(path, n, line[1:].strip(), "description"))
             continue
         m = _STEP.match(line)
         if m:
@@ -156,6 +166,7 @@ def parse_text(text: str, path: Path | str = "<template>") -> Template:
             step_text, by = _split_by(m.group("text"), path, n)
             if not step_text:
                 raise TemplateError(path, n, "empty step: write what to do after '- [ ]'")
+            _plain(path, n, step_text, "step")
             steps.append((Step(step_text, section, by or section_by), n))
             continue
         if line.startswith(("- ", "* ")):
@@ -175,7 +186,7 @@ def parse_text(text: str, path: Path | str = "<template>") -> Template:
                 )
             if not value:
                 raise TemplateError(path, n, f"field {name!r} is empty")
-            fields[name] = (value, n)
+            fields[name] = (_plain(path, n, value, f"field {name!r}"), n)
             continue
         raise TemplateError(
             path,

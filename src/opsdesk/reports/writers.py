@@ -3,6 +3,12 @@
 JSON (`to_dict`) is the reference shape, documented in the README: ratios as fractions
 (0.038 for 3.8%), `null` where a value is undefined, money in CNY with two decimals in the GMV
 decomposition. Text and Markdown show values the way people read them (3.80%, 12,345).
+
+Names come from people (shops, metrics): text, Markdown and CSV show their control characters
+visibly (`opsdesk.domain.text`), Markdown escapes its own syntax in them and CSV writes a cell
+that starts like a formula as text. JSON keeps the raw strings (a reader of JSON gets the data
+as stored): `json.dumps` escapes control characters itself (`\\u001b`), and `json_safe` the C1
+and bidi ones it leaves raw.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from typing import Any
 from opsdesk.domain.decomposition import Decomposition
 from opsdesk.domain.kpis import Kpi
 from opsdesk.domain.metrics import format_value
+from opsdesk.domain.text import json_safe, spreadsheet_safe, visible
+from opsdesk.rich_text import plain
 from opsdesk.views.report import Report, ShopReport, Span
 
 FORMATS = ("text", "md", "json", "csv")
@@ -98,7 +106,7 @@ def to_dict(report: Report) -> dict[str, Any]:
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(to_dict(report), ensure_ascii=False, indent=2) + "\n"
+    return json_safe(json.dumps(to_dict(report), ensure_ascii=False, indent=2)) + "\n"
 
 
 def render_csv(report: Report) -> str:
@@ -109,10 +117,10 @@ def render_csv(report: Report) -> str:
     for s in [*report.shops, report.total]:
         for k in s.kpis:
             row = _kpi(k)
-            writer.writerow(
-                [report.period.kind, report.period.key, s.shop_key, k.metric.key]
-                + ["" if row[c] is None else row[c] for c in CSV_COLUMNS[4:]]
-            )
+            cells = [report.period.kind, report.period.key, s.shop_key, k.metric.key] + [
+                "" if row[c] is None else row[c] for c in CSV_COLUMNS[4:]
+            ]
+            writer.writerow([spreadsheet_safe(c) for c in cells])
     return out.getvalue()
 
 
@@ -166,7 +174,7 @@ def render_markdown(report: Report) -> str:
         f"Compared with {report.previous.period.key} and last year {report.last_year.period.key}."
     )
     for s in [*report.shops, report.total]:
-        lines += ["", f"## {_md(s.shop_name)} (`{s.shop_key}`)", ""]
+        lines += ["", f"## {_md(s.shop_name)} (`{visible(s.shop_key)}`)", ""]
         if not s.has_data:
             lines += [f"No data for {report.current.end.isoformat()}: every KPI is stale.", ""]
         lines.append("| " + " | ".join(HEADERS) + " |")
@@ -178,8 +186,12 @@ def render_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+_MD_SYNTAX = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~&"})
+
+
 def _md(text: str) -> str:
-    return text.replace("|", "\\|")
+    """A name as Markdown shows it literally: control characters visible, syntax escaped."""
+    return visible(text).replace("\n", " ").translate(_MD_SYNTAX)
 
 
 def render_text(report: Report) -> list[Any]:
@@ -189,7 +201,7 @@ def render_text(report: Report) -> list[Any]:
 
     out: list[Any] = [Text(_title(report), style="bold"), Text("")]
     for s in [*report.shops, report.total]:
-        title = Text(f"{s.shop_name} ({s.shop_key})", style="bold")
+        title = plain(f"{s.shop_name} ({s.shop_key})", style="bold")
         if not s.has_data:
             title.append(f" — no data for {report.current.end.isoformat()}", style="magenta")
         table = Table(*HEADERS, title=title, title_justify="left", box=None, pad_edge=False)
@@ -198,7 +210,9 @@ def render_text(report: Report) -> list[Any]:
         for k in shown(s):
             cells = _cells(k)
             table.add_row(
-                Text(k.metric.name_en), *cells[:-1], Text(cells[-1], STATUS_STYLE[k.status])
+                plain(k.metric.name_en),
+                *cells[:-1],
+                Text(cells[-1], STATUS_STYLE[k.status]),
             )
         out.append(table)
         if report.period.kind != "day":

@@ -25,6 +25,7 @@ from opsdesk.domain.metrics import (
     Metric,
     parse_formula,
 )
+from opsdesk.domain.text import UnsafeTextError, refuse_control
 from opsdesk.store import audit
 from opsdesk.store.connection import current_user, now_iso, write_transaction
 
@@ -65,6 +66,23 @@ def metric_ids(conn: sqlite3.Connection) -> dict[str, int]:
     return {r[0]: r[1] for r in conn.execute("SELECT key, id FROM metrics")}
 
 
+TEXT_FIELDS = ("key", "name_en", "name_zh", "aliases", "description")
+
+
+def _refuse_control(entry: dict[str, Any], where: str, fields: tuple[str, ...]) -> None:
+    """Names, keys and aliases are plain text: a control character refuses the file."""
+    for name in fields:
+        value = entry.get(name)
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str):
+                try:
+                    refuse_control(
+                        text, f"{where}: field {name!r}", multiline=name == "description"
+                    )
+                except UnsafeTextError as e:
+                    raise CatalogueError(str(e)) from None
+
+
 def _validate(entry: dict[str, Any], where: str, base_keys: set[str]) -> dict[str, Any]:
     def need(name: str) -> Any:
         if name not in entry or entry[name] in ("", None):
@@ -72,6 +90,7 @@ def _validate(entry: dict[str, Any], where: str, base_keys: set[str]) -> dict[st
         return entry[name]
 
     key = need("key")
+    _refuse_control(entry, where, TEXT_FIELDS)
     if not isinstance(key, str) or not key.replace("_", "").isalnum() or not key.islower():
         raise CatalogueError(f"{where}: field 'key': {key!r} must be lower_snake_case")
     unit = entry.get("unit", "count")
@@ -231,6 +250,7 @@ def load_catalogue(
             key = rule.get("key")
             if not key:
                 raise CatalogueError(f"{where}: field 'key' is required")
+            _refuse_control(rule, where, ("key", "description"))
             if conn.execute("SELECT 1 FROM alert_rules WHERE key = ?", (key,)).fetchone():
                 continue
             for name in ("kind", "baseline", "severity", "description"):

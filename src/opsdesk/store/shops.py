@@ -6,6 +6,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
+from opsdesk.domain.text import refuse_control
 from opsdesk.store import audit
 from opsdesk.store.connection import current_user, now_iso, write_transaction
 
@@ -34,6 +35,7 @@ def add(conn: sqlite3.Connection, key: str, name: str, platform: str) -> Shop:
         raise ValueError(f"platform {platform!r}: one of {', '.join(PLATFORMS)}")
     if not name.strip():
         raise ValueError("shop name: must not be empty")
+    refuse_control(name, "shop name")
     with write_transaction(conn):
         if conn.execute("SELECT 1 FROM shops WHERE key = ?", (key,)).fetchone():
             raise ValueError(f"shop {key!r} exists already")

@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from opsdesk.config import AppConfig
+from opsdesk.domain.text import visible
 from opsdesk.tui import commands, textual_hooks
 from opsdesk.tui.messages import LoadFailed, StoreChanged
 from opsdesk.views.standup_model import StandupModel
@@ -182,6 +183,7 @@ class OpsdeskApp(App[None]):
                 title="Read-only",
                 severity="warning",
                 timeout=15,
+                markup=False,  # a path, not markup: /srv/[team]/x.sqlite stays as it is
             )
 
     @work(thread=True, group="prewarm", exit_on_error=False)
@@ -325,7 +327,7 @@ class OpsdeskApp(App[None]):
         self.action_refresh_data()
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        self.notify(message.text, title="Store", severity="error", timeout=8)
+        self.notify(visible(message.text), title="Store", severity="error", timeout=8, markup=False)
 
 
 def create_app(settings: AppSettings, clock: Clock | None = None) -> OpsdeskApp:

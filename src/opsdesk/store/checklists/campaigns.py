@@ -6,6 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date
 
+from opsdesk.domain.text import refuse_control
 from opsdesk.store import audit
 from opsdesk.store.checklists._common import _iso, _now
 from opsdesk.store.connection import current_user, write_transaction
@@ -25,6 +26,7 @@ def add_campaign(conn: sqlite3.Connection, key: str, name: str, day: date) -> Ca
     validate_key(key)
     if not name.strip():
         raise ValueError("campaign name: must not be empty")
+    refuse_control(name, "campaign name")
     with write_transaction(conn):
         if conn.execute("SELECT 1 FROM campaigns WHERE key = ?", (key,)).fetchone():
             raise ValueError(f"campaign {key!r} exists already")

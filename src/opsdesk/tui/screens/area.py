@@ -15,6 +15,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import MountError
 
+from opsdesk.domain.text import visible
 from opsdesk.tui import commands, textual_hooks
 from opsdesk.tui.messages import DataLoaded, LoadFailed
 from opsdesk.tui.textual_hooks import HookedScreen
@@ -175,7 +176,7 @@ class AreaScreen(HookedScreen):
     @on(LoadFailed)
     def _failed(self, message: LoadFailed) -> None:
         message.stop()
-        self.notify(message.text, title="Store", severity="error", timeout=8)
+        self.notify(visible(message.text), title="Store", severity="error", timeout=8, markup=False)
 
     def write(self, action: Callable[[sqlite3.Connection], str], reload: bool = True) -> None:
         """Run a store change in a worker; its returned text is notified, errors likewise."""

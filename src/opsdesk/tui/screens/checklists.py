@@ -16,6 +16,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Header, Static
 
+from opsdesk.rich_text import plain
 from opsdesk.tui import commands
 from opsdesk.tui.screens.area import AreaScreen, while_running
 from opsdesk.tui.widgets.keybar import KeyBar
@@ -69,8 +70,8 @@ class ChecklistsScreen(AreaScreen):
             style = theme_style(self.app, r.status)
             table.add_row(
                 Text(sections.symbol(r.status), style=style),
-                Text(r.title),
-                Text(r.shop),
+                plain(r.title),
+                plain(r.shop),
                 Text(r.due),
                 Text(r.progress),
                 Text(r.state, style=style),
@@ -92,7 +93,7 @@ class ChecklistsScreen(AreaScreen):
         text = (
             "" if current is None or self.view is None else self.view.history[current.template_key]
         )
-        self.query_one("#run-history", Static).update(Text(text or "No checklist runs today."))
+        self.query_one("#run-history", Static).update(plain(text or "No checklist runs today."))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_history()

@@ -15,6 +15,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Header, Static
 
+from opsdesk.domain.text import visible
+from opsdesk.rich_text import plain
 from opsdesk.tui import commands
 from opsdesk.tui.screens.area import AreaScreen, while_running
 from opsdesk.tui.widgets.keybar import KeyBar
@@ -55,8 +57,8 @@ class ChecklistRunScreen(AreaScreen):
 
     def show(self, data: RunView) -> None:
         self.view = data
-        self.sub_title = data.title
-        self.query_one("#run-summary", Static).update(Text(data.summary))
+        self.sub_title = visible(data.title)  # Header text, and never the terminal's title
+        self.query_one("#run-summary", Static).update(plain(data.summary))
         table = self.query_one("#item-table", DataTable)
         keep = table.cursor_row
         table.clear()
@@ -65,9 +67,9 @@ class ChecklistRunScreen(AreaScreen):
             table.add_row(
                 Text(r.mark, style=style),
                 Text(str(r.position), justify="right"),
-                Text(r.step, style=style),
-                Text(r.who, style=style),
-                Text(r.note),
+                plain(r.step, style=style),
+                plain(r.who, style=style),
+                plain(r.note),
                 key=str(r.position),
             )
         if table.row_count:

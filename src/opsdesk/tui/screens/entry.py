@@ -20,6 +20,7 @@ from textual.containers import Horizontal
 from textual.widgets import Header, Input, Static
 
 from opsdesk.domain.metrics import Metric, format_value
+from opsdesk.domain.text import visible
 from opsdesk.tui import commands
 from opsdesk.tui.screens.area import AreaScreen, while_running
 from opsdesk.tui.widgets.grid import Cell, Column, Grid
@@ -98,7 +99,7 @@ def form_columns(metrics: list[Metric], width: int) -> list[Column]:
 
 
 def metric_name(m: Metric) -> str:
-    return f"{m.name_en} {m.name_zh}".strip()
+    return visible(f"{m.name_en} {m.name_zh}".strip())
 
 
 class EntryScreen(AreaScreen):
@@ -174,9 +175,9 @@ class EntryScreen(AreaScreen):
             and [m.key for m in self.data.metrics] == [m.key for m in data.metrics]
         )
         self.data = data
-        self.sub_title = f"{data.shop_key or 'no shops'} · {data.day.isoformat()}"
+        self.sub_title = visible(f"{data.shop_key or 'no shops'} · {data.day.isoformat()}")
         head = Text()
-        head.append(f"Shop {data.shop_key or '— (add one: opsdesk shop add)'}", style="bold")
+        head.append(visible(f"Shop {data.shop_key or '— (add one: opsdesk shop add)'}"), "bold")
         head.append(f" · day {data.day.isoformat()} ({data.day:%A})", style="bold")
         head.append("   ctrl+n shop · ctrl+←/→ day · Tab/↓ next field · ctrl+s save", style="dim")
         self.query_one("#entry-head", Static).update(head)

@@ -14,6 +14,8 @@ from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from opsdesk.domain.metrics import Metric, format_value
+from opsdesk.domain.text import visible
+from opsdesk.rich_text import plain
 from opsdesk.tui import commands
 from opsdesk.tui.screens.area import AreaScreen, while_running
 from opsdesk.tui.widgets.chart import KpiChart
@@ -27,7 +29,7 @@ def metric_label(m: Metric, cells: int = LABEL_CELLS) -> str:
     """English and Chinese name, cut to one line of the metric list (CJK is two cells)."""
     from rich.cells import cell_len, set_cell_size
 
-    text = f"{m.name_en} {m.name_zh}".strip()
+    text = visible(f"{m.name_en} {m.name_zh}".strip())
     return text if cell_len(text) <= cells else set_cell_size(text, cells - 1) + "…"
 
 
@@ -113,15 +115,15 @@ class ExplorerScreen(AreaScreen):
             self._highlight_current()
         shop = "all shops" if data.shop_key is None else data.shop_key
         title = Text()
-        title.append(f"{data.metric.name_en}", style="bold")
+        title.append(visible(data.metric.name_en), style="bold")
         title.append(
-            f" · {'every shop compared' if self.compare else shop} · by {data.grain}"
+            f" · {'every shop compared' if self.compare else visible(shop)} · by {data.grain}"
             f" · {data.periods[0].key} … {data.periods[-1].key}"
         )
         title.append("   s: shop  g: grain  c: compare", style="dim")
         self.query_one("#chart-title", Static).update(title)
         self.query_one("#chart", KpiChart).show_data(data)
-        self.query_one("#decomposition", Static).update(Text(decomposition_text(data)))
+        self.query_one("#decomposition", Static).update(plain(decomposition_text(data)))
 
     def _fill_metrics(self) -> None:
         text = self.query_one("#metric-filter", Input).value

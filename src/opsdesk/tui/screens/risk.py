@@ -17,6 +17,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Static
 
+from opsdesk.domain.text import visible
+from opsdesk.rich_text import plain
 from opsdesk.tui import commands
 from opsdesk.tui.screens.area import AreaScreen, while_running
 from opsdesk.tui.widgets.keybar import KeyBar
@@ -47,7 +49,7 @@ class RiskScreen(AreaScreen):
 
     @while_running
     def on_mount(self) -> None:
-        self.title = f"Risk {self.key}"
+        self.title = visible(f"Risk {self.key}")
         self.reload()
 
     @property
@@ -59,17 +61,17 @@ class RiskScreen(AreaScreen):
 
     def show(self, data: RiskScreenView) -> None:
         self.view = data
-        self.sub_title = self.key
-        self.query_one("#risk-summary", Static).update(Text(data.summary))
+        self.sub_title = visible(self.key)
+        self.query_one("#risk-summary", Static).update(plain(data.summary))
         table = self.query_one("#risk-fields", DataTable)
         keep = table.cursor_row
         table.clear()
         for name, value in data.fields:
-            table.add_row(Text(name), Text(value.replace("\n", " ")), key=name)
+            table.add_row(Text(name), plain(value.replace("\n", " ")), key=name)
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1), animate=False)
         table.focus()
-        self.query_one("#risk-detail", Static).update(Text(data.body))
+        self.query_one("#risk-detail", Static).update(plain(data.body))
 
     # -- actions --------------------------------------------------------------------------
 

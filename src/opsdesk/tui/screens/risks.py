@@ -19,6 +19,8 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Header, Input, Static
 
 from opsdesk.domain.risks import LEVEL_LETTERS
+from opsdesk.domain.text import visible
+from opsdesk.rich_text import plain
 from opsdesk.tui import commands
 from opsdesk.tui.screens.area import AreaScreen, while_running
 from opsdesk.tui.widgets.heatmap import LEVEL_STATUS, HeatMapGrid
@@ -121,11 +123,11 @@ class RisksScreen(AreaScreen):
         heat = views.build_heatmap(self.register.rows, self.residual)
         self.cell_rows = heat.at(*grid.cursor)
         for r in self.cell_rows:
-            table.add_row(self._mark_text(r), Text(r.key), self._score_text(r), key=r.key)
+            table.add_row(self._mark_text(r), plain(r.key), self._score_text(r), key=r.key)
         lk, im = grid.cursor
         which = "residual" if self.residual else "inherent"
         self.query_one("#risk-status", Static).update(
-            Text(
+            plain(
                 f"cell likelihood {lk} × impact {im} = {lk * im} ({which}): "
                 f"{len(self.cell_rows)} risks · sort {self.sort_by}"
                 + (f" · filter: {self.filter_text}" if self.filter_text else "")
@@ -140,7 +142,7 @@ class RisksScreen(AreaScreen):
                 self.register.rows, residual=self.residual, **views.parse_filter(self.filter_text)
             )
         except ValueError as e:
-            self.notify(str(e), severity="warning", timeout=5)
+            self.notify(visible(str(e)), severity="warning", timeout=5, markup=False)
             rows = list(self.register.rows)
         self.shown = views.sort_rows(rows, self.sort_by, self.residual)
         table = self.query_one("#risk-table", DataTable)
@@ -149,12 +151,12 @@ class RisksScreen(AreaScreen):
         for r in self.shown:
             table.add_row(
                 self._mark_text(r),
-                Text(r.key),
+                plain(r.key),
                 self._score_text(r),
                 Text(r.risk.status),
-                Text(r.risk.owner),
+                plain(r.risk.owner),
                 Text(r.risk.next_review.isoformat()),
-                Text(r.risk.title),
+                plain(r.risk.title),
                 key=r.key,
             )
         if table.row_count:

@@ -19,6 +19,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Header, Static
 
 from opsdesk.domain.alert_record import Alert
+from opsdesk.domain.text import visible
+from opsdesk.rich_text import plain
 from opsdesk.tui import commands, textual_hooks
 from opsdesk.tui.screens.area import AreaScreen, while_running
 from opsdesk.tui.widgets.keybar import KeyBar
@@ -164,7 +166,7 @@ class StandupScreen(AreaScreen):
         missing = model.missing()
         banner = self.query_one("#standup-banner", Static)
         banner.update(
-            Text(
+            plain(
                 "\n".join(
                     f"✗ {key}: no data for {model.day} — import it or type it in (m)"
                     for key in missing
@@ -181,7 +183,7 @@ class StandupScreen(AreaScreen):
     def _shop_bar(self, pages: tuple[ShopPage, ...]) -> Text:
         text = Text()
         for i, page in enumerate(pages):
-            name = page.shop_key or page.name
+            name = visible(page.shop_key or page.name)
             if i:
                 text.append("  ")
             if i == self.shop_index:
@@ -194,7 +196,7 @@ class StandupScreen(AreaScreen):
     def _kpi_cells(self, r: KpiRow) -> tuple[Text, ...]:
         return (
             status_cell(self.app, r.status),
-            Text(r.name),
+            plain(r.name),
             Text(r.value, justify="right"),
             Text(r.target, justify="right"),
             change_cell(self.app, r.vs_day, r.vs_day_status),
@@ -240,8 +242,8 @@ class StandupScreen(AreaScreen):
             style = theme_style(self.app, status)
             table.add_row(
                 Text(symbol, style=style),
-                Text(ack, style=style),
-                Text(a.message, style=style),
+                plain(ack, style=style),
+                plain(a.message, style=style),
                 key=a.key,
             )
         _restore_cursor(table, keep)
@@ -255,15 +257,15 @@ class StandupScreen(AreaScreen):
         box.remove_children()
         widgets = []
         for r in results:
-            text = Text(r.title, style=theme_style(self.app, "ok", bold=True))
+            text = plain(r.title, style=theme_style(self.app, "ok", bold=True))
             if r.error:
-                text.append(f"\n✗ {r.error}", style=theme_style(self.app, "overdue"))
+                text.append(visible(f"\n✗ {r.error}"), style=theme_style(self.app, "overdue"))
             elif not r.lines:
                 text.append(f"\n· {r.empty_text}", style=theme_style(self.app, "info"))
             for line in r.lines:
                 text.append("\n")
                 text.append(symbol(line.status), style=theme_style(self.app, line.status))
-                text.append(f" {line.text}")
+                text.append(visible(f" {line.text}"))
             widgets.append(Static(text, classes="standup-section"))
         box.display = bool(widgets)
         if widgets:
@@ -295,7 +297,9 @@ class StandupScreen(AreaScreen):
             self.notify("No alert under the cursor (Tab to the alerts table).", timeout=4)
             return
         if alert.acked_by is not None:
-            self.notify(f"Already acknowledged by {alert.acked_by}.", timeout=4)
+            self.notify(
+                visible(f"Already acknowledged by {alert.acked_by}."), timeout=4, markup=False
+            )
             return
 
         def ack(conn: sqlite3.Connection) -> str:

@@ -23,6 +23,7 @@ from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 from opsdesk.domain.metrics import Metric
+from opsdesk.domain.text import visible
 from opsdesk.tui import textual_hooks
 from opsdesk.views.explorer import ExplorerData
 
@@ -38,6 +39,7 @@ def _present(xs: list[int], ys: list[float | None], scale: float) -> tuple[list[
 def _short(title: str, cells: int = 12) -> str:
     from rich.cells import cell_len, set_cell_size
 
+    title = visible(title)
     return title if cell_len(title) <= cells else set_cell_size(title, cells - 1) + "…"
 
 
@@ -116,13 +118,13 @@ class KpiChart(PlotextPlot):
         scale = _scale(metric)
         xs = list(range(1, len(data.periods) + 1))
         unit = "%" if metric.unit == "%" else metric.unit
-        plt.title(f"{metric.name_en} ({unit}) by {data.grain}")
+        plt.title(visible(f"{metric.name_en} ({unit}) by {data.grain}"))
         drawn = False
         top: list[float] = []
         for i, series in enumerate(data.series):
             px, py = _present(xs, series.values, scale)
             if px:
-                plt.plot(px, py, label=series.label, marker=_MARKERS[i % len(_MARKERS)])
+                plt.plot(px, py, label=visible(series.label), marker=_MARKERS[i % len(_MARKERS)])
                 top.extend(py)
                 drawn = True
         tx, ty = _present(xs, data.target, scale)
@@ -148,7 +150,7 @@ class KpiChart(PlotextPlot):
         short = _SHORT_KEY[data.grain]
         plt.xticks([float(t) for t in ticks], [short(data.periods[t - 1].key) for t in ticks])
         if not drawn:
-            plt.title(f"{metric.name_en}: no data in this window")
+            plt.title(visible(f"{metric.name_en}: no data in this window"))
         self.refresh()
 
 

@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from opsdesk.domain.text import visible
+
 
 class ChecklistTextDialog(ModalScreen[str | None]):
     """Asks for a line of text; Enter returns it (stripped), Escape returns None."""
@@ -22,8 +24,9 @@ class ChecklistTextDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="checklist-dialog"):
-            yield Label(self.prompt, markup=False)
-            yield Input(value=self.value, id="checklist-dialog-input")
+            # stored text (a note, a risk's field) is shown, never obeyed by the terminal
+            yield Label(visible(self.prompt), markup=False)
+            yield Input(value=visible(self.value), id="checklist-dialog-input")
             yield Label("enter: save · escape: cancel", classes="dim")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
