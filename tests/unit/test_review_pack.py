@@ -172,6 +172,28 @@ def test_bad_input(cli: CliRunner, store_path: Path) -> None:
     code, out = run(store_path, "review", "note", "2026-W47", "nope", "x")
     assert code == 1 and "unknown metric 'nope'" in out
     code, out = run(store_path, "review", "decide", "2026-W47", "bad \x1b[31m")
-    assert code == 1 and "control characters" in out
+    assert code == 1 and "decision: control character U+001B" in out
     code, out = run(store_path, "review", "diff", "2026-W47")
     assert code == 1 and "not closed" in out
+
+
+def test_stored_hostile_text_is_shown_not_obeyed(
+    cli: CliRunner, store_path: Path, review_store: sqlite3.Connection, tmp_path: Path
+) -> None:
+    import pandas as pd
+
+    assert run(store_path, "review", "decide", "2026-W47", "=HYPERLINK(x) *bold* [b]")[0] == 0
+    # a row written before the door checked (or by another tool): ESC and a bidi override
+    review_store.execute("UPDATE meeting_decisions SET text = text || ' \x1b]0;pwned\x07 \u202e'")
+    _, md = run(store_path, "report", "review", "--week", "2026-W47")
+    assert "1. =HYPERLINK(x) \\*bold\\* \\[b\\] ␛\\]0;pwned␇ \\\\u202e" in md and "\x1b" not in md
+    _, page = run(store_path, "report", "review", "--week", "2026-W47", "--format", "html")
+    assert "\x1b" not in page and "\u202e" not in page
+    _, text = run(store_path, "report", "review", "--week", "2026-W47", "--format", "json")
+    assert "\x1b" not in text and "\u202e" not in text
+    assert json.loads(text)["decisions"][0]["text"].endswith("\x1b]0;pwned\x07 \u202e")
+    target = tmp_path / "w47.xlsx"
+    run(store_path, "report", "review", "--week", "2026-W47", "--format", "xlsx",
+        "--output", str(target))  # fmt: skip
+    cell = pd.read_excel(target, sheet_name="Decisions")["text"][0]
+    assert cell.startswith("'=HYPERLINK(x)")

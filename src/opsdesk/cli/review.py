@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from opsdesk.cli.common import CliError, store, user_errors
+from opsdesk.domain.text import visible
 
 
 def _ops_day(conn: sqlite3.Connection) -> date:
@@ -205,7 +206,7 @@ def review_note(
             investigating=investigating,
             based_on=old.version if old else 0,
         )
-    click.echo(f"{metric} {shop_key} {week.key}: {note.text()}")
+    click.echo(visible(f"{metric} {shop_key} {week.key}: {note.text()}"))
 
 
 @review.command("decide")
@@ -222,7 +223,7 @@ def review_decide(ctx: click.Context, week_key: str, text: str) -> None:
         today = _ops_day(conn)
         week = resolve_week(week_key, today)
         d = add_decision(conn, week.key, today, text)
-    click.echo(f"{week.key} decision {d.number}: {d.text}")
+    click.echo(visible(f"{week.key} decision {d.number}: {d.text}"))
 
 
 @review.command("attend")
@@ -253,9 +254,9 @@ def review_notes(ctx: click.Context, words: str) -> None:
     with store(ctx) as conn:
         found = search_notes(conn, words)
     for n in found:
-        click.echo(f"{n.week} {n.metric_key} {n.shop_key}: {n.text()} ({n.written_by})")
+        click.echo(visible(f"{n.week} {n.metric_key} {n.shop_key}: {n.text()} ({n.written_by})"))
     if not found:
-        click.echo(f"no note mentions {words!r}")
+        click.echo(visible(f"no note mentions {words!r}"))
 
 
 def register(main: click.Group) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from opsdesk.domain import review as rules
 from opsdesk.domain.metrics import Metric, format_value
+from opsdesk.domain.text import json_safe, visible
 from opsdesk.views.review import action_line
 
 PAYLOAD_VERSION = 1
@@ -142,7 +143,7 @@ def payload(review: Any) -> dict[str, Any]:
 
 def dumps(data: dict[str, Any]) -> str:
     """The canonical JSON text (the frozen copy and its hash are of exactly this)."""
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    return json_safe(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)) + "\n"
 
 
 def with_closed(data: dict[str, Any], closed: dict[str, str] | None) -> dict[str, Any]:
@@ -213,7 +214,7 @@ _MD_SPECIAL = "\\`*_[]<>|#"
 
 def md_text(text: str) -> str:
     """People's text for Markdown: special characters escaped, one line."""
-    out = "".join("\\" + c if c in _MD_SPECIAL else c for c in text)
+    out = "".join("\\" + c if c in _MD_SPECIAL else c for c in visible(text))
     return " ".join(out.split())
 
 
@@ -454,7 +455,10 @@ _CSS = (
 
 def render_html(data: dict[str, Any]) -> str:
     """One self-contained file: no scripts, fonts or styles from anywhere; charts inline SVG."""
-    e_ = html.escape
+
+    def e_(text: str) -> str:
+        return html.escape(visible(text))
+
     w = data["week"]
     out = [
         "<!DOCTYPE html>",

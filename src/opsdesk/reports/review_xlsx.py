@@ -2,7 +2,7 @@
 openpyxl: a sheet per section, numbers as numbers with percentage and money formats, frozen
 header rows. pandas is imported here only, when a workbook is asked for.
 
-Text cells starting with `= + - @` are written as text (a leading apostrophe), never formulas.
+Text cells that start like a formula are written as text (domain.text.spreadsheet_safe).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from opsdesk.domain import review as rules
+from opsdesk.domain.text import spreadsheet_safe
 
 MONEY = "#,##0.00"
 PERCENT = "0.00%"
@@ -18,9 +19,7 @@ NUMBER = "#,##0.##"
 
 
 def _text(v: Any) -> Any:
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
-        return "'" + v
-    return v
+    return spreadsheet_safe(v)
 
 
 def _number_format(unit: str) -> str:

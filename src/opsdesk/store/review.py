@@ -18,6 +18,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date
 
+from opsdesk.domain.text import refuse_control
 from opsdesk.store import audit
 from opsdesk.store.connection import current_user, now_iso, write_transaction
 
@@ -77,9 +78,9 @@ class Pack:
 
 
 def check_text(field: str, text: str, *, required: bool = False) -> str:
-    """Refuse control characters (terminal escapes) and over-long text; strip the ends."""
-    if any((ord(c) < 32 and c not in "\n\t") or ord(c) == 127 for c in text):
-        raise ValueError(f"{field}: control characters are not allowed")
+    """Refuse control characters (terminal escapes, C1, bidi: domain.text) and over-long text;
+    strip the ends."""
+    refuse_control(text, field, multiline=True)
     text = text.strip()
     if required and not text:
         raise ValueError(f"{field}: may not be empty")

@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Header, Input, Static
 
 from opsdesk.domain import review as rules
 from opsdesk.domain.periods import Period
+from opsdesk.domain.text import visible
 from opsdesk.tui import commands
 from opsdesk.tui.screens.area import AreaScreen
 from opsdesk.tui.widgets.chart import SixTwelveChart
@@ -100,7 +101,7 @@ class ReviewScreen(AreaScreen):
             title = item.title
             if item.kind == "deck" and self.cleared:
                 title += " · the rest cleared: nothing to see here"
-            table.add_row(Text(mark, style=style), Text(title), key=item.key)
+            table.add_row(Text(mark, style=style), Text(visible(title)), key=item.key)
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1), animate=False)
         self._show_detail()
@@ -135,7 +136,7 @@ class ReviewScreen(AreaScreen):
         text = Text()
         if item.entry is not None and self.size.height < 20:  # no room for the chart
             text.append(six_twelve_text(item.entry) + "\n")
-        text.append("\n".join(item.lines) or "nothing more to show")
+        text.append(visible("\n".join(item.lines)) or "nothing more to show")
         detail.update(text)
 
     # -- walking ----------------------------------------------------------------------------
@@ -261,7 +262,7 @@ class ReviewScreen(AreaScreen):
 
         def save(conn: sqlite3.Connection) -> str:
             n = set_note(conn, metric, shop, week, text, investigating=investigating, based_on=seen)
-            return escape(f"{metric} ({shop}) {week}: {n.text()}")
+            return escape(visible(f"{metric} ({shop}) {week}: {n.text()}"))
 
         self.write(save)
 
