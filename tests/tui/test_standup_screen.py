@@ -9,6 +9,8 @@ from pathlib import Path
 from textual.widgets import DataTable, Static
 
 from conftest import OPS_DAY, toasts, wait_for
+from opsdesk.domain.times import local_label
+from opsdesk.store import settings
 from opsdesk.store.connection import current_user
 from opsdesk.store.db import open_store
 from opsdesk.store.observations import set_value
@@ -99,6 +101,9 @@ async def test_acknowledging_an_alert_stores_who_and_dims_it(
         ).fetchone()
         assert row["acked_by"] == current_user()
         assert row["acked_at"] is not None and row["severity"] == "red"
+        # shown in the store's time (Asia/Shanghai), not the stored UTC
+        shown = local_label(row["acked_at"], settings.read(conn).timezone, time_only=True)
+        assert cells[1] == f"{current_user()} {shown}"
         audit = conn.execute(
             "SELECT actor FROM audit_events WHERE object_type = 'alert'"
         ).fetchall()

@@ -92,11 +92,12 @@ def test_undo_twice_or_an_unknown_import_is_an_error(
 ) -> None:
     assert cli(db, "import", write(tmp_path / "a.csv", FIRST)).exit_code == 0
     assert cli(db, "import", "undo", "1").exit_code == 0
-    undone_at = conn.execute("SELECT undone_at FROM imports WHERE id = 1").fetchone()[0]
+    conn.execute("UPDATE imports SET undone_at = '2026-11-22T12:04:00+00:00' WHERE id = 1")
+    conn.commit()
     result = cli(db, "import", "undo", "1")
     assert result.exit_code == 1
-    assert result.output == (
-        f"Error: import 1 was undone already ({undone_at} by {current_user()})\n"
+    assert result.output == (  # the store's time (Asia/Shanghai), not UTC
+        f"Error: import 1 was undone already (2026-11-22 20:04 by {current_user()})\n"
     )
     result = cli(db, "import", "undo", "7")
     assert (result.exit_code, result.output) == (
@@ -189,8 +190,9 @@ def test_list_and_audit(db: Path, conn: sqlite3.Connection, tmp_path: Path) -> N
         "unchanged",
         "undone",
     ]
-    assert out[1].split()[3:] == ["a.csv", "long", "2", "0", "0"]
-    assert out[2].split()[3:8] == ["b.csv", "long", "1", "1", "1"]
+    # id, the store's date and time, by, file...
+    assert out[1].split()[4:] == ["a.csv", "long", "2", "0", "0"]
+    assert out[2].split()[4:9] == ["b.csv", "long", "1", "1", "1"]
     assert out[2].split()[-2:] == ["by", current_user()]
     events = [
         (r["object_key"], r["action"], r["actor"])

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from opsdesk.domain import periods
+from opsdesk.domain import all_shops, periods
 from opsdesk.domain.kpis import (
     PeriodTarget,
     Target,
@@ -155,20 +155,13 @@ def test_target_changing_mid_week_blends_exactly() -> None:
     partial = Targets([_t(1, "gmv", 10000.0, frm=DAYS[3])])
     assert partial.for_period(M["gmv"], "tmall", DAYS) is None
     assert partial.for_period(M["gmv"], "tmall", DAYS[3:]) == PeriodTarget(40000.0, 0.0)
-    # all shops: summed targets add up per shop; ratios use the all-shops target
-    shops = Targets(
-        [
-            _t(1, "gmv", 100.0, shop="a"),
-            _t(2, "gmv", 50.0, shop="b"),
-            _t(3, "conversion_rate", 0.05),
-            _t(4, "conversion_rate", 0.09, shop="a"),
-        ]
-    )
-    assert shops.for_period_all_shops(M["gmv"], ["a", "b"], DAYS[:2]) == PeriodTarget(300.0, 0.0)
-    assert shops.for_period_all_shops(M["gmv"], ["a", "b", "c"], DAYS[:2]) is None
-    assert shops.for_period_all_shops(M["conversion_rate"], ["a", "b"], DAYS[:2]) == (
-        PeriodTarget(0.05, 0.0)
-    )
+    # all shops: summed targets add up per shop (domain.all_shops; tested in test_all_shops)
+    shops = Targets([_t(1, "gmv", 100.0, shop="a"), _t(2, "gmv", 50.0, shop="b")])
+    row = {"visitors": 1.0, "buyers": 1.0, "gmv": 1.0}
+    counted = {k: {d: row for d in DAYS[:2]} for k in ("a", "b")}
+    assert all_shops.target(shops, M["gmv"], M, counted, DAYS[:2]) == PeriodTarget(300.0, 0.0)
+    counted["c"] = {DAYS[0]: row}
+    assert all_shops.target(shops, M["gmv"], M, counted, DAYS[:2]) is None
 
 
 @pytest.mark.parametrize(

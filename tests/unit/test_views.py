@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 
+from opsdesk.domain.times import local_label
 from opsdesk.store import shops
 from opsdesk.store.alerts import acknowledge, alerts_for_day
 from opsdesk.store.audit import events_for
@@ -65,17 +67,22 @@ def test_shop_lines_values_changes_targets_and_status(two_shops: sqlite3.Connect
 
 def test_missing_inputs_are_none_not_zero(two_shops: sqlite3.Connection) -> None:
     jd = build_standup(two_shops, DAY).shops[0]
-    assert jd.has_data is True
+    # jd-home recorded visitors every day before: without them its day is partial, not full
+    assert (jd.has_data, jd.state, jd.note) == (False, "partial", "partial: visitors missing")
     conv = _line(jd, "conversion_rate")
-    assert (conv.value, conv.status, conv.change_day) == (None, "none", None)
+    assert (conv.value, conv.status, conv.change_day) == (None, "stale", None)
     assert conv.previous_day == pytest.approx(0.06)
+    gmv = _line(jd, "gmv")  # a value that is there keeps its own status
+    assert (gmv.value, gmv.status) == (6000.0, "none")
 
 
 def test_all_shops_summary_is_ratio_of_sums(two_shops: sqlite3.Connection) -> None:
+    _fill(two_shops, "jd-home", DAY, visitors=600)
     s = build_standup(two_shops, DAY)
     assert s.summary.shop_key == "all" and s.summary.has_data is True
-    # jd-home has no visitors on DAY, so only tmall's day counts for conversion: 34 / 1000.
-    assert _line(s.summary, "conversion_rate").value == pytest.approx(0.034)
+    assert s.summary.shop_name == "All shops" and s.summary.state == "complete"
+    # (34 + 30) / (1000 + 600), not the mean of 3.4% and 5%
+    assert _line(s.summary, "conversion_rate").value == pytest.approx(64 / 1600)
     # the day before: (40 + 30) / (1000 + 500), not the mean of 4% and 6%
     assert _line(s.summary, "conversion_rate").previous_day == pytest.approx(70 / 1500)
     assert _line(s.summary, "gmv").value == 12800.0
@@ -88,6 +95,7 @@ def test_a_shop_without_data_for_the_day_is_stale_never_green(
 ) -> None:
     shops.add(two_shops, "douyin-beauty", "Douyin beauty", "douyin")
     _fill(two_shops, "douyin-beauty", DAY - timedelta(days=1), visitors=100, buyers=10, dsr=4.9)
+    _fill(two_shops, "jd-home", DAY, visitors=500)
     s = build_standup(two_shops, DAY)
     douyin = next(sh for sh in s.shops if sh.shop_key == "douyin-beauty")
     assert douyin.has_data is False
@@ -97,15 +105,16 @@ def test_a_shop_without_data_for_the_day_is_stale_never_green(
     # day before (100 visitors, 10 buyers) is left out too, so the comparison is like for like.
     assert s.summary.has_data is True
     assert s.summary.shop_name == "All shops (2 of 3 reporting)"
+    assert (s.summary.state, s.summary.note) == ("partial", "douyin-beauty missing")
     conv = _line(s.summary, "conversion_rate")
-    assert conv.value == pytest.approx(0.034)
+    assert conv.value == pytest.approx(64 / 1500)
     assert conv.previous_day == pytest.approx(70 / 1500)
     assert conv.status == "red"
     assert _line(s.summary, "visitors").previous_day == 1500
     # when no shop reported at all, the summary is stale
     nothing = build_standup(two_shops, DAY + timedelta(days=1)).summary
     assert nothing.has_data is False and {line.status for line in nothing.lines} == {"stale"}
-    assert nothing.shop_name == "All shops"
+    assert nothing.shop_name == "All shops (0 of 3 reporting)"
     stale = [a for a in s.alerts if a.rule_key == "stale-data"]
     assert [(a.shop_key, a.severity) for a in stale] == [("douyin-beauty", "red")]
     assert s.alerts[0].severity == "red"
@@ -117,16 +126,20 @@ def test_alerts_and_acknowledgement(two_shops: sqlite3.Connection) -> None:
     assert got == {
         ("conversion-below-target", "tmall-apparel"),
         ("conversion-drop", "tmall-apparel"),
+        ("stale-data", "jd-home"),  # visitors missing: a partial day is not a full day
     }
+    stale = next(a for a in s.alerts if a.rule_key == "stale-data")
+    assert stale.message == "jd-home: partial data for 2026-11-21: no visitors (not all imported?)"
     drop = next(a for a in s.alerts if a.rule_key == "conversion-drop")
     assert drop.message == "tmall-apparel: Conversion 3.40% is 15.0% below its 7-day mean 4.00%"
     assert drop.acked_by is None
     acknowledge(two_shops, drop)  # the alert record the view holds, stored as it is
     again = next(a for a in build_standup(two_shops, DAY).alerts if a.rule_key == "conversion-drop")
     assert again.acked_by is not None and again.acked_at is not None
-    assert again == drop.with_ack(again.acked_by, again.acked_at)
+    label = local_label(again.acked_at, "Asia/Shanghai", time_only=True)  # the store's time
+    assert again == drop.with_ack(again.acked_by, again.acked_at, label)
     stored = alerts_for_day(two_shops, DAY)
-    assert stored == [again]
+    assert stored == [replace(again, acked_label=None)]  # the store keeps the instant
     events = events_for(
         two_shops, "alert", "conversion-drop/tmall-apparel/conversion_rate/2026-11-21"
     )
@@ -156,10 +169,13 @@ def test_the_alert_record_crosses_the_process_boundary_whole(two_shops: sqlite3.
     from opsdesk.views.standup_model import StandupModel, build
 
     model = build(two_shops, DAY)
-    assert len(model.alerts) == 2
+    assert len(model.alerts) == 3  # jd-home's partial day (no visitors) is stale too
     again = StandupModel.from_wire(marshal.loads(marshal.dumps(model.to_wire())))
     assert again == model
-    assert again.alerts[0].key == "conversion-below-target/tmall-apparel/conversion_rate/2026-11-21"
+    assert [a.key for a in again.alerts[:2]] == [
+        "stale-data/jd-home/-/2026-11-21",
+        "conversion-below-target/tmall-apparel/conversion_rate/2026-11-21",
+    ]
 
 
 def test_standup_with_no_shops(conn: sqlite3.Connection) -> None:

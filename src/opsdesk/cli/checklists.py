@@ -40,7 +40,7 @@ def _today(conn: sqlite3.Connection) -> date:
 
 def _local(conn: sqlite3.Connection, t: datetime | None) -> str:
     """An instant as local wall time of the store: `2026-11-22 09:12`."""
-    from opsdesk.domain.checklists import local_label
+    from opsdesk.domain.times import local_label
     from opsdesk.store import settings
 
     return local_label(t, settings.read(conn).timezone)

@@ -108,10 +108,12 @@ def import_list(ctx: click.Context) -> None:
     """Past imports: when, who, file, rows new/changed/unchanged, and whether undone."""
     from rich.table import Table
 
-    from opsdesk.store import imports
+    from opsdesk.domain.times import local_label
+    from opsdesk.store import imports, settings
 
     with store(ctx) as conn:
         records = imports.list_imports(conn)
+        tz = settings.read(conn).timezone
     if not records:
         click.echo("no imports yet")
         return
@@ -119,10 +121,10 @@ def import_list(ctx: click.Context) -> None:
         "id", "imported", "by", "file", "shape", "new", "changed", "unchanged", "undone", box=None
     )
     for r in records:
-        undone = f"{r.undone_at} by {r.undone_by}" if r.undone_at else ""
+        undone = f"{local_label(r.undone_at, tz)} by {r.undone_by}" if r.undone_at else ""
         table.add_row(
             str(r.id),
-            r.imported_at,
+            local_label(r.imported_at, tz),
             r.imported_by,
             plain(r.file_name),
             r.shape,

@@ -115,14 +115,16 @@ def check(ctx: click.Context, key: str | None) -> None:
     from opsdesk.cli.risks import triggered_lines
     from opsdesk.domain import periods
     from opsdesk.domain.alert_record import with_acks
+    from opsdesk.domain.coverage import summary_name
+    from opsdesk.store import settings
     from opsdesk.store.alerts import alerts_for_day, persist
-    from opsdesk.views.standup import raise_alerts
+    from opsdesk.views.standup import check_day
 
     with store(ctx) as conn:
         day = _ops_day(conn) if key is None else periods.parse("day", key).start
-        alerts = raise_alerts(conn, day)
+        alerts, cov = check_day(conn, day)
         persist(conn, alerts)
-        alerts = with_acks(alerts, alerts_for_day(conn, day))
+        alerts = with_acks(alerts, alerts_for_day(conn, day), settings.read(conn).timezone)
         risk_lines, major, general = triggered_lines(conn, day)
     if not alerts and not risk_lines:
         click.echo(f"{day.isoformat()}: no alerts")
@@ -136,7 +138,9 @@ def check(ctx: click.Context, key: str | None) -> None:
     summary = f"{day.isoformat()}: {reds} red, {len(alerts) - reds} warning"
     if risk_lines:
         summary += f"; {major + general} triggered risks ({major} major)"
-    click.echo(summary)
+    if cov.label:
+        summary += f"; {summary_name(cov)}: {cov.not_reporting}"
+    click.echo(visible(summary))
     ctx.exit(2 if reds or major else 1)
 
 

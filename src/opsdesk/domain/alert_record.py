@@ -45,6 +45,8 @@ class Alert:
     """Who acknowledged it (None: open)."""
     acked_at: str | None = None
     """When, as stored (ISO 8601 with offset)."""
+    acked_label: str | None = None
+    """When, as a person reads it: the store's wall time (`20:04`, domain.times.local_label)."""
 
     @property
     def identity(self) -> Identity:
@@ -60,9 +62,11 @@ class Alert:
     def acknowledged(self) -> bool:
         return self.acked_by is not None
 
-    def with_ack(self, acked_by: str | None, acked_at: str | None) -> Alert:
+    def with_ack(
+        self, acked_by: str | None, acked_at: str | None, acked_label: str | None = None
+    ) -> Alert:
         """The same alert with the acknowledgement stored for it."""
-        return replace(self, acked_by=acked_by, acked_at=acked_at)
+        return replace(self, acked_by=acked_by, acked_at=acked_at, acked_label=acked_label)
 
     def to_wire(self) -> tuple[object, ...]:
         """Plain values (marshal-able: the day as ISO text)."""
@@ -77,11 +81,12 @@ class Alert:
             self.reference,
             self.acked_by,
             self.acked_at,
+            self.acked_label,
         )
 
     @classmethod
     def from_wire(cls, wire: tuple[object, ...]) -> Alert:
-        rule, shop, metric, day, severity, message, value, reference, by, at = wire
+        rule, shop, metric, day, severity, message, value, reference, by, at, label = wire
         return cls(
             str(rule),
             str(shop),
@@ -93,6 +98,7 @@ class Alert:
             None if reference is None else float(reference),  # type: ignore[arg-type]
             None if by is None else str(by),
             None if at is None else str(at),
+            None if label is None else str(label),
         )
 
 
@@ -106,10 +112,15 @@ def sort_key(alert: Alert) -> tuple[int, str, str, str]:
     )
 
 
-def with_acks(raised: Iterable[Alert], stored: Iterable[Alert]) -> list[Alert]:
-    """`raised` (evaluated now) with the acknowledgements `stored` holds for the same alerts."""
+def with_acks(raised: Iterable[Alert], stored: Iterable[Alert], tz_name: str) -> list[Alert]:
+    """`raised` (evaluated now) with the acknowledgements `stored` holds for the same alerts,
+    their time labelled in the store's timezone `tz_name`."""
+    from opsdesk.domain.times import local_label
+
     acks = {a.identity: a for a in stored if a.acknowledged}
     return [
-        a if (s := acks.get(a.identity)) is None else a.with_ack(s.acked_by, s.acked_at)
+        a
+        if (s := acks.get(a.identity)) is None
+        else a.with_ack(s.acked_by, s.acked_at, local_label(s.acked_at, tz_name, time_only=True))
         for a in raised
     ]

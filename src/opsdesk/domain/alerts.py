@@ -2,8 +2,9 @@
 
 Rule kinds (table `alert_rules`, defaults in fixtures/catalogue.toml):
 
-- `stale`: the shop has no value at all for the day (an export not imported). Other rules are
-  not evaluated for a stale shop: there is nothing to compare.
+- `stale`: the shop's day does not count as reported (opsdesk.domain.coverage): no value at
+  all (an export not imported; other rules are not evaluated: there is nothing to compare) or
+  only part of it (a headline metric missing; the other rules look at the values present).
 - `target`: the day's value is outside its target and amber band (status red). Its severity
   is the status's (`STATUS_SEVERITY`), never the rule's own: the KPI table's ✗ and the alert
   come from one `opsdesk.domain.kpis.status`, so a red line never has a mere warning.
@@ -25,7 +26,8 @@ from datetime import date, timedelta
 from opsdesk.domain.alert_record import SEVERITIES as SEVERITIES
 from opsdesk.domain.alert_record import Alert as Alert
 from opsdesk.domain.alert_record import sort_key
-from opsdesk.domain.kpis import Daily, Targets, aggregate, has_data, relative_change, status
+from opsdesk.domain.coverage import MISSING, PARTIAL, day_state, missing_headline
+from opsdesk.domain.kpis import Daily, Targets, aggregate, relative_change, status
 from opsdesk.domain.metrics import Metric, format_value
 
 KINDS = ("target", "drop", "rise", "stale")
@@ -97,22 +99,20 @@ def evaluate(
 ) -> list[Alert]:
     """Every alert the enabled rules raise for `shop_key` on `day`, red first."""
     applicable = [r for r in rules if r.enabled and r.shop_key in (None, shop_key)]
-    if not has_data(daily, day):
-        return [
-            Alert(
-                r.key,
-                shop_key,
-                None,
-                day,
-                r.severity,
-                f"{shop_key}: no data for {day.isoformat()} (an export not imported?)",
-                None,
-                None,
-            )
-            for r in applicable
-            if r.kind == "stale"
-        ]
-    out: list[Alert] = []
+    state = day_state(daily, day)
+    if state == MISSING:
+        message = f"{shop_key}: no data for {day.isoformat()} (an export not imported?)"
+    else:
+        gaps = ", ".join(missing_headline(daily, day))
+        message = f"{shop_key}: partial data for {day.isoformat()}: no {gaps} (not all imported?)"
+    stale = [
+        Alert(r.key, shop_key, None, day, r.severity, message, None, None)
+        for r in applicable
+        if r.kind == "stale" and state in (MISSING, PARTIAL)
+    ]
+    if state == MISSING:
+        return stale
+    out: list[Alert] = stale
     for rule in applicable:
         metric = metrics.get(rule.metric_key or "")
         if rule.kind == "stale" or metric is None:

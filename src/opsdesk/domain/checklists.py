@@ -23,10 +23,10 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from opsdesk.domain.recurrence import Deadline, Rule
+from opsdesk.domain.times import local_label as local_label  # its home: domain.times
 
 SCOPES = ("shop", "store")
 RUN_STATES = ("on_time", "late", "missed", "skipped", "open")
@@ -141,14 +141,3 @@ def progress_bar(done: int, total: int, width: int = 10) -> str:
     """`███░░░░░░░` for 3 of 10 items."""
     filled = round(width * done / total) if total else 0
     return "█" * filled + "░" * (width - filled)
-
-
-def local_label(t: datetime | None, tz_name: str) -> str:
-    """An instant as the store's wall time, `2026-11-23 09:12`; midnight (the end of a day
-    without a cutoff) as `24:00` of the day before; None as `—`."""
-    if t is None:
-        return "—"
-    local = t.astimezone(ZoneInfo(tz_name))
-    if (local.hour, local.minute) == (0, 0):
-        return f"{(local - timedelta(days=1)):%Y-%m-%d} 24:00"
-    return f"{local:%Y-%m-%d %H:%M}"

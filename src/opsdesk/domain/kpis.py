@@ -9,7 +9,8 @@ Rollup rules (DOMAIN.md §3):
   input of the formula has a value count, so a day missing its visitors cannot skew the week's
   conversion. A zero or missing denominator gives None, never 0.
 - Across shops ("all shops"), summed inputs add up over every shop; levels take each shop's
-  last value and add up, except scores (DSR), which are averaged.
+  last value and add up, except scores (DSR), which are averaged. Which shops and days the
+  all-shops figures count, and their targets, is opsdesk.domain.all_shops.
 
 Targets: a shop's own target beats an all-shops target; among those that cover the day, the
 latest `valid_from` wins (ties: the most recently set). For a summed base metric a target is
@@ -91,6 +92,23 @@ def aggregate(
     return metric.formula.evaluate(combined)
 
 
+def day_value(
+    metric: Metric, metrics: Mapping[str, Metric], rows: Sequence[Mapping[str, float]]
+) -> float | None:
+    """One metric on one day from one or several shops' rows (as `day_values`)."""
+    if metric.formula is None:
+        return _combine([r[metric.key] for r in rows if metric.key in r], metric)
+    inputs = metric.formula.inputs
+    complete = [r for r in rows if all(k in r for k in inputs)]
+    if not complete:
+        return None
+    if len(complete) == 1:
+        return metric.formula.evaluate(complete[0])
+    return metric.formula.evaluate(
+        {k: _combine([r[k] for r in complete], metrics.get(k)) for k in inputs}
+    )
+
+
 def day_values(
     metrics: Mapping[str, Metric], rows: Sequence[Mapping[str, float]]
 ) -> dict[str, float | None]:
@@ -99,8 +117,8 @@ def day_values(
     The same result as `aggregate` over a single day, computed in one pass: the stand-up and
     its sparklines call it for every shop and day, so it has to be cheap.
     """
-    out: dict[str, float | None] = {}
     if len(rows) <= 1:  # one shop: no combining, a row is complete or not
+        out: dict[str, float | None] = {}
         row = rows[0] if rows else {}
         present = row.keys()
         for key, m in metrics.items():
@@ -109,21 +127,7 @@ def day_values(
             else:
                 out[key] = m.formula.evaluate(row) if m.formula.inputs <= present else None
         return out
-    for key, m in metrics.items():
-        if m.formula is None:
-            out[key] = _combine([r[key] for r in rows if key in r], m)
-            continue
-        inputs = m.formula.inputs
-        complete = [r for r in rows if all(k in r for k in inputs)]
-        if not complete:
-            out[key] = None
-        elif len(complete) == 1:
-            out[key] = m.formula.evaluate(complete[0])
-        else:
-            out[key] = m.formula.evaluate(
-                {k: _combine([r[k] for r in complete], metrics.get(k)) for k in inputs}
-            )
-    return out
+    return {key: day_value(m, metrics, rows) for key, m in metrics.items()}
 
 
 def rollup(
@@ -162,6 +166,8 @@ class Target:
     valid_to: date | None
     value: float
     amber: float = 0.0
+    explicit: bool = False
+    """An all-shops target set by a person (not a catalogue default): see domain.all_shops."""
 
     def covers(self, d: date) -> bool:
         return (self.valid_from is None or self.valid_from <= d) and (
@@ -186,21 +192,31 @@ class Targets:
         for t in targets:
             self._by_metric.setdefault(t.metric_key, []).append(t)
 
-    def in_force(self, metric_key: str, shop_key: str | None, d: date) -> Target | None:
-        """The target for a shop (None: the all-shops target only) on a day, or None."""
+    def in_force(
+        self, metric_key: str, shop_key: str | None, d: date, *, explicit_only: bool = False
+    ) -> Target | None:
+        """The target for a shop (None: the all-shops target only) on a day, or None;
+        `explicit_only`: only all-shops targets set by a person count."""
         best: Target | None = None
         for t in self._by_metric.get(metric_key, ()):
             if t.shop_key is not None and t.shop_key != shop_key:
+                continue
+            if explicit_only and not t.explicit:
                 continue
             if t.covers(d) and (best is None or t._rank() > best._rank()):
                 best = t
         return best
 
     def for_period(
-        self, metric: Metric, shop_key: str | None, days: Sequence[date]
+        self,
+        metric: Metric,
+        shop_key: str | None,
+        days: Sequence[date],
+        *,
+        explicit_only: bool = False,
     ) -> PeriodTarget | None:
         """A period's target: the sum of daily targets (summed base metrics) or their mean."""
-        found = [self.in_force(metric.key, shop_key, d) for d in days]
+        found = [self.in_force(metric.key, shop_key, d, explicit_only=explicit_only) for d in days]
         present = [t for t in found if t is not None]
         if not present:
             return None
@@ -209,18 +225,6 @@ class Targets:
                 return None
             return PeriodTarget(sum(t.value for t in present), sum(t.amber for t in present))
         return PeriodTarget(_mean([t.value for t in present]), _mean([t.amber for t in present]))
-
-    def for_period_all_shops(
-        self, metric: Metric, shop_keys: Sequence[str], days: Sequence[date]
-    ) -> PeriodTarget | None:
-        """The all-shops target: summed metrics add up every shop's target, others use the
-        all-shops target."""
-        if metric.formula is None and metric.aggregation == "sum" and metric.unit != "score":
-            parts = [self.for_period(metric, k, days) for k in shop_keys]
-            if not parts or any(p is None for p in parts):
-                return None
-            return PeriodTarget(sum(p.value for p in parts if p), sum(p.amber for p in parts if p))
-        return self.for_period(metric, None, days)
 
 
 def status(

@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from opsdesk.domain import all_shops
 from opsdesk.domain.alerts import BASELINE_NAMES, BASELINES, baseline_window
+from opsdesk.domain.coverage import reported_only
 from opsdesk.domain.kpis import Daily, Targets, aggregate, has_data, relative_change, status
 from opsdesk.domain.metrics import Metric, format_value
 
@@ -239,8 +241,13 @@ def _one_day(
             ),
         )
     if kri.kind == "target":
-        if label == ALL_SHOPS:
-            target = targets.for_period_all_shops(metric, shop_keys, [day])
+        if label == ALL_SHOPS:  # the one all-shops rule: the shops that reported, their targets
+            counted = {k: reported_only(d) for k, d in zip(shop_keys, dailies, strict=True)}
+            value = aggregate(metric, metrics, list(counted.values()), [day])
+            if value is None:
+                return None, False, f"{label}: {metric.name_en} has no value for {day}"
+            shown = format_value(metric, value)
+            target = all_shops.target(targets, metric, metrics, counted, [day])
         else:
             target = targets.for_period(metric, label, [day])
         fired = target is not None and status(metric.direction, value, target) == "red"

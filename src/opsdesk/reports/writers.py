@@ -82,9 +82,16 @@ def _shop(s: ShopReport) -> dict[str, Any]:
         "name": s.shop_name,
         "platform": s.platform,
         "has_data": s.has_data,
+        "state": s.state,
         "metrics": [_kpi(k) for k in s.kpis],
         "gmv_decomposition": _decomposition(s.decomposition),
     }
+
+
+def _total(report: Report) -> dict[str, Any]:
+    out = _shop(report.total)
+    out["reporting"] = list(report.total.reporting)
+    return out
 
 
 def to_dict(report: Report) -> dict[str, Any]:
@@ -101,7 +108,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         "previous": _span(report.previous),
         "last_year": _span(report.last_year),
         "shops": [_shop(s) for s in report.shops],
-        "total": _shop(report.total),
+        "total": _total(report),
     }
 
 
@@ -175,8 +182,8 @@ def render_markdown(report: Report) -> str:
     )
     for s in [*report.shops, report.total]:
         lines += ["", f"## {_md(s.shop_name)} (`{visible(s.shop_key)}`)", ""]
-        if not s.has_data:
-            lines += [f"No data for {report.current.end.isoformat()}: every KPI is stale.", ""]
+        if note := _day_note(report, s):
+            lines += [note, ""]
         lines.append("| " + " | ".join(HEADERS) + " |")
         lines.append("|" + "|".join(["---"] + ["---:"] * 5 + ["---"]) + "|")
         for k in shown(s):
@@ -184,6 +191,25 @@ def render_markdown(report: Report) -> str:
         if report.period.kind != "day":
             lines += [""] + _decomposition_lines(s.decomposition, report.previous.period.key)
     return "\n".join(lines) + "\n"
+
+
+def _day_note(report: Report, s: ShopReport) -> str:
+    """Why a shop's (or the total's) last day does not count in full, or ''."""
+    day = report.current.end.isoformat()
+    if s is report.total:
+        if s.state == "missing":
+            return f"No shop reported {day}: every KPI is stale."
+        if s.state == "partial" and report.coverage is not None:
+            return (
+                f"{report.coverage.label} on {day} ({visible(report.coverage.not_reporting)}): "
+                "the shops that reported, compared like for like."
+            )
+        return ""
+    if s.state == "missing":
+        return f"No data for {day}: every KPI is stale."
+    if s.state == "partial":
+        return f"Partial data for {day}: the KPIs without a value are stale."
+    return ""
 
 
 _MD_SYNTAX = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~&"})
@@ -202,8 +228,8 @@ def render_text(report: Report) -> list[Any]:
     out: list[Any] = [Text(_title(report), style="bold"), Text("")]
     for s in [*report.shops, report.total]:
         title = plain(f"{s.shop_name} ({s.shop_key})", style="bold")
-        if not s.has_data:
-            title.append(f" — no data for {report.current.end.isoformat()}", style="magenta")
+        if note := _day_note(report, s):
+            title.append(f" — {note}", style="magenta")
         table = Table(*HEADERS, title=title, title_justify="left", box=None, pad_edge=False)
         for column in table.columns[1:6]:
             column.justify = "right"

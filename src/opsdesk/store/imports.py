@@ -248,8 +248,12 @@ def undo(conn: sqlite3.Connection, import_id: int) -> UndoResult:
     with write_transaction(conn):
         record = get(conn, import_id)
         if record.undone_at is not None:
+            from opsdesk.domain.times import local_label
+            from opsdesk.store import settings
+
+            when = local_label(record.undone_at, settings.read(conn).timezone)
             raise ValueError(
-                f"import {import_id} was undone already ({record.undone_at} by {record.undone_by})"
+                f"import {import_id} was undone already ({when} by {record.undone_by})"
             )
         restored = conn.execute(
             "UPDATE observations SET value = c.old_value, import_id = c.old_import_id"

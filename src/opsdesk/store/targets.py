@@ -18,9 +18,15 @@ from opsdesk.store.connection import current_user, now_iso, write_transaction
 
 _SELECT = (
     "SELECT t.id, m.key AS metric_key, s.key AS shop_key, t.valid_from, t.valid_to, t.value,"
-    " t.amber, t.created_at, t.created_by FROM targets t JOIN metrics m ON m.id = t.metric_id"
+    " t.amber, t.created_at, t.created_by,"
+    " t.shop_id IS NULL AND EXISTS (SELECT 1 FROM audit_events a WHERE a.object_type = 'target'"
+    " AND a.object_key = CAST(t.id AS TEXT)) AS explicit"
+    " FROM targets t JOIN metrics m ON m.id = t.metric_id"
     " LEFT JOIN shops s ON s.id = t.shop_id"
 )
+"""`explicit`: an all-shops target that a person set (`set_target`, audited); the catalogue's
+default targets are inserted by `opsdesk init` without a target audit event, so they are each
+shop's fallback and never the all-shops summary's own target (opsdesk.domain.all_shops)."""
 
 
 def _day(text: str | None) -> date | None:
@@ -36,6 +42,7 @@ def _target(r: sqlite3.Row) -> Target:
         valid_to=_day(r["valid_to"]),
         value=float(r["value"]),
         amber=float(r["amber"]),
+        explicit=bool(r["explicit"]),
     )
 
 
@@ -122,7 +129,9 @@ def set_target(
                 (metric["id"], shop_id, vf, vt, value, amber, now_iso(), current_user()),
             )
             target_id = int(cur.lastrowid or 0)
-        new = Target(target_id, metric_key, shop_key, valid_from, valid_to, value, amber)
+        new = Target(
+            target_id, metric_key, shop_key, valid_from, valid_to, value, amber, shop_key is None
+        )
         audit.record(
             conn,
             "target",

@@ -4,16 +4,20 @@ A series is one metric for one shop (or all shops combined) over consecutive per
 with the ops day's period: 60 days, 26 ISO weeks or 24 months, each value a rollup by
 opsdesk.domain.kpis (ratio of sums). Next to it: the target in force per period, the trailing
 7-day mean (daily grain), the events of the window (markers) and the ops week's GMV
-decomposition (the latest complete week against the one before).
+decomposition (the latest complete week against the one before). All shops follow the one
+all-shops rule (opsdesk.domain.all_shops): each day counts the shops that reported it, the
+targets derive from theirs, and the GMV split compares like for like.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from opsdesk.domain import all_shops
 from opsdesk.domain import periods as period_kinds
+from opsdesk.domain.coverage import reported_only
 from opsdesk.domain.decomposition import Decomposition, decompose, factors
 from opsdesk.domain.kpis import aggregate
 from opsdesk.domain.metrics import Metric
@@ -26,6 +30,7 @@ from opsdesk.store.targets import load_targets
 GRAINS = ("day", "week", "month")
 WINDOW = {"day": 60, "week": 26, "month": 24}
 MEAN_DAYS = 7
+LOOKBACK = 14  # days read before the window: whether a day counts depends on the days before
 
 
 @dataclass(frozen=True)
@@ -99,22 +104,28 @@ def load_explorer(
     week = last_complete_week(day)
     start = min(chart[0].start, week.previous().start)
     end = max(chart[-1].end, week.end)
-    daily = by_shop(load_daily(conn, start, end))
+    daily = by_shop(load_daily(conn, start - timedelta(days=LOOKBACK), end))
     targets = load_targets(conn)
+    counted = {k: reported_only(daily.get(k, {})) for k in shop_keys}
 
     def values(keys: list[str]) -> list[float | None]:
         dailies = [daily.get(k, {}) for k in keys]
         return [aggregate(metric, metrics, dailies, p.days()) for p in chart]
 
-    chosen = shop_keys if shop_key is None else [shop_key]
+    def all_values() -> list[float | None]:
+        dailies = list(counted.values())
+        return [aggregate(metric, metrics, dailies, p.days()) for p in chart]
+
     if compare:
         series = [Series(k, values([k])) for k in shop_keys]
+    elif shop_key is None:
+        series = [Series("all shops", all_values())]
     else:
-        series = [Series(shop_key or "all shops", values(chosen))]
+        series = [Series(shop_key, values([shop_key]))]
     if shop_key is None:
         target = [
             None
-            if (t := targets.for_period_all_shops(metric, shop_keys, p.days())) is None
+            if (t := all_shops.target(targets, metric, metrics, counted, p.days())) is None
             else t.value
             for p in chart
         ]
@@ -125,15 +136,22 @@ def load_explorer(
         ]
     mean = trailing_mean(series[0].values) if grain == "day" and not compare else []
 
-    def week_factors(p: Period) -> dict[str, float | None]:
-        dailies = [daily.get(k, {}) for k in chosen]
+    def week_factors(p: Period, key: str) -> dict[str, float | None]:
+        dailies = [daily.get(key, {})]
         return {
             k: aggregate(metrics[k], metrics, dailies, p.days())
             for k in ("visitors", "buyers", "gmv")
             if k in metrics
         }
 
-    split = decompose(factors(week_factors(week.previous())), factors(week_factors(week)))
+    if shop_key is None:
+        dailies = list(counted.values())
+        before = week.previous().days()
+        split = decompose(*all_shops.split_factors(metrics, dailies, dailies, week.days(), before))
+    else:
+        split = decompose(
+            factors(week_factors(week.previous(), shop_key)), factors(week_factors(week, shop_key))
+        )
     events = load_events(conn, chart[0].start, chart[-1].end, shop_key)
     return ExplorerData(
         metric=metric,

@@ -4,6 +4,12 @@ the previous period and the same period last year, with targets, status and the 
 A period still running (the week or month holding the ops day) is reported to date: only its
 days up to `as_of` count, and the previous period and last year are cut to as many days, so
 the comparison is like for like; the targets of summed metrics cover the same days.
+
+A shop's report is stale when its last day has no data at all; on a partial last day
+(opsdesk.domain.coverage) the metrics without a value that day are stale. The all-shops total
+follows the one all-shops rule (opsdesk.domain.all_shops): it counts the shops' reported days,
+compares like for like, derives its targets from the shops' own, and says which shops
+reported the last day ("2 of 3 reporting").
 """
 
 from __future__ import annotations
@@ -11,10 +17,21 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from opsdesk.domain import all_shops
+from opsdesk.domain.coverage import (
+    MISSING,
+    PARTIAL,
+    REPORTED,
+    Coverage,
+    coverage,
+    day_states,
+    reported_only,
+    summary_name,
+)
 from opsdesk.domain.decomposition import Decomposition, Factors, decompose, factors
-from opsdesk.domain.kpis import Daily, Kpi, PeriodTarget, assess, has_data, rollup
+from opsdesk.domain.kpis import Daily, Kpi, PeriodTarget, Targets, assess, rollup, status
 from opsdesk.domain.metrics import Metric
 from opsdesk.domain.periods import Period
 from opsdesk.store.catalogue import load_metrics
@@ -23,6 +40,9 @@ from opsdesk.store.shops import Shop, list_shops
 from opsdesk.store.targets import load_targets
 
 ALL_SHOPS_KEY = "all"
+LOOKBACK = 14
+"""Days read before each span, so that a span's first day is judged against the shop's
+earlier days (opsdesk.domain.coverage)."""
 
 
 @dataclass(frozen=True)
@@ -43,9 +63,11 @@ class ShopReport:
     shop_key: str
     shop_name: str
     platform: str
-    has_data: bool  # a value on the last day reported; False makes every KPI stale
+    has_data: bool  # the last day reported counts as reported (domain.coverage)
     kpis: list[Kpi]  # every metric, catalogue order
     decomposition: Decomposition | None  # GMV change vs the previous period
+    state: str = REPORTED  # reported / partial / missing; all shops: complete / partial / missing
+    reporting: tuple[str, ...] = ()  # all shops: the shops that reported the last day
 
     def kpi(self, key: str) -> Kpi:
         return next(k for k in self.kpis if k.metric.key == key)
@@ -58,7 +80,8 @@ class Report:
     previous: Span
     last_year: Span
     shops: list[ShopReport]
-    total: ShopReport  # all shops: summed, ratios as ratio of sums
+    total: ShopReport  # all shops: the reporting shops, like for like (domain.all_shops)
+    coverage: Coverage | None = None  # which shops reported the last day
 
     @property
     def complete(self) -> bool:
@@ -98,20 +121,63 @@ def _shop_report(
     spans: tuple[Span, Span, Span],
     dailies: tuple[Sequence[Daily], Sequence[Daily], Sequence[Daily]],
     target_of: dict[str, PeriodTarget | None],
-    data: bool,
+    state: str,
 ) -> ShopReport:
     now, before, year_ago = (
         rollup(metrics, d, s.days) for d, s in zip(dailies, spans, strict=True)
     )
+    last = dailies[0][0].get(spans[0].end, {}) if dailies[0] else {}
+
+    def data(m: Metric) -> bool:
+        keys = m.formula.inputs if m.formula is not None else {m.key}
+        return state == REPORTED or (state == PARTIAL and keys <= last.keys())
+
     kpis = [
-        assess(m, now[k], before[k], year_ago[k], target_of[k], data=data)
+        assess(m, now[k], before[k], year_ago[k], target_of[k], data=data(m))
         for k, m in metrics.items()
     ]
     split = decompose(
         _split_factors(before, dailies[1], spans[1].days),
         _split_factors(now, dailies[0], spans[0].days),
     )
-    return ShopReport(key, name, platform, data, kpis, split)
+    return ShopReport(key, name, platform, state == REPORTED, kpis, split, state)
+
+
+def _total(
+    metrics: Mapping[str, Metric],
+    spans: tuple[Span, Span, Span],
+    counted: tuple[list[Daily], list[Daily], list[Daily]],
+    keys: Sequence[str],
+    targets: Targets,
+    cov: Coverage,
+) -> ShopReport:
+    """The all-shops total by the one all-shops rule (opsdesk.domain.all_shops)."""
+    days, before, year_ago = (s.days for s in spans)
+    now = rollup(metrics, counted[0], days)
+    data = cov.state != "missing"
+    by_shop = dict(zip(keys, counted[0], strict=True))
+    kpis = []
+    for k, m in metrics.items():
+        prev = all_shops.like_for_like(m, metrics, counted[0], counted[1], days, before)
+        ly = all_shops.like_for_like(m, metrics, counted[0], counted[2], days, year_ago)
+        target = all_shops.target(targets, m, metrics, by_shop, days)
+        kpis.append(
+            Kpi(
+                metric=m,
+                value=now[k],
+                previous=prev.reference,
+                change=prev.change,
+                last_year=ly.reference,
+                change_year=ly.change,
+                target=None if target is None else target.value,
+                amber=None if target is None else target.amber,
+                status=status(m.direction, now[k], target, data=data),
+            )
+        )
+    split = decompose(*all_shops.split_factors(metrics, counted[0], counted[1], days, before))
+    return ShopReport(
+        ALL_SHOPS_KEY, summary_name(cov), "", data, kpis, split, cov.state, cov.reporting
+    )
 
 
 def build_report(
@@ -132,7 +198,10 @@ def build_report(
         shops = [s for s in shops if s.key in shop_keys]
     keys = [s.key for s in shops]
     spans = _spans(period, as_of)
-    loaded = [by_shop(load_daily(conn, s.start, s.end, keys)) for s in spans]
+    # each span with LOOKBACK days before it: whether a day counts depends on the days before
+    loaded = [
+        by_shop(load_daily(conn, s.start - timedelta(days=LOOKBACK), s.end, keys)) for s in spans
+    ]
     targets = load_targets(conn)
     days = spans[0].days
 
@@ -144,20 +213,17 @@ def build_report(
             [loaded[2].get(shop.key, {})],
         )
         target_of = {k: targets.for_period(m, shop.key, days) for k, m in metrics.items()}
-        data = has_data(dailies[0][0], spans[0].end)
+        state = day_states(dailies[0][0]).get(spans[0].end, MISSING)
         reports.append(
             _shop_report(
-                shop.key, shop.name, shop.platform, metrics, spans, dailies, target_of, data
+                shop.key, shop.name, shop.platform, metrics, spans, dailies, target_of, state
             )
         )
-    all_dailies = (
-        [loaded[0].get(k, {}) for k in keys],
-        [loaded[1].get(k, {}) for k in keys],
-        [loaded[2].get(k, {}) for k in keys],
+    cov = coverage({k: loaded[0].get(k, {}) for k in keys}, spans[0].end)
+    counted: tuple[list[Daily], list[Daily], list[Daily]] = (
+        [reported_only(loaded[0].get(k, {})) for k in keys],
+        [reported_only(loaded[1].get(k, {})) for k in keys],
+        [reported_only(loaded[2].get(k, {})) for k in keys],
     )
-    all_targets = {k: targets.for_period_all_shops(m, keys, days) for k, m in metrics.items()}
-    all_data = bool(reports) and all(r.has_data for r in reports)
-    total = _shop_report(
-        ALL_SHOPS_KEY, "All shops", "", metrics, spans, all_dailies, all_targets, all_data
-    )
-    return Report(period, spans[0], spans[1], spans[2], reports, total)
+    total = _total(metrics, spans, counted, keys, targets, cov)
+    return Report(period, spans[0], spans[1], spans[2], reports, total, cov)

@@ -13,19 +13,31 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from opsdesk.domain import alerts as alert_rules
+from opsdesk.domain import all_shops
 from opsdesk.domain.alert_record import Alert, with_acks
+from opsdesk.domain.coverage import (
+    MISSING,
+    PARTIAL,
+    REPORTED,
+    Coverage,
+    coverage,
+    day_states,
+    missing_headline,
+    reported_only,
+    summary_name,
+)
 from opsdesk.domain.kpis import (
     Daily,
     PeriodTarget,
     Targets,
     day_values,
-    has_data,
     headline_metrics,
     relative_change,
     status,
     status_rank,
 )
 from opsdesk.domain.metrics import Metric
+from opsdesk.store import settings
 from opsdesk.store.alerts import alerts_for_day, load_rules
 from opsdesk.store.catalogue import load_metrics
 from opsdesk.store.observations import by_shop, load_daily
@@ -55,16 +67,19 @@ class ShopStandup:
     shop_key: str
     shop_name: str
     platform: str
-    has_data: bool  # False: no value at all for the day, so every line is stale
+    has_data: bool  # the day counts as reported (opsdesk.domain.coverage)
     lines: list[KpiLine]  # red first, then amber, stale, green, none; catalogue order within
+    state: str = REPORTED  # reported / partial / missing; all shops: complete / partial / missing
+    note: str = ""  # what keeps the day from counting: "no data", "partial: visitors missing"
 
 
 @dataclass(frozen=True)
 class Standup:
     day: date
-    summary: ShopStandup  # all shops: base metrics summed, ratios as ratio of sums
+    summary: ShopStandup  # all shops: the reporting shops, like for like (domain.all_shops)
     shops: list[ShopStandup]
     alerts: list[Alert]  # red first; acknowledged ones included (acked_by set)
+    coverage: Coverage | None = None  # which shops reported the day
 
 
 def spark_series(
@@ -83,13 +98,24 @@ def kpi_line(
     metric: Metric,
     series: Sequence[Mapping[str, float | None]],
     target: PeriodTarget | None,
-    data: bool,
+    state: str,
+    compared: tuple[all_shops.Compared, all_shops.Compared] | None = None,
 ) -> KpiLine:
-    """One metric from its `spark_series` (the last entry is the day under review)."""
+    """One metric from its `spark_series` (the last entry is the day under review).
+
+    `state` is the day's: missing makes the line stale; partial makes it stale unless the
+    metric itself has a value. `compared`: the all-shops like-for-like comparisons (vs the
+    day before, vs the same weekday), instead of the series' own earlier days.
+    """
     spark = tuple(values[metric.key] for values in series)
     value = spark[-1]
-    previous = spark[-2]
-    same_weekday = spark[-8]
+    data = state == REPORTED or (state == PARTIAL and value is not None)
+    if compared is None:
+        previous, change_day = spark[-2], relative_change(value, spark[-2])
+        same_weekday, change_week = spark[-8], relative_change(value, spark[-8])
+    else:
+        previous, change_day = compared[0].reference, compared[0].change
+        same_weekday, change_week = compared[1].reference, compared[1].change
     return KpiLine(
         metric=metric,
         value=value,
@@ -97,9 +123,9 @@ def kpi_line(
         amber=None if target is None else target.amber,
         status=status(metric.direction, value, target, data=data),
         previous_day=previous,
-        change_day=relative_change(value, previous),
+        change_day=change_day,
         same_weekday=same_weekday,
-        change_week=relative_change(value, same_weekday),
+        change_week=change_week,
         spark=spark,
     )
 
@@ -148,28 +174,57 @@ def raise_alerts(conn: sqlite3.Connection, day: date) -> list[alert_rules.Alert]
     return _inputs(conn, day).alerts(day)
 
 
-def _summary(
-    inputs: _DayInputs, shop_views: list[ShopStandup], shown: list[Metric], day: date
-) -> ShopStandup:
-    """All shops together, over the shops that reported for the day.
+def check_day(conn: sqlite3.Connection, day: date) -> tuple[list[alert_rules.Alert], Coverage]:
+    """What `opsdesk check` says: the alerts of `day` and which shops reported it."""
+    inputs = _inputs(conn, day)
+    return inputs.alerts(day), coverage({s.key: inputs.daily(s.key) for s in inputs.shops}, day)
 
-    A shop whose export is missing is left out of every day of the summary (its value, the
-    days it is compared with and its targets), so one missing file does not make the agency's
-    totals look like a slump nor turn the whole summary stale; the shop's own page and the
-    stale alert say it is missing, and the summary's name says how many shops it covers.
-    """
-    reporting = [s.shop_key for s in shop_views if s.has_data]
-    keys = reporting or [s.shop_key for s in shop_views]
-    series = spark_series(inputs.metrics, [inputs.daily(k) for k in keys], day)
-    data = bool(reporting)
+
+def summary(inputs: _DayInputs, shown: list[Metric], day: date) -> tuple[ShopStandup, Coverage]:
+    """All shops together by the one all-shops rule (opsdesk.domain.all_shops): each day's
+    figure sums the shops that reported that day, the comparisons are like for like, and the
+    targets derive from the counted shops' own; the name says "2 of 3 reporting"."""
+    metrics = inputs.metrics
+    full = {s.key: inputs.daily(s.key) for s in inputs.shops}
+    states = {k: day_states(d) for k, d in full.items()}
+    cov = coverage(full, day, states)
+    counted = {k: reported_only(d, states[k]) for k, d in full.items()}  # the days that count
+    dailies = list(counted.values())
+    series = spark_series(metrics, dailies, day)
+    before, week_ago = [day - timedelta(days=1)], [day - timedelta(days=7)]
+    state = REPORTED if cov.state != "missing" else MISSING
     lines = [
-        kpi_line(m, series, inputs.targets.for_period_all_shops(m, keys, [day]), data)
+        kpi_line(
+            m,
+            series,
+            all_shops.target(inputs.targets, m, metrics, counted, [day]),
+            state,
+            (
+                all_shops.like_for_like(m, metrics, dailies, dailies, [day], before),
+                all_shops.like_for_like(m, metrics, dailies, dailies, [day], week_ago),
+            ),
+        )
         for m in shown
     ]
-    name = "All shops"
-    if reporting and len(reporting) < len(shop_views):
-        name = f"All shops ({len(reporting)} of {len(shop_views)} reporting)"
-    return ShopStandup(ALL_SHOPS_KEY, name, "", data, order_lines(lines))
+    view = ShopStandup(
+        ALL_SHOPS_KEY,
+        summary_name(cov),
+        "",
+        cov.state != "missing",
+        order_lines(lines),
+        cov.state,
+        cov.not_reporting,
+    )
+    return view, cov
+
+
+def shop_note(daily: Daily, day: date, state: str) -> str:
+    """Why a shop's day does not count: `no data`, `partial: visitors, gmv missing`."""
+    if state == MISSING:
+        return "no data"
+    if state == PARTIAL:
+        return f"partial: {', '.join(missing_headline(daily, day))} missing"
+    return ""
 
 
 def build_standup(conn: sqlite3.Connection, day: date) -> Standup:
@@ -180,12 +235,23 @@ def build_standup(conn: sqlite3.Connection, day: date) -> Standup:
     shop_views: list[ShopStandup] = []
     for shop in shops:
         daily = inputs.daily(shop.key)
-        data = has_data(daily, day)
+        state = day_states(daily).get(day, MISSING)
         series = spark_series(metrics, [daily], day)
-        lines = [kpi_line(m, series, targets.for_period(m, shop.key, [day]), data) for m in shown]
-        shop_views.append(ShopStandup(shop.key, shop.name, shop.platform, data, order_lines(lines)))
+        lines = [kpi_line(m, series, targets.for_period(m, shop.key, [day]), state) for m in shown]
+        shop_views.append(
+            ShopStandup(
+                shop.key,
+                shop.name,
+                shop.platform,
+                state == REPORTED,
+                order_lines(lines),
+                state,
+                shop_note(daily, day, state),
+            )
+        )
 
-    summary = _summary(inputs, shop_views, shown, day)
+    total, cov = summary(inputs, shown, day)
 
-    alerts = with_acks(inputs.alerts(day), alerts_for_day(conn, day))
-    return Standup(day, summary, shop_views, alerts)
+    tz = settings.read(conn).timezone
+    alerts = with_acks(inputs.alerts(day), alerts_for_day(conn, day), tz)
+    return Standup(day, total, shop_views, alerts, cov)

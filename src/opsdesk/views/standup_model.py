@@ -46,7 +46,10 @@ class ShopPage:
     """None: the all-shops summary."""
     name: str
     has_data: bool
+    """The day counts as reported (opsdesk.domain.coverage)."""
     rows: tuple[KpiRow, ...]
+    note: str = ""
+    """Why the day does not count: `no data`, `partial: visitors missing`."""
 
 
 @dataclass(frozen=True)
@@ -57,15 +60,29 @@ class StandupModel:
     alerts: tuple[Alert, ...]
 
     def missing(self) -> list[str]:
-        """Shops without any value for the day."""
+        """Shops whose day does not count as reported (no value at all, or partial)."""
         return [p.shop_key for p in self.pages[1:] if not p.has_data and p.shop_key]
+
+    def banners(self) -> list[str]:
+        """One line per shop whose day does not count, saying why and what to do."""
+        out = []
+        for p in self.pages[1:]:
+            if p.has_data or not p.shop_key:
+                continue
+            what = (
+                f"partial data for {self.day} ({p.note.removeprefix('partial: ')})"
+                if p.note.startswith("partial")
+                else f"no data for {self.day}"
+            )
+            out.append(f"✗ {p.shop_key}: {what} — import it or type it in (m)")
+        return out
 
     def to_wire(self) -> tuple[Any, ...]:
         """Plain tuples (marshal-able)."""
         return (
             self.day,
             tuple(
-                (p.shop_key, p.name, p.has_data, tuple(astuple(r) for r in p.rows))
+                (p.shop_key, p.name, p.has_data, tuple(astuple(r) for r in p.rows), p.note)
                 for p in self.pages
             ),
             tuple(a.to_wire() for a in self.alerts),
@@ -77,8 +94,8 @@ class StandupModel:
         return cls(
             day,
             tuple(
-                ShopPage(key, name, has, tuple(KpiRow(*r) for r in rows))
-                for key, name, has, rows in pages
+                ShopPage(key, name, has, tuple(KpiRow(*r) for r in rows), note)
+                for key, name, has, rows, note in pages
             ),
             tuple(Alert.from_wire(a) for a in alerts),
         )
@@ -142,10 +159,11 @@ def present(standup: Standup) -> StandupModel:
             standup.summary.shop_name,
             standup.summary.has_data,
             tuple(_row(x) for x in standup.summary.lines),
+            standup.summary.note,
         )
     ]
     pages += [
-        ShopPage(s.shop_key, s.shop_name, s.has_data, tuple(_row(x) for x in s.lines))
+        ShopPage(s.shop_key, s.shop_name, s.has_data, tuple(_row(x) for x in s.lines), s.note)
         for s in standup.shops
     ]
     alerts = tuple(standup.alerts)

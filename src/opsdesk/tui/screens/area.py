@@ -151,6 +151,7 @@ class AreaScreen(HookedScreen):
         self.post_message(DataLoaded(data, token))
 
     @on(DataLoaded)
+    @while_running
     def _loaded(self, message: DataLoaded) -> None:
         message.stop()
         if message.token == self._token:

@@ -163,16 +163,9 @@ class StandupScreen(AreaScreen):
         pages = self.shops()
         page = pages[self.shop_index]
         self.query_one("#shop-bar", Static).update(self._shop_bar(pages))
-        missing = model.missing()
+        missing = model.banners()
         banner = self.query_one("#standup-banner", Static)
-        banner.update(
-            plain(
-                "\n".join(
-                    f"✗ {key}: no data for {model.day} — import it or type it in (m)"
-                    for key in missing
-                )
-            )
-        )
+        banner.update(plain("\n".join(missing)))
         banner.display = bool(missing)
         self._fill_kpis(page.rows)
         shop_key = self.current_shop_key()
@@ -238,7 +231,7 @@ class StandupScreen(AreaScreen):
             acked = a.acked_by is not None
             status = "dim" if acked else ("red" if a.severity == "red" else "amber")
             symbol = "✓" if acked else ("✗" if a.severity == "red" else "!")
-            ack = f"{a.acked_by} {str(a.acked_at)[11:16]}" if acked else "—"
+            ack = f"{a.acked_by} {a.acked_label}" if acked else "—"
             style = theme_style(self.app, status)
             table.add_row(
                 Text(symbol, style=style),
