@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from opsdesk.domain import all_shops
 from opsdesk.domain import review as rules
 from opsdesk.domain.decomposition import Decomposition, decompose
 from opsdesk.domain.kpis import Daily, aggregate, status
@@ -231,11 +232,12 @@ def build_review(
         groups.append((ALL, [data.get(k, {}) for k in keys]))
     groups += [(s.key, [data.get(s.key, {})]) for s in shops]
 
+    by_key = {k: data.get(k, {}) for k in keys}
     deck: list[DeckEntry] = []
     for m in deck_metrics(metrics, order):
         for shop, dailies in groups:
             if shop == ALL:
-                target = targets.for_period_all_shops(m, keys, week.days())
+                target = all_shops.target(targets, m, metrics, by_key, week.days())
             else:
                 target = targets.for_period(m, shop, week.days())
             summary = {name: _value(m, metrics, dailies, s) for name, s in spans.named()}
@@ -288,7 +290,7 @@ def build_review(
                 continue
             m = metrics[k]
             t = (
-                targets.for_period_all_shops(m, keys, week.days())
+                all_shops.target(targets, m, metrics, by_key, week.days())
                 if shop == ALL
                 else targets.for_period(m, shop, week.days())
             )
