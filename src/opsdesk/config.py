@@ -10,6 +10,11 @@ config directory). Every field is optional; a missing file means the defaults::
     "standup.next_shop" = "right"
     "area.explorer" = "f2"
 
+    [pdca]                           # the run-chart rules of every PDCA Check
+    shift = 6                        # days on one side of the baseline median
+    trend = 5                        # days each higher (lower) than the day before
+    limits = true                    # XmR natural process limits
+
 A bad file is refused with a message naming the file and the field; the app does not start
 with half of a config.
 """
@@ -20,10 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from opsdesk.domain.pdca import PdcaError, RuleSet
+
 THEME_ALIASES = {"dark": "textual-dark", "light": "textual-light"}
 DEFAULT_THEME = "textual-dark"
 DEFAULT_REFRESH_SECONDS = 1.0
-_KNOWN_FIELDS = ("theme", "refresh_seconds", "keys")
+_KNOWN_FIELDS = ("theme", "refresh_seconds", "keys", "pdca")
 
 
 class ConfigError(ValueError):
@@ -36,6 +43,8 @@ class AppConfig:
     refresh_seconds: float = DEFAULT_REFRESH_SECONDS
     keys: dict[str, str] = field(default_factory=dict)
     """Command id -> key (Textual key names, comma-separated for several)."""
+    pdca: RuleSet = field(default_factory=RuleSet)
+    """The run-chart rules of the PDCA Check."""
 
 
 def parse(doc: dict[str, Any], where: str, known_commands: set[str] | None = None) -> AppConfig:
@@ -65,7 +74,27 @@ def parse(doc: dict[str, Any], where: str, known_commands: set[str] | None = Non
                 f"{where}: field 'keys.{command_id}': no such command "
                 "(the README's keys table lists the ids)"
             )
-    return AppConfig(theme=theme, refresh_seconds=float(refresh), keys=dict(keys))
+    return AppConfig(
+        theme=theme, refresh_seconds=float(refresh), keys=dict(keys), pdca=_pdca(doc, where)
+    )
+
+
+def _pdca(doc: dict[str, Any], where: str) -> RuleSet:
+    table = doc.get("pdca", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: field 'pdca' must be a table (shift, trend, limits)")
+    unknown = sorted(set(table) - {"shift", "trend", "limits"})
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown field 'pdca.{unknown[0]}' (known: shift, trend, limits)"
+        )
+    limits = table.get("limits", True)
+    if not isinstance(limits, bool):
+        raise ConfigError(f"{where}: field 'pdca.limits' must be true or false")
+    try:
+        return RuleSet(shift=table.get("shift", 6), trend=table.get("trend", 5), limits=limits)
+    except PdcaError as e:
+        raise ConfigError(f"{where}: field {e}") from None
 
 
 def load(path: Path | None = None, known_commands: set[str] | None = None) -> AppConfig:

@@ -100,6 +100,20 @@ def store_content(db: Path) -> list[str]:
         conn.close()
 
 
+def values_content(db: Path) -> list[tuple[object, ...]]:
+    """The stored values and their audit trail: what a refused entry must leave alone (the
+    app's own bookkeeping, today's SOP runs and risk triggers, may land at any moment)."""
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute("SELECT * FROM observations ORDER BY 1").fetchall()
+        audit = conn.execute(
+            "SELECT * FROM audit_events WHERE object_type = 'observation' ORDER BY id"
+        ).fetchall()
+        return [*rows, *audit]
+    finally:
+        conn.close()
+
+
 @pytest.mark.parametrize(("metric", "text", "reason"), CORPUS, ids=IDS)
 def test_the_importer_refuses(
     tiny_store: Path, tmp_path: Path, metric: str, text: str, reason: str
@@ -145,7 +159,7 @@ async def test_the_entry_form_refuses(
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: screen.sub_title == f"{SHOP} · {OPS_DAY.isoformat()}")
         await wait_for(pilot, lambda: screen.data is not None and screen.data.shop_key == SHOP)
-        before = store_content(tiny_store)
+        before = values_content(tiny_store)
         assert screen.data is not None
         keys = [m.key for m in screen.data.metrics]
         await pilot.press(*["tab"] * keys.index(metric))
@@ -161,4 +175,4 @@ async def test_the_entry_form_refuses(
             f"Not saved: 1 field(s) refused — {reason}"
         ]
         assert app.is_running and app.screen is screen
-    assert store_content(tiny_store) == before
+    assert values_content(tiny_store) == before

@@ -70,7 +70,7 @@ async def test_filter_grain_and_compare(app: OpsdeskApp) -> None:
         screen = app.screen
         assert isinstance(screen, ExplorerScreen) and screen.data is not None
         assert screen.data.metric.key == "gmv" and screen.data.shop_key is None
-        await pilot.press("slash", *"roas")
+        await pilot.press("f", *"roas")
         options = screen.query_one("#metric-list", OptionList)
         assert [options.get_option_at_index(i).id for i in range(options.option_count)] == ["roas"]
         await pilot.press("enter")

@@ -76,7 +76,7 @@ async def test_register_sort_and_filter(app: OpsdeskApp) -> None:
             "platform-rule-change-throttle",
             "pipl-crm-export",
         ]
-        await pilot.press("slash", *"category:service", "enter")
+        await pilot.press("f", *"category:service", "enter")
         assert _keys(table) == ["chat-response-peak"]
         await pilot.press("escape")
         assert screen.query_one(HeatMapGrid).has_focus

@@ -362,7 +362,8 @@ def test_targets_and_events(demo_conn: sqlite3.Connection) -> None:
     events = as_tuples(
         demo_conn.execute(
             "SELECT e.day, s.key, e.kind, e.title FROM events e"
-            " LEFT JOIN shops s ON s.id = e.shop_id WHERE e.day >= '2026-10-01' ORDER BY e.day"
+            " LEFT JOIN shops s ON s.id = e.shop_id"
+            " WHERE e.day >= '2026-10-01' AND e.kind != 'pdca' ORDER BY e.day"
         ).fetchall()
     )
     assert events == [

@@ -90,6 +90,17 @@ TUI_STORE_ACTIONS = {
     # known_names: the metrics and shops a typed KRI may name, read inside the edit's own write
     "opsdesk.store.risks": {"update_fields", "known_names", "review", "start_linked_run"},
     "opsdesk.store.review": {"set_note", "add_decision", "update_meeting", "close_review"},
+    "opsdesk.store.pdca": {
+        "open_cycle",
+        "open_cycle_for_alert",
+        "edit",
+        "move",
+        "act",
+        "add_action",
+        "set_arm",
+        "CycleChanged",
+    },
+    "opsdesk.store.actions": {"close"},
 }
 
 

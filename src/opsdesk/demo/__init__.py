@@ -21,6 +21,7 @@ from opsdesk.demo.checklists import HISTORY_DAYS, build_checklist_history, clear
 from opsdesk.demo.incidents import Placed, place
 from opsdesk.demo.kpis import BASE_METRICS, ShopModel, daily_series
 from opsdesk.demo.params import DemoError, DemoParams, load_params
+from opsdesk.demo.pdca import build_cycles, clear_pdca
 from opsdesk.demo.risks import build_risk_demo
 from opsdesk.demo.seasons import day_factors, windows
 from opsdesk.demo.targets import TargetRow, campaign_events, incident_events, shop_targets
@@ -110,7 +111,8 @@ def build_demo(
     conn.execute(f"PRAGMA cache_size = {-BUILD_CACHE_KIB:d}")  # keep the index pages in memory
     try:
         with write_transaction(conn):
-            cleared = writer.clear(conn) if replace else {}
+            cleared = clear_pdca(conn) if replace else {}  # cycles point at alerts and shops
+            cleared.update(writer.clear(conn) if replace else {})
             cleared.update(clear_history(conn) if replace else {})  # the demo's SOP runs
             if not replace:
                 writer.refuse_if_filled(conn)
@@ -142,6 +144,7 @@ def build_demo(
     days_back = min(n_days, HISTORY_DAYS)
     build_checklist_history(conn, end=end, seed=seed, days=days_back, replace=replace)
     build_risk_demo(conn, end=end, placed=tuple(placed), replace=replace)
+    build_cycles(conn, end, keys, found)
     return DemoSummary(
         shops=tuple(keys),
         start=first,

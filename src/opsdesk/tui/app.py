@@ -32,11 +32,14 @@ if TYPE_CHECKING:
     from textual.command import Provider
 
     from opsdesk.clock import Clock
+    from opsdesk.views.search import SearchRow
 
 AREAS: tuple[str, ...] = ("standup", "explorer", "entry", "checklists")
+AREAS += ("pdca",)  # area 5
 AREAS += ("risks",)  # area 6
 AREAS += ("review",)  # area 7
 PREBUILT_AREAS: tuple[str, ...] = ("explorer", "entry", "checklists")
+PREBUILT_AREAS += ("pdca",)
 PREBUILT_AREAS += ("risks",)
 """Areas whose screens are built in the background after the first paint."""
 PREWARM_AFTER = 0.5
@@ -94,6 +97,12 @@ def _checklists_screen() -> Screen[None]:
     return ChecklistsScreen()
 
 
+def _pdca_screen() -> Screen[None]:
+    from opsdesk.tui.screens.pdca import PdcaBoardScreen
+
+    return PdcaBoardScreen()
+
+
 def _risks_screen() -> Screen[None]:
     from opsdesk.tui.screens.risks import RisksScreen
 
@@ -126,6 +135,7 @@ class OpsdeskApp(App[None]):
         "explorer": _explorer_screen,
         "entry": _entry_screen,
         "checklists": _checklists_screen,
+        "pdca": _pdca_screen,
         "risks": _risks_screen,
         "review": _review_screen,
     }
@@ -270,6 +280,32 @@ class OpsdeskApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(getattr(self.screen, "SCOPE", commands.APP), self.keymap))
+
+    def action_search(self) -> None:
+        """`/`: the search dialog; the hit chosen is opened (`open_hit`)."""
+        from opsdesk.tui.widgets.search_dialog import SearchDialog
+
+        if not isinstance(self.screen, SearchDialog):
+            self.push_screen(SearchDialog(self.db), self.open_hit)
+
+    def open_hit(self, hit: SearchRow | None) -> None:
+        """Open the object a search hit belongs to (a checklist run: on the item)."""
+        if hit is None:
+            return
+        if hit.object_type == "sop_run":
+            from opsdesk.tui.screens.checklists_run import ChecklistRunScreen
+
+            self.action_switch_area("checklists")
+            part = int(hit.part) if str(hit.part).isdigit() else None
+            self.push_screen(ChecklistRunScreen(int(str(hit.opens)), part))
+            return
+        if hit.object_type in ("risk", "risk_review"):
+            from opsdesk.tui.screens.risk import RiskScreen
+
+            self.action_switch_area("risks")
+            self.push_screen(RiskScreen(str(hit.opens)))
+            return
+        self.notify(f"{hit.object_type} {hit.object_id} cannot be opened from search yet")
 
     def action_refresh_data(self) -> None:
         from textual.app import ScreenStackError

@@ -23,6 +23,8 @@ EXPLORER = "explorer"
 ENTRY = "entry"
 CHECKLISTS = "checklists"
 CHECKLIST_RUN = "checklist_run"
+PDCA = "pdca"
+PDCA_CYCLE = "pdca_cycle"
 RISKS = "risks"
 RISK = "risk"
 REVIEW = "review"
@@ -33,6 +35,8 @@ SCOPE_TITLES = {
     ENTRY: "Manual entry",
     CHECKLISTS: "Checklists",
     CHECKLIST_RUN: "Checklist run",
+    PDCA: "PDCA board",
+    PDCA_CYCLE: "PDCA cycle",
     RISKS: "Risk register",
     RISK: "Risk",
     REVIEW: "Weekly review",
@@ -91,6 +95,15 @@ COMMANDS: tuple[Command, ...] = (
         APP,
     ),
     Command(
+        "area.pdca",
+        "5",
+        "PDCA board",
+        "Improvement cycles by stage: Plan, Do, Check, Act, Closed",
+        "app.switch_area('pdca')",
+        APP,
+        label="PDCA",
+    ),
+    Command(
         "area.risks",
         "6",
         "Risk register",
@@ -98,6 +111,15 @@ COMMANDS: tuple[Command, ...] = (
         "app.switch_area('risks')",
         APP,
         label="Risks",
+    ),
+    Command(
+        "app.search",
+        "slash",
+        "Search",
+        "Search what people wrote (notes, skip reasons…); enter opens it",
+        "app.search",
+        APP,
+        show=False,
     ),
     Command(
         "app.help", "f1", "Help", "Every command with its key", "app.show_help", APP, priority=True
@@ -181,8 +203,17 @@ COMMANDS: tuple[Command, ...] = (
         label="Enter",
     ),
     Command(
+        "standup.open_cycle",
+        "o",
+        "Open a PDCA cycle",
+        "Open a PDCA cycle for the alert under the cursor (metric, shop and baseline filled in)",
+        "open_cycle",
+        STANDUP,
+        label="Cycle",
+    ),
+    Command(
         "explorer.filter",
-        "slash",
+        "f",
         "Filter metrics",
         "Type to filter the metric list",
         "focus_filter",
@@ -221,6 +252,15 @@ COMMANDS: tuple[Command, ...] = (
         "All shops on one chart (or one again)",
         "toggle_compare",
         EXPLORER,
+    ),
+    Command(
+        "explorer.open_cycle",
+        "o",
+        "Open a PDCA cycle",
+        "A new PDCA cycle on the metric and shop shown: type its title",
+        "open_cycle",
+        EXPLORER,
+        label="Cycle",
     ),
     Command(
         "entry.leave_field",
@@ -330,6 +370,107 @@ COMMANDS: tuple[Command, ...] = (
     ),
 )
 
+COMMANDS += (
+    Command(
+        "pdca.open", "enter", "Open cycle", "Open the cycle under the cursor", "open_cycle", PDCA
+    ),
+    Command(
+        "pdca.new",
+        "c",
+        "New cycle",
+        "A new cycle at Plan on the explorer's metric and shop: type its title",
+        "new_cycle",
+        PDCA,
+        label="New",
+    ),
+    Command(
+        "pdca.filter_shop",
+        "s",
+        "Filter by shop",
+        "Show one shop's cycles (cycles through the shops, then all)",
+        "filter('shop')",
+        PDCA,
+        label="Shop",
+    ),
+    Command(
+        "pdca.filter_owner",
+        "o",
+        "Filter by owner",
+        "Show one owner's cycles (cycles through the owners, then all)",
+        "filter('owner')",
+        PDCA,
+        label="Owner",
+    ),
+    Command(
+        "pdca.filter_metric",
+        "m",
+        "Filter by metric",
+        "Show one metric's cycles (cycles through the metrics, then all)",
+        "filter('metric')",
+        PDCA,
+        label="Metric",
+    ),
+    Command(
+        "pdca.clear_filters", "x", "Clear filters", "Show every cycle again", "clear_filters", PDCA
+    ),
+    Command(
+        "cycle.edit",
+        "enter",
+        "Edit field",
+        "Edit the field under the cursor (Tab to the action items)",
+        "edit_field",
+        PDCA_CYCLE,
+        label="Edit",
+    ),
+    Command(
+        "cycle.add_action",
+        "a",
+        "Add action",
+        "Add an action item: its text, then optionally @owner and a due date YYYY-MM-DD",
+        "add_action",
+        PDCA_CYCLE,
+        label="Action",
+    ),
+    Command(
+        "cycle.action_done",
+        "space",
+        "Action done",
+        "Mark the action item under the cursor done",
+        "close_action('done')",
+        PDCA_CYCLE,
+        label="Done",
+    ),
+    Command(
+        "cycle.action_drop",
+        "d",
+        "Drop action",
+        "Drop the action item under the cursor (it stays listed)",
+        "close_action('dropped')",
+        PDCA_CYCLE,
+        show=False,
+    ),
+    Command(
+        "cycle.forward",
+        "greater_than_sign",
+        "Next stage",
+        "Move to the next stage through its gate (at Act: close with the decision and lesson)",
+        "forward",
+        PDCA_CYCLE,
+        label="Stage",
+    ),
+    Command(
+        "cycle.back_stage",
+        "less_than_sign",
+        "Stage back",
+        "Move back a stage, with a reason",
+        "back_stage",
+        PDCA_CYCLE,
+        show=False,
+    ),
+    Command(
+        "cycle.back", "escape", "Back", "Back to where the cycle was opened", "back", PDCA_CYCLE
+    ),
+)
 RISK_COMMANDS: tuple[Command, ...] = (
     Command(
         "risks.toggle",
@@ -350,7 +491,7 @@ RISK_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "risks.filter",
-        "slash",
+        "f",
         "Filter",
         "Filter the register: words, category:C, owner:LOGIN, status:S, due",
         "focus_filter",
@@ -592,6 +733,8 @@ _KEY_NAMES = {
     "down": "↓",
     "left_square_bracket": "[",
     "right_square_bracket": "]",
+    "greater_than_sign": ">",
+    "less_than_sign": "<",
 }
 
 

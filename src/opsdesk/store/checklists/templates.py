@@ -180,3 +180,56 @@ def get_template(conn: sqlite3.Connection, key: str, version: int | None = None)
         known = ", ".join(t.key for t in list_templates(conn))
         raise ValueError(f"unknown template {key!r}" + (f" (known: {known})" if known else ""))
     return _version_template(row, key)
+
+
+def new_version_from_cycle(
+    conn: sqlite3.Connection, key: str, cycle_id: int, note: str, *, actor: str, at: str
+) -> tuple[int, int]:
+    """Inside the caller's transaction: version n+1 of template `key`, a copy of version n
+    that records the PDCA cycle it came from (Act → standardise), with `note` appended to its
+    description. The fingerprint stays the file's, so reloading the unchanged shipped file does
+    not add yet another version. Returns (version id, version number)."""
+    row = conn.execute(
+        "SELECT v.* FROM sop_template_versions v JOIN sop_templates t ON t.id = v.template_id"
+        " WHERE t.key = ? ORDER BY v.version DESC LIMIT 1",
+        (key,),
+    ).fetchone()
+    if row is None:
+        known = ", ".join(t.key for t in list_templates(conn))
+        raise ValueError(
+            f"--sop: unknown template {key!r}" + (f" (known: {known})" if known else "")
+        )
+    version = int(row["version"]) + 1
+    description = (row["description"] + "\n\n" + note).strip()
+    cur = conn.execute(
+        "INSERT INTO sop_template_versions (template_id, version, fingerprint, title, owner,"
+        " cadence, scope, due, description, source_ref, source_file, steps, created_at,"
+        " created_by, pdca_cycle_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            row["template_id"],
+            version,
+            row["fingerprint"],
+            row["title"],
+            row["owner"],
+            row["cadence"],
+            row["scope"],
+            row["due"],
+            description,
+            row["source_ref"],
+            row["source_file"],
+            row["steps"],
+            at,
+            actor,
+            cycle_id,
+        ),
+    )
+    audit.record(
+        conn,
+        "sop_template",
+        key,
+        "new_version",
+        {"version": version - 1},
+        {"version": version, "pdca_cycle": cycle_id},
+        actor=actor,
+    )
+    return int(cur.lastrowid or 0), version

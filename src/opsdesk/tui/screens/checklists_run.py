@@ -33,10 +33,12 @@ class ChecklistRunScreen(AreaScreen):
     SCOPE = commands.CHECKLIST_RUN
     BINDINGS = commands.bindings(commands.CHECKLIST_RUN)
 
-    def __init__(self, run_id: int) -> None:
+    def __init__(self, run_id: int, position: int | None = None) -> None:
         super().__init__(id="checklist-run")
         self.run_id = run_id
         self.view: RunView | None = None
+        self.start_at = position
+        """The item to put the cursor on when the run is first shown (a search hit's)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -61,6 +63,9 @@ class ChecklistRunScreen(AreaScreen):
         self.query_one("#run-summary", Static).update(plain(data.summary))
         table = self.query_one("#item-table", DataTable)
         keep = table.cursor_row
+        if self.start_at is not None:
+            keep = next((i for i, r in enumerate(data.rows) if r.position == self.start_at), 0)
+            self.start_at = None
         table.clear()
         for r in data.rows:
             style = theme_style(self.app, "overdue") if r.overdue else ""

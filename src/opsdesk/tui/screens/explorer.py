@@ -76,7 +76,7 @@ class ExplorerScreen(AreaScreen):
         yield Header()
         with Horizontal(id="explorer-body"):
             with Vertical(id="metric-pane"):
-                yield Input(placeholder="filter metrics (/)", id="metric-filter")
+                yield Input(placeholder="filter metrics (f)", id="metric-filter")
                 yield OptionList(id="metric-list")
             with Vertical(id="chart-pane"):
                 yield Static("", id="chart-title")
@@ -184,3 +184,12 @@ class ExplorerScreen(AreaScreen):
     def action_toggle_compare(self) -> None:
         self.compare = not self.compare
         self.reload()
+
+    def action_open_cycle(self) -> None:
+        """A PDCA cycle on the metric and shop shown (asks for its title)."""
+        from datetime import timedelta
+
+        from opsdesk.tui.screens.pdca_cycle import new_cycle_dialog
+
+        today = self.ops.ops_day + timedelta(days=1)
+        new_cycle_dialog(self, self.ops.metric_key, self.ops.shop_key, today)

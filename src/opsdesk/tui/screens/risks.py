@@ -60,7 +60,7 @@ class RisksScreen(AreaScreen):
             for label, width in CELL_COLUMNS:
                 cell.add_column(Text(label), width=width)
             yield cell
-        yield Input(placeholder="/ filter: words category:C owner:L status:S due", id="risk-filter")
+        yield Input(placeholder="f filter: words category:C owner:L status:S due", id="risk-filter")
         table: DataTable[Any] = DataTable(id="risk-table", cursor_type="row", zebra_stripes=True)
         for name, size in REGISTER_COLUMNS:
             table.add_column(Text(name), width=size)

@@ -10,6 +10,7 @@ and keeps the cursor on the same metric / alert.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from rich.style import Style
@@ -302,6 +303,29 @@ class StandupScreen(AreaScreen):
             return f"Acknowledged: {alert.message}"
 
         self.write(ack)
+
+    def action_open_cycle(self) -> None:
+        """A PDCA cycle for the alert under the cursor: the alert is stored (if the stand-up
+        only evaluated it) and the cycle opens with its metric, shop and problem filled in."""
+        if self.data is None:
+            return
+        table = self._alert_table()
+        key = None if table is None else _cursor_key(table)
+        alert = next((a for a in self.data.model.alerts if a.key == key), None)
+        if alert is None or alert.metric_key is None:
+            self.notify("No metric alert under the cursor (Tab to the alerts table).", timeout=4)
+            return
+        today = self.ops.ops_day + timedelta(days=1)
+
+        def open_cycle(conn: sqlite3.Connection) -> str:
+            from opsdesk.store.pdca import open_cycle_for_alert
+            from opsdesk.tui.screens.pdca_cycle import open_cycle_screen
+
+            cycle = open_cycle_for_alert(conn, alert, today)
+            self.app.call_from_thread(open_cycle_screen, self.app, cycle.id)
+            return f"Opened cycle {cycle.id} at Plan for the alert"
+
+        self.write(open_cycle, reload=False)
 
     def _metric_under_cursor(self) -> str | None:
         table = self._kpi_table()

@@ -14,7 +14,7 @@ the theme change. That matrix is plotext's private API, reached through textual_
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -26,6 +26,9 @@ from opsdesk.domain.metrics import Metric
 from opsdesk.domain.text import visible
 from opsdesk.tui import textual_hooks
 from opsdesk.views.explorer import ExplorerData
+
+if TYPE_CHECKING:
+    from opsdesk.views.pdca import CheckChartData
 
 _SHORT_KEY = {"day": lambda k: k[5:], "week": lambda k: k[5:], "month": lambda k: k}
 _MARKERS = ("braille", "dot", "+", "x", "o")
@@ -151,6 +154,63 @@ class KpiChart(PlotextPlot):
         plt.xticks([float(t) for t in ticks], [short(data.periods[t - 1].key) for t in ticks])
         if not drawn:
             plt.title(visible(f"{metric.name_en}: no data in this window"))
+        self.refresh()
+
+
+class CheckChart(KpiChart):
+    """A PDCA cycle's Check: the daily series (baseline `•`, after the change `+`), the
+    baseline median, the target and the XmR limits as lines, signal days marked `x`, the
+    change date as a vertical marker."""
+
+    def show_check(self, data: CheckChartData) -> None:
+        textual_hooks.check_chart(PlotextPlot)  # once per process: plotext's hooks as expected?
+        self._has_data = True
+        self._lines = None
+        plt = self.plt
+        plt.clear_figure()
+        scale = 100.0 if data.unit == "%" else 1.0
+        unit = "%" if data.unit == "%" else data.unit
+        plt.title(f"{data.title} ({unit})")
+        xs = list(range(1, len(data.days) + 1))
+        before = [
+            (x, v * scale)
+            for x, d, v in zip(xs, data.days, data.values, strict=True)
+            if v is not None and data.baseline[0] <= d <= data.baseline[1]
+        ]
+        after = [
+            (x, v * scale)
+            for x, d, v in zip(xs, data.days, data.values, strict=True)
+            if v is not None and data.after is not None and data.after[0] <= d <= data.after[1]
+        ]
+        signals = [
+            (x, v * scale)
+            for x, d, v in zip(xs, data.days, data.values, strict=True)
+            if v is not None and d in data.signal_days
+        ]
+        for value, label, marker in (
+            (data.median, "median", "-"),
+            (data.target, "target", "="),
+            (data.lower, "limits", "."),
+            (data.upper, None, "."),
+        ):
+            if value is not None and xs:
+                plt.plot([xs[0], xs[-1]], [value * scale] * 2, label=label or "", marker=marker)
+        if before:
+            plt.plot([p[0] for p in before], [p[1] for p in before], label="baseline", marker="dot")
+        if after:
+            plt.plot([p[0] for p in after], [p[1] for p in after], label="after", marker="+")
+        if signals:
+            plt.scatter(
+                [p[0] for p in signals], [p[1] for p in signals], label="signal", marker="x"
+            )
+        if data.after is not None and data.after[0] in data.days:
+            plt.vline(xs[data.days.index(data.after[0])])
+        if xs:
+            step = max(1, len(xs) // 6)
+            ticks = xs[::step]
+            plt.xticks([float(t) for t in ticks], [data.days[t - 1].isoformat()[5:] for t in ticks])
+        if not before and not after:
+            plt.title(f"{data.title}: no data")
         self.refresh()
 
 

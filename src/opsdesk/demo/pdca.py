@@ -1,0 +1,329 @@
+"""Demo PDCA cycles: a dozen cycles in every stage, owned by the demo team, on the demo data.
+
+Built through the store's own functions (gates, frozen baselines, change events, SOP version
+link, iteration), each step dated relative to the end date E (the ops day); the stage history
+then carries those days (10:00 local) and the owners' logins, so the board shows realistic
+ages. Tied to the injected incidents: the conversion slide at jd-home opens a cycle at Plan,
+the stock-out streak another; an older cycle shows a real shift after its change date (the
+latest 618/双11 warm-up lifted traffic: standardised, with the campaign named as confounder);
+one is abandoned with its lesson. A demo shorter than 120 days has no cycles.
+Deterministic: the same arguments give the same cycles.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from opsdesk.demo.seasons import Window
+from opsdesk.store import actions, pdca
+
+SOP = "daily-traffic-ads"
+MIN_DAYS = 120
+"""Days of data a demo needs for its cycles (the oldest one's baseline is 108 days back)."""
+
+
+def clear_pdca(conn: sqlite3.Connection) -> dict[str, int]:
+    """Inside the caller's transaction (`demo --replace`): every cycle and its rows."""
+    return {
+        table: conn.execute(sql).rowcount
+        for table, sql in (
+            ("action_items", "DELETE FROM action_items WHERE source_kind = 'pdca'"),
+            ("pdca_experiment_arms", "DELETE FROM pdca_experiment_arms"),
+            ("pdca_stage_history", "DELETE FROM pdca_stage_history"),
+            (
+                "sop_versions_unlinked",
+                "UPDATE sop_template_versions SET pdca_cycle_id = NULL"
+                " WHERE pdca_cycle_id IS NOT NULL",
+            ),
+            ("pdca_cycles", "DELETE FROM pdca_cycles"),
+        )
+    }
+
+
+class _Builder:
+    def __init__(self, conn: sqlite3.Connection, end: date, shops: Sequence[str]) -> None:
+        self.conn = conn
+        self.end = end
+        self.shops = list(shops)
+
+    def shop(self, wanted: str, fallback: int) -> str:
+        return wanted if wanted in self.shops else self.shops[fallback % len(self.shops)]
+
+    def day(self, back: int) -> date:
+        return self.end - timedelta(days=back)
+
+    def today(self, back: int) -> date:
+        """The local today of a step done `back` days before the ops day."""
+        return self.day(back) + timedelta(days=1)
+
+    def stamp(self, cycle_id: int, back: int, owner: str) -> None:
+        """Date the latest stage change `back` days before E at 10:00 local, by `owner`."""
+        at = f"{self.day(back).isoformat()}T02:00:00+00:00"
+        self.conn.execute(
+            "UPDATE pdca_stage_history SET at = ?, by = ? WHERE id = (SELECT max(id) FROM"
+            " pdca_stage_history WHERE cycle_id = ?)",
+            (at, owner, cycle_id),
+        )
+        self.conn.execute(
+            "UPDATE pdca_cycles SET stage_since = ?, created_at = min(created_at, ?) WHERE id = ?",
+            (at, at, cycle_id),
+        )
+
+    def open(
+        self,
+        back: int,
+        owner: str,
+        title: str,
+        metric: str,
+        shop: str | None,
+        *,
+        problem: str = "",
+        baseline: tuple[date, date] | None = None,
+    ) -> int:
+        c = pdca.open_cycle(
+            self.conn,
+            today=self.today(back),
+            title=title,
+            metric_key=metric,
+            shop_key=shop,
+            owner=owner,
+            problem=problem,
+            baseline=baseline,
+        )
+        self.conn.execute(
+            "UPDATE pdca_cycles SET created_at = ? WHERE id = ?",
+            (f"{self.day(back).isoformat()}T02:00:00+00:00", c.id),
+        )
+        self.stamp(c.id, back, owner)
+        return c.id
+
+    def plan(
+        self,
+        cid: int,
+        back: int,
+        hypothesis: str,
+        plan: str,
+        acts: list[tuple[str, str, int]],
+        **fields: Any,
+    ) -> None:
+        pdca.edit(
+            self.conn, cid, today=self.today(back), hypothesis=hypothesis, plan=plan, **fields
+        )
+        for text, owner, due_back in acts:
+            item = pdca.add_action(self.conn, cid, text, owner, self.day(due_back))
+            self.conn.execute(
+                "UPDATE action_items SET created_at = ?, created_by = ? WHERE id = ?",
+                (f"{self.day(back).isoformat()}T02:00:00+00:00", owner, item.id),
+            )
+
+    def move(self, cid: int, to: str, back: int, owner: str) -> None:
+        pdca.move(self.conn, cid, to, today=self.today(back))
+        self.stamp(cid, back, owner)
+
+    def change(self, cid: int, day: date, back: int) -> None:
+        pdca.edit(self.conn, cid, today=self.today(back), change_date=day)
+
+    def act(
+        self, cid: int, back: int, owner: str, decision: str, lesson: str, sop: str | None = None
+    ) -> int | None:
+        r = pdca.act(
+            self.conn, cid, today=self.today(back), decision=decision, lesson=lesson, sop_key=sop
+        )
+        self.stamp(cid, back, owner)
+        if r.new_cycle is not None:
+            self.stamp(r.new_cycle.id, back, owner)
+            return r.new_cycle.id
+        return None
+
+
+def build_cycles(
+    conn: sqlite3.Connection, end: date, shops: Sequence[str], seasons: Sequence[Window]
+) -> int:
+    """The demo cycles (the store's own transactions); returns how many were made."""
+    if not shops:
+        return 0
+    b = _Builder(conn, end, shops)
+    jd, tmall, douyin = b.shop("jd-home", 1), b.shop("tmall-apparel", 0), b.shop("douyin-beauty", 2)
+    first = conn.execute("SELECT min(day) FROM observations").fetchone()[0]
+    start_day = date.fromisoformat(first) if first else end
+    if (end - start_day).days + 1 < MIN_DAYS:
+        return 0  # the oldest cycle needs its baseline: shorter demos have no cycles
+
+    # The older cycle with a real shift: the latest warm-up at least 40 days in and 14 days back.
+    warm = [
+        w
+        for w in seasons
+        if w.season.major and w.start - timedelta(days=30) >= start_day and w.start <= b.day(40)
+    ]
+    if warm:
+        w = warm[-1]
+        back0 = (end - w.start).days + 1  # opened the day before the warm-up starts
+        cid = b.open(
+            back0,
+            "li.na",
+            "Warm-up traffic push: more search bids",
+            "visitors",
+            tmall,
+            problem="Visitors flat for a month before the campaign.",
+            baseline=(w.start - timedelta(days=28), w.start - timedelta(days=1)),
+        )
+        b.plan(
+            cid,
+            back0,
+            "Raising search bids from the warm-up start lifts visitors",
+            "Raise bids 20% on the top 50 keywords",
+            [("Raise the bids", "li.na", back0 - 2)],
+        )
+        actions.close(conn, "pdca", cid, 1, "done")
+        b.move(cid, "do", back0 - 2, "li.na")
+        b.change(cid, w.start, back0 - 6)
+        b.move(cid, "check", back0 - 20, "li.na")
+        b.act(
+            cid,
+            back0 - 22,
+            "li.na",
+            "standardise",
+            "Bids raised at the warm-up start paid off; check the campaign's own lift next"
+            " time (the warm-up overlaps).",
+            SOP,
+        )
+
+    # Plan: the conversion slide at jd-home (the incident), stock-outs, all-shops ROAS.
+    b.open(
+        0,
+        "chen.jie",
+        "Conversion sliding on jd-home",
+        "conversion_rate",
+        jd,
+        problem="Conversion sliding for 5 days: each day over 6% below its 7-day mean.",
+    )
+    cid = b.open(
+        2,
+        "zhang.wei",
+        "Stock-outs above 3% of active SKUs",
+        "stockout_rate",
+        tmall,
+        problem="Stock-out rate rising from 3.4% to 5.2%.",
+    )
+    pdca.edit(
+        conn,
+        cid,
+        today=b.today(1),
+        root_cause="Reorder points set before the peak",
+        due_plan=b.day(-2),
+    )
+    cid = b.open(6, "li.na", "Lift ROAS on search ads", "roas", None)
+    pdca.edit(
+        conn, cid, today=b.today(5), due_plan=b.day(1), hypothesis="Negative keywords cut waste"
+    )
+
+    # Do: first response (action items due and overdue for the stand-up), paid share trial.
+    cid = b.open(
+        12, "wang.fang", "Faster first response with quick replies", "cs_first_response_s", douyin
+    )
+    b.plan(
+        cid,
+        11,
+        "Quick replies for the 20 commonest questions cut first response",
+        "Write the replies, train the team, switch them on",
+        [
+            ("Write the 20 quick replies", "wang.fang", 8),
+            ("Train the evening shift", "wang.fang", 1),
+            ("Switch the replies on", "wang.fang", -1),
+        ],
+    )
+    actions.close(conn, "pdca", cid, 1, "done")
+    b.move(cid, "do", 10, "wang.fang")
+    cid = b.open(9, "li.na", "Cut the paid share of traffic", "paid_share", tmall)
+    b.plan(
+        cid,
+        8,
+        "Better titles bring organic traffic",
+        "Rewrite titles of the top SKUs",
+        [("Rewrite 50 titles", "chen.jie", 0)],
+        scope_note="Trial on 20% of SKUs first",
+    )
+    b.move(cid, "do", 7, "li.na")
+    b.change(cid, b.day(3), 3)
+
+    # Check: bundles at jd-home (with an A/B test), new main images at tmall.
+    cid = b.open(30, "chen.jie", "Bundle offers raise the order value", "aov", jd)
+    b.plan(
+        cid,
+        29,
+        "A two-item bundle raises AOV",
+        "Bundle the top 10 pairs",
+        [("Set up 10 bundles", "chen.jie", 25)],
+    )
+    actions.close(conn, "pdca", cid, 1, "done")
+    b.move(cid, "do", 28, "chen.jie")
+    b.change(cid, b.day(20), 20)
+    b.move(cid, "check", 5, "chen.jie")
+    pdca.set_arm(conn, cid, "A", 4120, 131, "no bundle")
+    pdca.set_arm(conn, cid, "B", 4075, 152, "bundle shown")
+    cid = b.open(40, "chen.jie", "New main images", "conversion_rate", tmall)
+    b.plan(
+        cid,
+        39,
+        "Lifestyle main images convert better",
+        "Shoot and swap the top 20 images",
+        [("Shoot the images", "chen.jie", 33), ("Swap them", "chen.jie", 31)],
+    )
+    for n in (1, 2):
+        actions.close(conn, "pdca", cid, n, "done")
+    b.move(cid, "do", 38, "chen.jie")
+    b.change(cid, b.day(30), 30)
+    b.move(cid, "check", 15, "chen.jie")
+
+    # Act: refunds at douyin (a decision taken, the lesson still to write).
+    cid = b.open(50, "wang.fang", "Size guide to cut refunds", "refund_rate", douyin)
+    b.plan(
+        cid,
+        49,
+        "A size guide on the detail page cuts refunds",
+        "Add the size guide",
+        [("Write the size guide", "wang.fang", 45)],
+    )
+    b.move(cid, "do", 48, "wang.fang")
+    b.change(cid, b.day(40), 40)
+    b.move(cid, "check", 25, "wang.fang")
+    pdca.edit(conn, cid, today=b.today(3), decision="iterate", target=0.05)
+    b.move(cid, "act", 3, "wang.fang")
+
+    # Closed: abandoned (with its lesson), and one iterated into a new cycle at Plan.
+    cid = b.open(70, "zhao.min", "Live-stream coupons", "conversion_rate", douyin)
+    b.plan(
+        cid,
+        69,
+        "A coupon during live streams lifts conversion",
+        "Coupon every evening stream",
+        [("Set up the coupons", "zhao.min", 66)],
+    )
+    b.move(cid, "do", 68, "zhao.min")
+    b.change(cid, b.day(60), 60)
+    b.move(cid, "check", 45, "zhao.min")
+    b.act(
+        cid,
+        44,
+        "zhao.min",
+        "abandon",
+        "Coupons moved buyers from other days, not conversion overall: stopped.",
+    )
+    cid = b.open(80, "zhang.wei", "Next-day dispatch cut-off at 16:00", "late_shipment_rate", jd)
+    b.plan(
+        cid,
+        79,
+        "A later cut-off with a second pick wave keeps shipments on time",
+        "Add a 15:00 pick wave",
+        [("Agree the wave with the warehouse", "zhang.wei", 76)],
+    )
+    b.move(cid, "do", 78, "zhang.wei")
+    b.change(cid, b.day(70), 70)
+    b.move(cid, "check", 55, "zhang.wei")
+    b.act(
+        cid, 50, "zhang.wei", "iterate", "Half the effect: the second wave needs one more packer."
+    )
+    return int(conn.execute("SELECT count(*) FROM pdca_cycles").fetchone()[0])

@@ -1,0 +1,176 @@
+"""Area 5: the PDCA board. A column per stage (Plan, Do, Check, Act, Closed), a card per cycle
+(title, shop, metric, owner, days in its stage, overdue marked); `s`/`o`/`m` filter by shop,
+owner or metric (each press takes the next value, then all again), `x` clears; Tab moves
+between columns; Enter opens the cycle (`CycleScreen`); `c` opens a new one on the metric
+and shop the explorer shows. Read from `views.pdca.build_board`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, timedelta
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Header
+
+from opsdesk.domain.pdca import STAGES, stage_name
+from opsdesk.tui import commands
+from opsdesk.tui.messages import LoadFailed
+from opsdesk.tui.screens.area import AreaScreen
+from opsdesk.tui.widgets.keybar import KeyBar
+from opsdesk.tui.widgets.look import theme_style
+from opsdesk.views.pdca import Board, Card
+
+FILTERS = ("shop", "owner", "metric")
+
+
+CARD_HEIGHT = 3
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(1, width - 1)] + "…"
+
+
+def card_text(card: Card, width: int, overdue_style: Any = "") -> Text:
+    """Three lines cut to `width`: `#id title`, `shop · owner`, `metric · N d` (+ OVERDUE)."""
+    text = Text(no_wrap=True)
+    text.append(_fit(f"#{card.id} {card.title}", width))
+    text.append("\n" + _fit(f"{card.shop} · {card.owner}", width))
+    age = f" · {card.days_in_stage} d"
+    flag = " OVERDUE" if card.overdue else ""
+    text.append("\n" + _fit(card.metric, width - len(age) - len(flag)) + age)
+    if flag:
+        text.append(flag, style=overdue_style)
+    return text
+
+
+class PdcaBoardScreen(AreaScreen):
+    """Area 5: PDCA cycles by stage."""
+
+    SCOPE = commands.PDCA
+    BINDINGS = commands.bindings(commands.PDCA)
+
+    def __init__(self) -> None:
+        super().__init__(id="pdca")
+        self.board: Board | None = None
+        self.filters: dict[str, str | None] = {f: None for f in FILTERS}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="pdca-columns"):
+            for stage in STAGES:
+                table: DataTable[Any] = DataTable(
+                    id=f"pdca-{stage}", cursor_type="row", classes="pdca-column"
+                )
+                table.add_column(Text(stage_name(stage)), key="card")
+                yield table
+        yield KeyBar(self.SCOPE, self.ops.keymap)
+
+    def on_mount(self) -> None:
+        self.title = "PDCA board"
+        self.query_one("#pdca-plan", DataTable).focus()
+        self.reload()
+
+    @property
+    def today(self) -> date:
+        return self.ops.ops_day + timedelta(days=1)
+
+    def fetch(self, conn: sqlite3.Connection) -> Board:
+        from opsdesk.views.pdca import build_board
+
+        return build_board(
+            conn,
+            self.today,
+            shop_key=self.filters["shop"],
+            owner=self.filters["owner"],
+            metric_key=self.filters["metric"],
+        )
+
+    def show(self, data: Board) -> None:
+        self.board = data
+        active = ", ".join(f"{k} {v}" for k, v in self.filters.items() if v)
+        self.sub_title = f"today {self.today}" + (f" · filter: {active}" if active else "")
+        overdue = theme_style(self.app, "overdue", bold=True)
+        for stage in STAGES:
+            table = self.query_one(f"#pdca-{stage}", DataTable)
+            keep = table.cursor_row
+            table.clear()
+            cards = data.columns[stage]
+            label = Text(f"{stage_name(stage)} ({len(cards)})")
+            table.columns["card"].label = label  # type: ignore[index]
+            width = max(12, (table.size.width or self.app.size.width // len(STAGES)) - 2)
+            for card in cards:
+                table.add_row(card_text(card, width, overdue), key=str(card.id), height=CARD_HEIGHT)
+            if table.row_count:
+                table.move_cursor(row=min(keep, table.row_count - 1), animate=False)
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def _focused_card(self) -> int | None:
+        focused = self.focused
+        if not isinstance(focused, DataTable) or focused.row_count == 0:
+            return None
+        row_key = focused.coordinate_to_cell_key(focused.cursor_coordinate).row_key
+        return None if row_key.value is None else int(row_key.value)
+
+    def action_open_cycle(self) -> None:
+        cycle_id = self._focused_card()
+        if cycle_id is None:
+            self.notify("No cycle under the cursor (Tab to a column with cards).", timeout=4)
+            return
+        self._open(cycle_id)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open_cycle()
+
+    def action_filter(self, name: str) -> None:
+        if self.board is None or name not in FILTERS:
+            return
+        values: list[str] = {
+            "shop": self.board.shops,
+            "owner": self.board.owners,
+            "metric": self.board.metrics,
+        }[name]
+        options: list[str | None] = [None, *values]
+        current = self.filters[name]
+        i = options.index(current) if current in options else 0
+        self.filters[name] = options[(i + 1) % len(options)]
+        self.reload()
+
+    def action_clear_filters(self) -> None:
+        self.filters = {f: None for f in FILTERS}
+        self.reload()
+
+    def action_new_cycle(self) -> None:
+        from opsdesk.tui.screens.pdca_cycle import new_cycle_dialog
+
+        new_cycle_dialog(self, self.ops.metric_key, self.ops.shop_key, self.today)
+
+    def _open(self, cycle_id: int) -> None:
+        """Read the cycle first (a worker), then show the board's one cycle screen with it:
+        the screen is built once and kept, and painted once, already with its data."""
+        self._fetch_cycle(cycle_id, self.today, self.ops.settings.config.pdca)
+
+    @work(thread=True, exclusive=True, group="open-cycle", exit_on_error=False)
+    def _fetch_cycle(self, cycle_id: int, today: date, rule_set: Any) -> None:
+        from opsdesk.tui.screens.area import describe_error, store_errors, unit_of_work
+        from opsdesk.views.pdca import build_detail
+
+        try:
+            with unit_of_work(self.db) as conn:
+                detail = build_detail(conn, cycle_id, today, rule_set)
+        except store_errors() as e:
+            self.post_message(LoadFailed(describe_error(e)))
+            return
+        self.app.call_from_thread(self._push_cycle, detail)
+
+    def _push_cycle(self, detail: Any) -> None:
+        from opsdesk.tui.screens.pdca_cycle import board_cycle_screen
+
+        if self.app.screen is not self:
+            return  # the user moved on meanwhile
+        self.app.push_screen(board_cycle_screen(self.app, detail))

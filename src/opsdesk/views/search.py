@@ -1,0 +1,141 @@
+"""The search read model: each hit with the object it belongs to, who wrote it and when (in the
+store's timezone), for `opsdesk search` and the app's search dialog alike."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from opsdesk.domain.checklists import local_label
+from opsdesk.store import settings
+from opsdesk.store.search import Hit, search
+
+Ident = tuple[object, object, object]
+"""A hit's identity: source, object id, part."""
+Labeller = Callable[[sqlite3.Connection, Sequence[Hit]], dict[Ident, tuple[str, object]]]
+"""Names the hits of one object type: identity -> (label, what opening it takes: run id,
+risk key…)."""
+
+
+@dataclass(frozen=True)
+class SearchRow:
+    kind: str
+    object_type: str
+    object_id: int | str
+    part: int | str
+    object_label: str  # "Daily shop check · jd-home · 2026-11-20 · item 3: Reply to …"
+    opens: object  # what opening the object takes: a run id, a risk key
+    body: str
+    spans: tuple[tuple[int, int], ...]
+    who: str  # "—" when unknown
+    when: str  # store-local wall time
+    at: datetime
+    score: float
+
+
+def _sop_runs(conn: sqlite3.Connection, hits: Sequence[Hit]) -> dict[Ident, tuple[str, object]]:
+    ids = sorted({int(h.object_id) for h in hits})
+    runs = {
+        r[0]: f"{r[1]} · {r[2] or 'store'} · {r[3]}"
+        for r in conn.execute(
+            "SELECT r.id, v.title, s.key, r.run_day FROM sop_runs r"  # noqa: S608 (placeholders)
+            " JOIN sop_template_versions v ON v.id = r.version_id"
+            f" LEFT JOIN shops s ON s.id = r.shop_id WHERE r.id IN ({', '.join('?' * len(ids))})",
+            ids,
+        )
+    }
+    items = {
+        (r[0], r[1]): r[2]
+        for r in conn.execute(
+            "SELECT run_id, position, text FROM sop_run_items"  # noqa: S608 (placeholders)
+            f" WHERE run_id IN ({', '.join('?' * len(ids))})",
+            ids,
+        )
+    }
+    out: dict[Ident, tuple[str, object]] = {}
+    for h in hits:
+        run = runs.get(int(h.object_id), f"checklist run {h.object_id}")
+        if h.part in ("", None):
+            out[(h.source, h.object_id, h.part)] = (run, h.object_id)
+        else:
+            text = items.get((int(h.object_id), int(h.part)), "")
+            out[(h.source, h.object_id, h.part)] = (f"{run} · item {h.part}: {text}", h.object_id)
+    return out
+
+
+def _risks(conn: sqlite3.Connection, hits: Sequence[Hit]) -> dict[Ident, tuple[str, object]]:
+    """Risk fields (object: the risk key) and review notes (object: the risk id)."""
+    by_key = {h.object_id for h in hits if h.object_type == "risk"}
+    by_id = {h.object_id for h in hits if h.object_type == "risk_review"}
+    rows = conn.execute(
+        "SELECT id, key, title FROM risks"  # noqa: S608 (placeholders)
+        f" WHERE key IN ({', '.join('?' * len(by_key))}) OR id IN ({', '.join('?' * len(by_id))})",
+        [*by_key, *by_id],
+    ).fetchall()
+    out: dict[Ident, tuple[str, object]] = {}
+    for h in hits:
+        for rid, key, title in rows:
+            if h.object_type == "risk" and h.object_id == key:
+                field = h.source.removeprefix("risk_")
+                out[(h.source, h.object_id, h.part)] = (f"Risk {key} · {title} · {field}", key)
+            elif h.object_type == "risk_review" and h.object_id == rid:
+                out[(h.source, h.object_id, h.part)] = (f"Risk {key} · {title} · review", key)
+    return out
+
+
+LABELLERS: dict[str, Labeller] = {"sop_run": _sop_runs, "risk": _risks, "risk_review": _risks}
+"""Object type -> how its hits are named (one entry per object type sources link to)."""
+
+
+def since_instant(day: date, tz_name: str) -> datetime:
+    """The start of the store-local `day`, as the instant search filters on."""
+    from opsdesk.domain.recurrence import local_instant
+
+    return local_instant(day, time(0), tz_name)
+
+
+def find(
+    conn: sqlite3.Connection,
+    query: str,
+    *,
+    kinds: Sequence[str] | None = None,
+    since: date | None = None,
+    limit: int = 50,
+) -> list[SearchRow]:
+    tz = settings.read(conn).timezone
+    hits = search(
+        conn,
+        query,
+        kinds=kinds,
+        since=None if since is None else since_instant(since, tz),
+        limit=limit,
+    )
+    labels: dict[Ident, tuple[str, object]] = {}
+    for otype in {h.object_type for h in hits}:
+        labeller = LABELLERS.get(otype)
+        if labeller is not None:
+            labels.update(labeller(conn, [h for h in hits if h.object_type == otype]))
+    rows = []
+    for h in hits:
+        label, opens = labels.get(
+            (h.source, h.object_id, h.part), (f"{h.object_type} {h.object_id}", h.object_id)
+        )
+        rows.append(
+            SearchRow(
+                h.kind,
+                h.object_type,
+                h.object_id,
+                h.part,
+                label,
+                opens,
+                h.body,
+                h.spans,
+                h.who or "—",
+                local_label(h.at, tz),
+                h.at,
+                h.score,
+            )
+        )
+    return rows
