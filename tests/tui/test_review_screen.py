@@ -87,6 +87,8 @@ async def test_walk_a_review_with_keys_only(review_app: Any, tiny_store: Path) -
         await pilot.press("d", *"more budget to search", "enter")
         await wait_for(pilot, lambda: "1. more budget to search" in " ".join(_rows(screen)) or
                        bool(_db(tiny_store, "SELECT 1 FROM meeting_decisions")))  # fmt: skip
+        await pilot.press("a", *"call the carrier @li.na 2026-12-04", "enter")
+        await wait_for(pilot, lambda: bool(_db(tiny_store, "SELECT 1 FROM action_items")))
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: bool(_db(tiny_store, "SELECT 1 FROM review_packs")))
         await wait_for(pilot, lambda: "closed by" in screen.sub_title)
@@ -99,6 +101,9 @@ async def test_walk_a_review_with_keys_only(review_app: Any, tiny_store: Path) -
     ]
     assert _db(tiny_store, "SELECT text FROM meeting_decisions") == [("more budget to search",)]
     assert _db(tiny_store, "SELECT week FROM review_packs") == [("2026-W46",)]
+    assert _db(tiny_store, "SELECT source_kind, text, owner, due FROM action_items") == [
+        ("review", "call the carrier", "li.na", "2026-12-04")
+    ]
     assert _db(tiny_store, "SELECT attendees FROM meetings") == [("li.na,wang.wei",)]
 
 

@@ -197,3 +197,42 @@ def test_stored_hostile_text_is_shown_not_obeyed(
         "--output", str(target))  # fmt: skip
     cell = pd.read_excel(target, sheet_name="Decisions")["text"][0]
     assert cell.startswith("'=HYPERLINK(x)")
+
+
+def test_actions_carried_over_flagged_and_history(cli: CliRunner, store_path: Path) -> None:
+    code, out = run(store_path, "review", "action", "2026-W44", "Fix the jd listing")
+    assert code == 1 and "--owner: an action item needs an owner" in out
+    code, out = run(store_path, "review", "action", "2026-W44", "Fix it", "--owner", "li.na",
+                    "--due", "2026-11-24")  # fmt: skip
+    assert code == 1 and "--due: 2026-11-24 is in the past (today is 2026-11-25)" in out
+    code, out = run(store_path, "review", "action", "2026-W44", "Fix the jd listing",
+                    "--owner", "li.na", "--due", "2026-12-04")  # fmt: skip
+    assert (code, out) == (0, "review/1/1: Fix the jd listing — li.na, due 2026-12-04\n")
+    for week in ("2026-W45", "2026-W46", "2026-W47"):
+        assert run(store_path, "review", "attend", week, "li.na")[0] == 0
+    code, out = run(store_path, "review", "action", "2026-W47", "Call the carrier",
+                    "--owner", "wang.wei")  # fmt: skip
+    assert code == 0, out
+
+    def actions(week: str) -> list[tuple[str, str, str, int, bool]]:
+        _, text = run(store_path, "report", "review", "--week", week, "--format", "json")
+        return [
+            (a["action"], a["from_week"], a["status"], a["carried"], a["flagged"])
+            for a in json.loads(text)["actions"]
+        ]
+
+    assert actions("2026-W46") == [("review/1/1", "2026-W44", "open", 2, False)]
+    assert actions("2026-W47") == [
+        ("review/1/1", "2026-W44", "open", 3, True),  # three reviews without progress
+        ("review/4/1", "2026-W47", "open", 0, False),
+    ]
+    _, md = run(store_path, "report", "review", "--week", "2026-W47")
+    assert "carried 3 reviews without progress: decide" in md
+    assert run(store_path, "review", "done", "2026-W44", "1")[0] == 0
+    assert actions("2026-W47") == [("review/4/1", "2026-W47", "open", 0, False)]
+    # what was open as of W45: the action was closed later, so it was open then
+    assert actions("2026-W45") == [("review/1/1", "2026-W44", "open", 1, False)]
+    # a closed review takes no new action
+    assert run(store_path, "review", "close", "2026-W47")[0] == 0
+    code, out = run(store_path, "review", "action", "2026-W47", "Late", "--owner", "li.na")
+    assert code == 1 and "is frozen" in out

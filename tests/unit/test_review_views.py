@@ -52,7 +52,15 @@ def test_deck_weeks_months_and_summary_exact(review_store: sqlite3.Connection) -
         "ytd_ly": 2050.0,
     }
     assert gmv.change("wow").text() == "+21.0%"
-    assert (gmv.target, gmv.status, gmv.exception) == (63000.0, "green", False)
+    assert (gmv.target, gmv.status) == (63000.0, "green")
+    # on target, yet a stop: W47's days all sit above the 15 days before (PDCA rule engine)
+    assert gmv.exception and gmv.signals == [
+        "shift: 7 days above the baseline median (2026-11-16..2026-11-22)",
+        "limits: 7 days above the upper limit (2026-11-16, 2026-11-17, 2026-11-18, 2026-11-19,"
+        " 2026-11-20, 2026-11-21, 2026-11-22)",
+    ]
+    jd = r.entry("gmv", "jd-home")
+    assert jd.signals == [] and not jd.exception  # no baseline days: no rule applied
 
 
 def test_all_shops_ratio_of_sums_and_rates_in_points(review_store: sqlite3.Connection) -> None:

@@ -226,6 +226,55 @@ def review_decide(ctx: click.Context, week_key: str, text: str) -> None:
     click.echo(visible(f"{week.key} decision {d.number}: {d.text}"))
 
 
+@review.command("action")
+@click.argument("week_key", metavar="WEEK")
+@click.argument("text")
+@click.option("--owner", default="", help="The login who owns it (required).")
+@click.option("--due", "due_text", metavar="YYYY-MM-DD", help="Due date (not in the past).")
+@click.pass_context
+@user_errors
+def review_action(
+    ctx: click.Context, week_key: str, text: str, owner: str, due_text: str | None
+) -> None:
+    """A new action item of the review of WEEK (carried over until done or dropped)."""
+    from opsdesk.store.review import add_action
+    from opsdesk.views.review import resolve_week
+
+    due = None
+    if due_text is not None:
+        try:
+            due = date.fromisoformat(due_text)
+        except ValueError:
+            raise CliError(f"--due: {due_text!r} is not a date like 2026-12-04") from None
+    with store(ctx) as conn:
+        today = _ops_day(conn)
+        week = resolve_week(week_key, today)
+        item = add_action(conn, week.key, today, text, owner, due)
+    click.echo(f"{item.key}: {item.text} — {item.owner}" + (f", due {due}" if due else ""))
+
+
+@review.command("done")
+@click.argument("week_key", metavar="WEEK")
+@click.argument("number", type=int)
+@click.option("--drop", "reason", default=None, help="Drop it instead, saying why.")
+@click.pass_context
+@user_errors
+def review_done(ctx: click.Context, week_key: str, number: int, reason: str | None) -> None:
+    """Mark action item NUMBER of the review of WEEK done (or dropped with --drop REASON)."""
+    from opsdesk.store import actions
+    from opsdesk.store.review import get_meeting
+    from opsdesk.views.review import resolve_week
+
+    with store(ctx) as conn:
+        week = resolve_week(week_key, _ops_day(conn))
+        meeting = get_meeting(conn, "review", week.key)
+        if meeting is None:
+            raise CliError(f"review {week.key} has no action items")
+        status = "dropped" if reason is not None else "done"
+        item = actions.close(conn, "review", meeting.id, number, status, reason or "")
+    click.echo(f"{item.key}: {item.status}")
+
+
 @review.command("attend")
 @click.argument("week_key", metavar="WEEK")
 @click.argument("logins", nargs=-1, required=True)

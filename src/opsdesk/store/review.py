@@ -17,6 +17,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from opsdesk.domain.text import refuse_control
 from opsdesk.store import audit
@@ -415,3 +416,27 @@ def review_meetings_until(conn: sqlite3.Connection, week: str) -> list[tuple[int
         (week,),
     )
     return [(r[0], r[1]) for r in rows]
+
+
+def add_action(
+    conn: sqlite3.Connection,
+    week: str,
+    held_on: date,
+    text: str,
+    owner: str,
+    due: date | None,
+) -> Any:
+    """A new action item of the review of `week` (the general action-items table, source
+    `review`); refused without an owner, with a due date before the day it is written, or on
+    a closed review."""
+    from opsdesk.store import actions
+
+    if not owner.strip():
+        raise ValueError("--owner: an action item needs an owner (a login)")
+    if due is not None and due < held_on:
+        raise ValueError(f"--due: {due} is in the past (today is {held_on})")
+    text = check_text("text", text, required=True)
+    with write_transaction(conn):
+        _refuse_if_closed(conn, week)
+        m = meeting_in_transaction(conn, "review", week, held_on)
+        return actions.add_in_transaction(conn, "review", m.id, text, owner.strip(), due)

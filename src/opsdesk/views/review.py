@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -160,18 +161,42 @@ def _value(
     return aggregate(metric, metrics, dailies, _days(span))
 
 
+SIGNAL_BASELINE_DAYS = 28
+"""Run-chart signals compare the review week's days with the 28 days before it."""
+MIN_BASELINE_DAYS = 14
+"""With fewer days of data before the week, no run-chart rule is applied (too little to
+tell a signal from noise)."""
+
+
 def _signals(
     metric: Metric, metrics: Mapping[str, Metric], dailies: Sequence[Daily], week: Period
 ) -> list[str]:
-    """Run-chart signals on the metric's series that fired in the review week.
+    """Run-chart signals (the PDCA rule engine: shift, trend, XmR limits) on the metric's
+    daily series over the 28 days before the review week and the week itself, that fired on a
+    day of the review week."""
+    from opsdesk.domain import pdca
 
-    Seam: filled from the PDCA rule engine (domain/pdca.py) once it is on main.
-    """
-    return []
+    rule_set = pdca.RuleSet()
+    start = week.start - timedelta(days=SIGNAL_BASELINE_DAYS)
+    days = [start + timedelta(days=i) for i in range((week.end - start).days + 1)]
+    series = pdca.daily_series(metric, metrics, dailies, days)
+    baseline = [v for d, v in series if d < week.start]
+    if len(baseline) < MIN_BASELINE_DAYS or not any(d >= week.start for d, _ in series):
+        return []
+    found = pdca.shift_signals(series, statistics.median(baseline), rule_set.shift)
+    found += pdca.trend_signals(series, rule_set.trend)
+    if rule_set.limits:
+        limits = pdca.xmr_limits(baseline)
+        if limits is not None:
+            found += pdca.limit_signals([(d, v) for d, v in series if d in week], limits)
+    return [s.describe() for s in found if any(d in week for d in s.days)]
 
 
 def rule_set_name() -> str:
-    return "red/amber against target"
+    from opsdesk.domain import pdca
+
+    rules_named = pdca.RuleSet().name()
+    return f"red/amber against target; {rules_named} (daily, vs the 28 days before; 14 needed)"
 
 
 def attendees_seen(conn: sqlite3.Connection) -> list[str]:
@@ -321,11 +346,49 @@ def build_review(
         missed_runs=missed,
         risks=_risks(conn, week),
         pdca=[],
-        actions=[],  # seam: the general action-items table (PDCA)
+        actions=_actions(conn, week, ops_day),
         meeting=store.get_meeting(conn, "review", week.key),
         decisions=store.decisions(conn, "review", week.key),
         closed=store.frozen_pack(conn, week.key),
     )
+
+
+def _actions(conn: sqlite3.Connection, week: Period, ops_day: date) -> list[dict[str, Any]]:
+    """Action items of the reviews up to `week`, as they stood at its review (the ops day, or
+    for an older week the end of the week after it): the last review's and this week's, and
+    every other one still open (carried over, with its age and the reviews it went through
+    since; three or more: flagged for a decision)."""
+    from opsdesk.store import actions as action_store
+
+    cut = week.end + timedelta(days=7)  # an older week's review: as the week after ended
+    as_of = min(ops_day, cut)
+    meetings = store.review_meetings_until(conn, week.key)
+    weeks = [k for _, k in meetings]
+    before = [k for k in weeks if k < week.key]
+    last_week = before[-1] if before else None
+    out: list[dict[str, Any]] = []
+    for meeting_id, key in meetings:
+        for item in action_store.for_source(conn, "review", meeting_id):
+            created = date.fromisoformat(item.created_at[:10])
+            closed = item.closed_at is not None and date.fromisoformat(item.closed_at[:10])
+            status = item.status if closed and (cut >= ops_day or closed <= cut) else "open"
+            if key not in (week.key, last_week) and status != "open":
+                continue
+            carried = rules.reviews_carried(weeks, key, week.key) if status == "open" else 0
+            out.append(
+                {
+                    "action": item.key,
+                    "from_week": key,
+                    "text": item.text,
+                    "owner": item.owner,
+                    "due": None if item.due is None else item.due.isoformat(),
+                    "status": status,
+                    "age_days": rules.age_days(created, as_of) if status == "open" else None,
+                    "carried": carried,
+                    "flagged": rules.flagged(carried),
+                }
+            )
+    return out
 
 
 def _risks(conn: sqlite3.Connection, week: Period) -> list[RiskLine]:

@@ -279,20 +279,21 @@ class ReviewScreen(AreaScreen):
         self.write(save)
 
     def _save_action(self, typed: str) -> None:
+        from opsdesk.store.review import add_action
+
+        assert self.week is not None
+        week, day = self.week.key, self.ops.ops_day
         try:
             text, owner, due = parse_action(typed)
         except ValueError as e:
             self.notify(escape(str(e)), severity="warning", timeout=6)
             return
 
-        self.notify(
-            escape(
-                f"{text} @{owner}: action items need the general action-items table (PDCA),"
-                " not in this build yet"
-            ),
-            severity="warning",
-            timeout=6,
-        )
+        def save(conn: sqlite3.Connection) -> str:
+            item = add_action(conn, week, day, text, owner, due)
+            return escape(f"{item.key}: {item.text} — {item.owner}")
+
+        self.write(save)
 
     def _save_attendees(self, logins: list[str]) -> None:
         from opsdesk.store.review import update_meeting
