@@ -89,6 +89,13 @@ TUI_STORE_ACTIONS = {
     "opsdesk.store.checklists": {"tick", "untick", "skip_item", "set_note"},
     # known_names: the metrics and shops a typed KRI may name, read inside the edit's own write
     "opsdesk.store.risks": {"update_fields", "known_names", "review", "start_linked_run"},
+    "opsdesk.store.review": {
+        "set_note",
+        "add_decision",
+        "update_meeting",
+        "close_review",
+        "add_action",
+    },
     "opsdesk.store.pdca": {
         "open_cycle",
         "open_cycle_for_alert",

@@ -45,11 +45,13 @@ def main(ctx: click.Context, db: Path | None, read_only: bool) -> None:
 
 def _register() -> None:
     from opsdesk.cli import base, checklists, demo, exports, imports, pdca, reports, search
+    from opsdesk.cli import review as review_commands
     from opsdesk.cli import risks as risk_commands
 
     for module in (base, imports, reports, demo, checklists, pdca, exports, search):
         module.register(main)
     risk_commands.register(main)
+    review_commands.register(main)
 
 
 _register()

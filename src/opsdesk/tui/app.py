@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 AREAS: tuple[str, ...] = ("standup", "explorer", "entry", "checklists")
 AREAS += ("pdca",)  # area 5
 AREAS += ("risks",)  # area 6
+AREAS += ("review",)  # area 7
 PREBUILT_AREAS: tuple[str, ...] = ("explorer", "entry", "checklists")
 PREBUILT_AREAS += ("pdca",)
 PREBUILT_AREAS += ("risks",)
@@ -109,6 +110,12 @@ def _risks_screen() -> Screen[None]:
     return RisksScreen()
 
 
+def _review_screen() -> Screen[None]:
+    from opsdesk.tui.screens.review import ReviewScreen
+
+    return ReviewScreen()
+
+
 def _palette_provider() -> type[Provider]:
     from opsdesk.tui.palette import OpsdeskCommands
 
@@ -131,6 +138,7 @@ class OpsdeskApp(App[None]):
         "checklists": _checklists_screen,
         "pdca": _pdca_screen,
         "risks": _risks_screen,
+        "review": _review_screen,
     }
 
     def __init__(self, settings: AppSettings, clock: Clock | None = None) -> None:

@@ -28,6 +28,7 @@ PDCA_CYCLE = "pdca_cycle"
 RISKS = "risks"
 RISK = "risk"
 UNSAVED = "unsaved"
+REVIEW = "review"
 SCOPE_TITLES = {
     APP: "Everywhere",
     STANDUP: "Stand-up",
@@ -40,6 +41,7 @@ SCOPE_TITLES = {
     RISKS: "Risk register",
     RISK: "Risk",
     UNSAVED: "Unsaved values dialog",
+    REVIEW: "Weekly review",
 }
 
 
@@ -621,6 +623,132 @@ UNSAVED_COMMANDS: tuple[Command, ...] = (
     ),
 )
 COMMANDS = COMMANDS + UNSAVED_COMMANDS
+REVIEW_COMMANDS: tuple[Command, ...] = (
+    Command(
+        "area.review",
+        "7",
+        "Weekly review",
+        "Walk the week's review: deck, exceptions, decisions and actions",
+        "app.switch_area('review')",
+        APP,
+        show=False,  # in the palette, help and README; the key bar is full at 80 columns
+    ),
+    Command(
+        "review.next_item",
+        "tab",
+        "Next item",
+        "Walk to the next item of the agenda",
+        "next_item",
+        REVIEW,
+        label="Next",
+    ),
+    Command(
+        "review.previous_item",
+        "shift+tab",
+        "Previous item",
+        "Back to the item before",
+        "previous_item",
+        REVIEW,
+        show=False,
+    ),
+    Command(
+        "review.expand",
+        "enter",
+        "Expand",
+        "Expand the item under the cursor (or fold it again)",
+        "toggle_expand",
+        REVIEW,
+    ),
+    Command(
+        "review.note",
+        "n",
+        "Note",
+        "The owner's note on the exception under the cursor: why it moved",
+        "write_note",
+        REVIEW,
+    ),
+    Command(
+        "review.investigating",
+        "i",
+        "Investigating",
+        "Mark the exception under the cursor 'investigating'",
+        "mark_investigating",
+        REVIEW,
+        show=False,
+    ),
+    Command(
+        "review.clear_rest",
+        "c",
+        "Clear the rest",
+        "Every metric that is not an exception: nothing to see here; on to the next section",
+        "clear_rest",
+        REVIEW,
+        label="Clear",
+    ),
+    Command(
+        "review.decide",
+        "d",
+        "Decision",
+        "Record a decision of this review",
+        "write_decision",
+        REVIEW,
+    ),
+    Command(
+        "review.attendees",
+        "t",
+        "Attendees",
+        "Who attends: logins separated by spaces (those seen in the store are offered)",
+        "write_attendees",
+        REVIEW,
+        show=False,
+    ),
+    Command(
+        "review.action",
+        "a",
+        "Action",
+        "A new action item: what to do @owner YYYY-MM-DD (due)",
+        "write_action",
+        REVIEW,
+        show=False,
+    ),
+    Command(
+        "review.previous_week",
+        "left_square_bracket",
+        "Week before",
+        "Review the week before",
+        "previous_week",
+        REVIEW,
+        show=False,
+    ),
+    Command(
+        "review.next_week",
+        "right_square_bracket",
+        "Week after",
+        "Review the week after (up to the last complete week)",
+        "next_week",
+        REVIEW,
+        show=False,
+    ),
+    Command(
+        "review.close",
+        "ctrl+s",
+        "Close review",
+        "Close (freeze) this review: its figures, notes, decisions and actions, with a hash",
+        "close_review",
+        REVIEW,
+        label="Close",
+    ),
+    Command(
+        "review.cancel",
+        "escape",
+        "Cancel typing",
+        "Leave the text line without saving",
+        "cancel_input",
+        REVIEW,
+        show=False,
+    ),
+)
+COMMANDS = COMMANDS + REVIEW_COMMANDS
 
 BY_ID = {c.id: c for c in COMMANDS}
 
@@ -667,6 +795,8 @@ _KEY_NAMES = {
     "left": "←",
     "up": "↑",
     "down": "↓",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
     "greater_than_sign": ">",
     "less_than_sign": "<",
 }

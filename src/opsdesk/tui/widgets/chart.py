@@ -215,3 +215,46 @@ class CheckChart(KpiChart):
         if not before and not after:
             plt.title(f"{data.title}: no data")
         self.refresh()
+
+
+class SixTwelveChart(KpiChart):
+    """The weekly review's 6-12 chart (the KPI chart's drawing, its own series)."""
+
+    def show_six_twelve(
+        self,
+        title: str,
+        metric: Metric,
+        weeks: list[tuple[str, float | None, float | None]],
+        months: list[tuple[str, float | None, float | None]],
+        target: float | None,
+    ) -> None:
+        """The weekly review's 6-12 chart: 6 weeks then 12 months on one x-axis (weeks on the
+        left y-axis, months on the right one: a month is not a week), this year solid, last
+        year dotted, the week's target as a marker. Points are (key, value, last year)."""
+        textual_hooks.check_chart(PlotextPlot)
+        self._has_data = True
+        self._lines = None
+        plt = self.plt
+        plt.clear_figure()
+        scale = _scale(metric)
+        xw = list(range(1, len(weeks) + 1))
+        xm = list(range(len(weeks) + 2, len(weeks) + 2 + len(months)))
+        series = (
+            (xw, [w[1] for w in weeks], "weeks", "left", "braille"),
+            (xw, [w[2] for w in weeks], "last year", "left", "dot"),
+            (xm, [m[1] for m in months], "months →", "right", "braille"),
+            (xm, [m[2] for m in months], "", "right", "dot"),
+        )
+        for xs, ys, label, side, marker in series:
+            px, py = _present(xs, ys, scale)
+            if px:
+                plt.plot(px, py, label=label or None, marker=marker, yside=side)
+        if target is not None and weeks:
+            plt.scatter([xw[-1]], [target * scale], marker="x", label="target", yside="left")
+        ticks = [xw[0], xw[-1], *([xm[0], xm[-1]] if xm else [])]
+        names = [weeks[0][0][5:], weeks[-1][0][5:]]
+        if months:
+            names += [months[0][0][2:], months[-1][0][2:]]
+        plt.xticks([float(t) for t in ticks], names)
+        plt.title(title)
+        self.refresh()

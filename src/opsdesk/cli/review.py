@@ -1,0 +1,315 @@
+"""Commands: `report review` (the weekly review pack) and `review close|reopen|diff|note|decide|
+attend|notes` (the meeting record, freezing a review and what changed since)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from opsdesk.cli.common import CliError, store, user_errors
+from opsdesk.domain.text import visible
+
+
+def _ops_day(conn: sqlite3.Connection) -> date:
+    from opsdesk.clock import ops_day, system_clock
+    from opsdesk.store import settings
+
+    s = settings.read(conn)
+    return ops_day(system_clock, s.timezone, s.day_cutoff_hour)
+
+
+def live_payload(
+    conn: sqlite3.Connection, week_key: str | None, shops: list[str] | None = None
+) -> dict[str, Any]:
+    """The review's payload from the store's current figures (ValueError: bad week/no data)."""
+    from opsdesk.reports.review_pack import payload
+    from opsdesk.views.review import build_review, resolve_week
+
+    today = _ops_day(conn)
+    week = resolve_week(week_key, today)
+    return payload(build_review(conn, week, today, shop_keys=shops))
+
+
+def pack_payload(
+    conn: sqlite3.Connection, week_key: str | None, shops: list[str] | None
+) -> dict[str, Any]:
+    """The pack's payload: the frozen copy when the review is closed, else live figures."""
+    from opsdesk.reports.review_pack import only_shops, with_closed
+    from opsdesk.store.review import frozen_pack
+    from opsdesk.views.review import resolve_week
+
+    week = resolve_week(week_key, _ops_day(conn))
+    pack = frozen_pack(conn, week.key)
+    if pack is None:
+        return with_closed(live_payload(conn, week.key, shops), None)
+    data = json.loads(pack.payload)
+    if shops:
+        known = set(data["shops"])
+        for k in shops:
+            if k not in known:
+                raise ValueError(f"--shop: {k!r} is not in the frozen review of {week.key}")
+        data = only_shops(data, shops)
+    closed = {"by": pack.closed_by, "at": pack.closed_at, "sha256": pack.sha256}
+    return with_closed(data, closed)
+
+
+@click.command("review")
+@click.option("--week", "week_key", metavar="YYYY-Www", help="Default: the last complete week.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "json", "xlsx"]),
+    default="md",
+    show_default=True,
+)
+@click.option("--shop", "shop_keys", multiple=True, help="Only this shop (repeat).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (required for xlsx).",
+)
+@click.pass_context
+@user_errors
+def report_review(
+    ctx: click.Context,
+    week_key: str | None,
+    fmt: str,
+    shop_keys: tuple[str, ...],
+    output: Path | None,
+) -> None:
+    """The weekly review pack: the deck (6-12 data and the summary row), exceptions and notes,
+    GMV split, traffic and paid ROI, SOP adherence, PDCA, risks, decisions and actions.
+    A closed review is rendered from its frozen copy."""
+    from opsdesk.reports import review_pack
+
+    if fmt == "xlsx" and output is None:
+        raise CliError("--format xlsx writes a file: add --output FILE.xlsx")
+    with store(ctx) as conn:
+        data = pack_payload(conn, week_key, list(shop_keys) or None)
+    if fmt == "xlsx":
+        from opsdesk.reports.review_xlsx import write_xlsx
+
+        assert output is not None
+        write_xlsx(data, output)
+        click.echo(f"wrote {output}", err=True)
+        return
+    if fmt == "json":
+        text = review_pack.dumps(data)
+    elif fmt == "html":
+        text = review_pack.render_html(data)
+    else:
+        text = review_pack.render_markdown(data)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+
+
+@click.group()
+def review() -> None:
+    """The weekly review's record: notes, decisions, attendees; close (freeze) and diff."""
+
+
+@review.command("close")
+@click.argument("week_key", metavar="WEEK")
+@click.pass_context
+@user_errors
+def review_close(ctx: click.Context, week_key: str) -> None:
+    """Freeze the review of WEEK: its figures, notes, decisions and actions, with a hash."""
+    from opsdesk.reports.review_pack import dumps
+    from opsdesk.store.review import close_review
+
+    with store(ctx) as conn:
+        data = live_payload(conn, week_key)
+        pack = close_review(conn, data["week"]["key"], dumps(data))
+    click.echo(f"closed {pack.week}: sha256 {pack.sha256}")
+
+
+@review.command("reopen")
+@click.argument("week_key", metavar="WEEK")
+@click.pass_context
+@user_errors
+def review_reopen(ctx: click.Context, week_key: str) -> None:
+    """Unfreeze a closed review (audited; the frozen copy is kept)."""
+    from opsdesk.store.review import reopen_review
+    from opsdesk.views.review import resolve_week
+
+    with store(ctx) as conn:
+        week = resolve_week(week_key, _ops_day(conn))
+        reopen_review(conn, week.key)
+    click.echo(f"reopened {week.key}")
+
+
+@review.command("diff")
+@click.argument("week_key", metavar="WEEK")
+@click.pass_context
+@user_errors
+def review_diff(ctx: click.Context, week_key: str) -> None:
+    """Which figures changed since the review of WEEK was closed (exit 1 when some did)."""
+    from opsdesk.reports.review_pack import diff
+    from opsdesk.store.review import frozen_pack
+    from opsdesk.views.review import resolve_week
+
+    with store(ctx) as conn:
+        week = resolve_week(week_key, _ops_day(conn))
+        pack = frozen_pack(conn, week.key)
+        if pack is None:
+            raise CliError(f"review {week.key} is not closed: nothing frozen to compare with")
+        frozen = json.loads(pack.payload)
+        live = live_payload(conn, week.key, frozen["shops"])
+    lines = diff(frozen, live)
+    if not lines:
+        click.echo(f"{week.key}: no figure changed since {pack.closed_at} ({pack.closed_by})")
+        return
+    click.echo(f"{week.key}: {len(lines)} figures changed since {pack.closed_at}:")
+    for line in lines:
+        click.echo(f"  {line}")
+    raise SystemExit(1)
+
+
+@review.command("note")
+@click.argument("week_key", metavar="WEEK")
+@click.argument("metric")
+@click.argument("text", required=False, default="")
+@click.option("--shop", "shop_key", default="all", show_default=True, help="A shop key or all.")
+@click.option("--investigating", is_flag=True, help="Mark it 'investigating' (text optional).")
+@click.pass_context
+@user_errors
+def review_note(
+    ctx: click.Context, week_key: str, metric: str, text: str, shop_key: str, investigating: bool
+) -> None:
+    """The owner's note on METRIC for WEEK: why it moved (or --investigating)."""
+    from opsdesk.store.catalogue import load_metrics
+    from opsdesk.store.review import get_note, set_note
+    from opsdesk.store.shops import list_shops
+    from opsdesk.views.review import resolve_week
+
+    with store(ctx) as conn:
+        week = resolve_week(week_key, _ops_day(conn))
+        if metric not in load_metrics(conn):
+            raise CliError(f"METRIC: unknown metric {metric!r} (see `opsdesk metric list`)")
+        if shop_key != "all" and shop_key not in {s.key for s in list_shops(conn)}:
+            raise CliError(f"--shop: unknown shop {shop_key!r}")
+        old = get_note(conn, metric, shop_key, week.key)
+        note = set_note(
+            conn,
+            metric,
+            shop_key,
+            week.key,
+            text,
+            investigating=investigating,
+            based_on=old.version if old else 0,
+        )
+    click.echo(visible(f"{metric} {shop_key} {week.key}: {note.text()}"))
+
+
+@review.command("decide")
+@click.argument("week_key", metavar="WEEK")
+@click.argument("text")
+@click.pass_context
+@user_errors
+def review_decide(ctx: click.Context, week_key: str, text: str) -> None:
+    """Record a decision of the review of WEEK."""
+    from opsdesk.store.review import add_decision
+    from opsdesk.views.review import resolve_week
+
+    with store(ctx) as conn:
+        today = _ops_day(conn)
+        week = resolve_week(week_key, today)
+        d = add_decision(conn, week.key, today, text)
+    click.echo(visible(f"{week.key} decision {d.number}: {d.text}"))
+
+
+@review.command("action")
+@click.argument("week_key", metavar="WEEK")
+@click.argument("text")
+@click.option("--owner", default="", help="The login who owns it (required).")
+@click.option("--due", "due_text", metavar="YYYY-MM-DD", help="Due date (not in the past).")
+@click.pass_context
+@user_errors
+def review_action(
+    ctx: click.Context, week_key: str, text: str, owner: str, due_text: str | None
+) -> None:
+    """A new action item of the review of WEEK (carried over until done or dropped)."""
+    from opsdesk.store.review import add_action
+    from opsdesk.views.review import resolve_week
+
+    due = None
+    if due_text is not None:
+        try:
+            due = date.fromisoformat(due_text)
+        except ValueError:
+            raise CliError(f"--due: {due_text!r} is not a date like 2026-12-04") from None
+    with store(ctx) as conn:
+        today = _ops_day(conn)
+        week = resolve_week(week_key, today)
+        item = add_action(conn, week.key, today, text, owner, due)
+    click.echo(f"{item.key}: {item.text} — {item.owner}" + (f", due {due}" if due else ""))
+
+
+@review.command("done")
+@click.argument("week_key", metavar="WEEK")
+@click.argument("number", type=int)
+@click.option("--drop", "reason", default=None, help="Drop it instead, saying why.")
+@click.pass_context
+@user_errors
+def review_done(ctx: click.Context, week_key: str, number: int, reason: str | None) -> None:
+    """Mark action item NUMBER of the review of WEEK done (or dropped with --drop REASON)."""
+    from opsdesk.store import actions
+    from opsdesk.store.review import get_meeting
+    from opsdesk.views.review import resolve_week
+
+    with store(ctx) as conn:
+        week = resolve_week(week_key, _ops_day(conn))
+        meeting = get_meeting(conn, "review", week.key)
+        if meeting is None:
+            raise CliError(f"review {week.key} has no action items")
+        status = "dropped" if reason is not None else "done"
+        item = actions.close(conn, "review", meeting.id, number, status, reason or "")
+    click.echo(f"{item.key}: {item.status}")
+
+
+@review.command("attend")
+@click.argument("week_key", metavar="WEEK")
+@click.argument("logins", nargs=-1, required=True)
+@click.pass_context
+@user_errors
+def review_attend(ctx: click.Context, week_key: str, logins: tuple[str, ...]) -> None:
+    """Set the attendees of the review of WEEK (logins)."""
+    from opsdesk.store.review import update_meeting
+    from opsdesk.views.review import resolve_week
+
+    with store(ctx) as conn:
+        today = _ops_day(conn)
+        week = resolve_week(week_key, today)
+        m = update_meeting(conn, "review", week.key, today, based_on=None, attendees=list(logins))
+    click.echo(f"{week.key} attendees: {', '.join(m.attendees)}")
+
+
+@review.command("notes")
+@click.argument("words")
+@click.pass_context
+@user_errors
+def review_notes(ctx: click.Context, words: str) -> None:
+    """Search the owners' notes (every week) for WORDS."""
+    from opsdesk.store.review import search_notes
+
+    with store(ctx) as conn:
+        found = search_notes(conn, words)
+    for n in found:
+        click.echo(visible(f"{n.week} {n.metric_key} {n.shop_key}: {n.text()} ({n.written_by})"))
+    if not found:
+        click.echo(visible(f"no note mentions {words!r}"))
+
+
+def register(main: click.Group) -> None:
+    from opsdesk.cli.reports import report
+
+    report.add_command(report_review)
+    main.add_command(review)

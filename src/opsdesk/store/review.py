@@ -1,0 +1,442 @@
+"""The weekly review's records: meetings (reviews and stand-ups), their decisions, owners'
+notes on a metric, shop and week, and the frozen review packs.
+
+Every change is audited (objects `meeting`, `metric_note`, `review_pack`). A closed review is
+frozen: notes and decisions on its week are refused until it is reopened (explicit, audited).
+Two people editing the same note or meeting: each write names the version it was based on; a
+write based on an older version is refused with old → theirs → yours, never overwritten.
+
+Searchable text (for frames/search): `meetings.notes`, `meetings.attendees`,
+`meeting_decisions.text`, `metric_notes.note` (with `metric_key`, `shop_key`, `week`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from opsdesk.domain.text import refuse_control
+from opsdesk.store import audit
+from opsdesk.store.connection import current_user, now_iso, write_transaction
+
+MAX_TEXT = 2000
+_LOGIN = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$")
+
+
+class ConflictError(ValueError):
+    """Someone else changed the record since it was read."""
+
+
+@dataclass(frozen=True)
+class Meeting:
+    id: int
+    kind: str
+    period: str
+    held_on: date
+    attendees: tuple[str, ...]
+    notes: str
+    version: int
+    updated_by: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    number: int
+    text: str
+    decided_by: str
+    decided_at: str
+
+
+@dataclass(frozen=True)
+class MetricNote:
+    metric_key: str
+    shop_key: str
+    week: str
+    note: str
+    investigating: bool
+    written_by: str
+    written_at: str
+    version: int
+
+    def text(self) -> str:
+        if self.investigating and not self.note:
+            return "investigating"
+        return f"investigating: {self.note}" if self.investigating else self.note
+
+
+@dataclass(frozen=True)
+class Pack:
+    week: str
+    payload: str
+    sha256: str
+    closed_by: str
+    closed_at: str
+
+
+def check_text(field: str, text: str, *, required: bool = False) -> str:
+    """Refuse control characters (terminal escapes, C1, bidi: domain.text) and over-long text;
+    strip the ends."""
+    refuse_control(text, field, multiline=True)
+    text = text.strip()
+    if required and not text:
+        raise ValueError(f"{field}: may not be empty")
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"{field}: at most {MAX_TEXT} characters")
+    return text
+
+
+def validate_login(login: str, field: str) -> str:
+    """An OS login (as `useradd` accepts them)."""
+    if not _LOGIN.match(login):
+        raise ValueError(f"{field}: {login!r} is not a login name (like li.na or ops_lead)")
+    return login
+
+
+def _meeting(r: sqlite3.Row) -> Meeting:
+    return Meeting(
+        r["id"],
+        r["kind"],
+        r["period"],
+        date.fromisoformat(r["held_on"]),
+        tuple(a for a in r["attendees"].split(",") if a),
+        r["notes"],
+        r["version"],
+        r["updated_by"],
+        r["updated_at"],
+    )
+
+
+def get_meeting(conn: sqlite3.Connection, kind: str, period: str) -> Meeting | None:
+    r = conn.execute(
+        "SELECT * FROM meetings WHERE kind = ? AND period = ?", (kind, period)
+    ).fetchone()
+    return None if r is None else _meeting(r)
+
+
+def meeting_in_transaction(
+    conn: sqlite3.Connection, kind: str, period: str, held_on: date
+) -> Meeting:
+    """The meeting of `kind` for `period`, created (and audited) when there is none yet."""
+    found = get_meeting(conn, kind, period)
+    if found is not None:
+        return found
+    actor, at = current_user(), now_iso()
+    conn.execute(
+        "INSERT INTO meetings (kind, period, held_on, created_at, created_by, updated_at,"
+        " updated_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (kind, period, held_on.isoformat(), at, actor, at, actor),
+    )
+    audit.record(conn, "meeting", f"{kind}/{period}", "create", None, {"held_on": str(held_on)})
+    m = get_meeting(conn, kind, period)
+    assert m is not None
+    return m
+
+
+def review_weeks(conn: sqlite3.Connection) -> list[str]:
+    """The weeks that have a review meeting, oldest first."""
+    return [r[0] for r in conn.execute("SELECT period FROM meetings WHERE kind = 'review'")]
+
+
+def _refuse_if_closed(conn: sqlite3.Connection, week: str) -> None:
+    pack = frozen_pack(conn, week)
+    if pack is not None:
+        raise ValueError(
+            f"review {week} was closed by {pack.closed_by} at {pack.closed_at}: it is frozen "
+            f"(`opsdesk review reopen {week}` first)"
+        )
+
+
+def update_meeting(
+    conn: sqlite3.Connection,
+    kind: str,
+    period: str,
+    held_on: date,
+    *,
+    based_on: int | None,
+    attendees: list[str] | None = None,
+    notes: str | None = None,
+) -> Meeting:
+    """Set a meeting's attendees and/or notes. `based_on`: the version the user saw (None:
+    no check); a newer stored version is refused, naming who changed what."""
+    if attendees is not None:
+        attendees = [validate_login(a.strip(), "attendees") for a in attendees if a.strip()]
+    if notes is not None:
+        notes = check_text("notes", notes)
+    with write_transaction(conn):
+        if kind == "review":
+            _refuse_if_closed(conn, period)
+        m = meeting_in_transaction(conn, kind, period, held_on)
+        if based_on is not None and m.version != based_on:
+            raise ConflictError(
+                f"meeting {kind}/{period} was changed by {m.updated_by} at {m.updated_at} "
+                f"(version {based_on} → {m.version}): notes now {m.notes!r}; reload and retry"
+            )
+        new_att = ",".join(attendees) if attendees is not None else ",".join(m.attendees)
+        new_notes = notes if notes is not None else m.notes
+        actor, at = current_user(), now_iso()
+        conn.execute(
+            "UPDATE meetings SET attendees = ?, notes = ?, version = version + 1,"
+            " updated_at = ?, updated_by = ? WHERE id = ?",
+            (new_att, new_notes, at, actor, m.id),
+        )
+        audit.record(
+            conn,
+            "meeting",
+            f"{kind}/{period}",
+            "update",
+            {"attendees": ",".join(m.attendees), "notes": m.notes},
+            {"attendees": new_att, "notes": new_notes},
+        )
+        out = get_meeting(conn, kind, period)
+    assert out is not None
+    return out
+
+
+def add_decision(conn: sqlite3.Connection, week: str, held_on: date, text: str) -> Decision:
+    text = check_text("decision", text, required=True)
+    actor, at = current_user(), now_iso()
+    with write_transaction(conn):
+        _refuse_if_closed(conn, week)
+        m = meeting_in_transaction(conn, "review", week, held_on)
+        number = int(
+            conn.execute(
+                "SELECT coalesce(max(number), 0) + 1 FROM meeting_decisions WHERE meeting_id = ?",
+                (m.id,),
+            ).fetchone()[0]
+        )
+        conn.execute(
+            "INSERT INTO meeting_decisions (meeting_id, number, text, decided_at, decided_by)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (m.id, number, text, at, actor),
+        )
+        audit.record(conn, "meeting", f"review/{week}", "decision", None, {str(number): text})
+    return Decision(number, text, actor, at)
+
+
+def decisions(conn: sqlite3.Connection, kind: str, period: str) -> list[Decision]:
+    rows = conn.execute(
+        "SELECT d.* FROM meeting_decisions d JOIN meetings m ON m.id = d.meeting_id"
+        " WHERE m.kind = ? AND m.period = ? ORDER BY d.number",
+        (kind, period),
+    )
+    return [Decision(r["number"], r["text"], r["decided_by"], r["decided_at"]) for r in rows]
+
+
+def _note(r: sqlite3.Row) -> MetricNote:
+    return MetricNote(
+        r["metric_key"],
+        r["shop_key"],
+        r["week"],
+        r["note"],
+        bool(r["investigating"]),
+        r["written_by"],
+        r["written_at"],
+        r["version"],
+    )
+
+
+def get_note(conn: sqlite3.Connection, metric: str, shop: str, week: str) -> MetricNote | None:
+    r = conn.execute(
+        "SELECT * FROM metric_notes WHERE metric_key = ? AND shop_key = ? AND week = ?",
+        (metric, shop, week),
+    ).fetchone()
+    return None if r is None else _note(r)
+
+
+def set_note(
+    conn: sqlite3.Connection,
+    metric: str,
+    shop: str,
+    week: str,
+    note: str,
+    *,
+    investigating: bool = False,
+    based_on: int | None = 0,
+) -> MetricNote:
+    """Write the owner's note on a metric, shop and week. `based_on`: the version the writer
+    saw (0: there was no note; None: no check). Someone else's newer note is never silently
+    overwritten: ConflictError says old → theirs → yours."""
+    note = check_text("note", note, required=not investigating)
+    actor, at = current_user(), now_iso()
+    with write_transaction(conn):
+        _refuse_if_closed(conn, week)
+        old = get_note(conn, metric, shop, week)
+        if based_on is not None and (old.version if old else 0) != based_on:
+            theirs = old.text() if old else "(none)"
+            who = f"{old.written_by} at {old.written_at}" if old else "someone"
+            raise ConflictError(
+                f"note on {metric}/{shop}/{week} was changed by {who}: "
+                f"version {based_on} → {theirs!r} → yours {note!r}; reload to see it and retry"
+            )
+        if old is None:
+            conn.execute(
+                "INSERT INTO metric_notes (metric_key, shop_key, week, note, investigating,"
+                " written_by, written_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (metric, shop, week, note, int(investigating), actor, at),
+            )
+        else:
+            conn.execute(
+                "UPDATE metric_notes SET note = ?, investigating = ?, written_by = ?,"
+                " written_at = ?, version = version + 1 WHERE metric_key = ? AND shop_key = ?"
+                " AND week = ?",
+                (note, int(investigating), actor, at, metric, shop, week),
+            )
+        audit.record(
+            conn,
+            "metric_note",
+            f"{metric}/{shop}/{week}",
+            "update" if old else "create",
+            None if old is None else {"note": old.note, "investigating": old.investigating},
+            {"note": note, "investigating": investigating},
+        )
+        out = get_note(conn, metric, shop, week)
+    assert out is not None
+    return out
+
+
+def notes_for_week(conn: sqlite3.Connection, week: str) -> list[MetricNote]:
+    rows = conn.execute(
+        "SELECT * FROM metric_notes WHERE week = ? ORDER BY metric_key, shop_key", (week,)
+    )
+    return [_note(r) for r in rows]
+
+
+def notes_for_metric(conn: sqlite3.Connection, metric: str, shop: str) -> list[MetricNote]:
+    """Every week's note on a metric and shop (shown at its point on later weeks' charts)."""
+    rows = conn.execute(
+        "SELECT * FROM metric_notes WHERE metric_key = ? AND shop_key = ? ORDER BY week",
+        (metric, shop),
+    )
+    return [_note(r) for r in rows]
+
+
+def notes_in_weeks(conn: sqlite3.Connection, weeks: list[str]) -> list[MetricNote]:
+    """The notes of the given weeks (the earlier points of a 6-12 chart)."""
+    if not weeks:
+        return []
+    marks = ", ".join("?" for _ in weeks)
+    rows = conn.execute(
+        f"SELECT * FROM metric_notes WHERE week IN ({marks}) ORDER BY week",  # noqa: S608
+        weeks,
+    )
+    return [_note(r) for r in rows]
+
+
+def search_notes(conn: sqlite3.Connection, words: str) -> list[MetricNote]:
+    """Notes whose text contains `words` (case-insensitive), newest week first."""
+    pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = conn.execute(
+        "SELECT * FROM metric_notes WHERE note LIKE ? ESCAPE '\\' ORDER BY week DESC, metric_key",
+        (pattern,),
+    )
+    return [_note(r) for r in rows]
+
+
+def frozen_pack(conn: sqlite3.Connection, week: str) -> Pack | None:
+    r = conn.execute(
+        "SELECT * FROM review_packs WHERE week = ? AND reopened_at IS NULL", (week,)
+    ).fetchone()
+    if r is None:
+        return None
+    return Pack(r["week"], r["payload"], r["sha256"], r["closed_by"], r["closed_at"])
+
+
+def digest(payload: str) -> str:
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def close_review(conn: sqlite3.Connection, week: str, payload: str) -> Pack:
+    """Freeze the review of `week` with its pack payload (JSON text) and its hash."""
+    actor, at = current_user(), now_iso()
+    sha = digest(payload)
+    with write_transaction(conn):
+        _refuse_if_closed(conn, week)
+        conn.execute(
+            "INSERT INTO review_packs (week, payload, sha256, closed_at, closed_by)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (week, payload, sha, at, actor),
+        )
+        audit.record(conn, "review_pack", week, "close", None, {"sha256": sha})
+    return Pack(week, payload, sha, actor, at)
+
+
+def reopen_review(conn: sqlite3.Connection, week: str) -> None:
+    """Unfreeze a closed review (the frozen copy is kept, marked reopened)."""
+    actor, at = current_user(), now_iso()
+    with write_transaction(conn):
+        pack = frozen_pack(conn, week)
+        if pack is None:
+            raise ValueError(f"review {week} is not closed")
+        conn.execute(
+            "UPDATE review_packs SET reopened_at = ?, reopened_by = ? WHERE week = ?"
+            " AND reopened_at IS NULL",
+            (at, actor, week),
+        )
+        audit.record(conn, "review_pack", week, "reopen", {"sha256": pack.sha256}, None)
+
+
+def missed_runs(conn: sqlite3.Connection, start: date, end: date) -> list[tuple[str, str, date]]:
+    """(template key, shop key or '', run day) of every missed checklist run in the range."""
+    rows = conn.execute(
+        "SELECT t.key, coalesce(s.key, ''), r.run_day FROM sop_runs r"
+        " JOIN sop_templates t ON t.id = r.template_id LEFT JOIN shops s ON s.id = r.shop_id"
+        " WHERE r.run_day BETWEEN ? AND ? AND r.status = 'missed' ORDER BY r.run_day, t.key",
+        (start.isoformat(), end.isoformat()),
+    )
+    return [(r[0], r[1], date.fromisoformat(r[2])) for r in rows]
+
+
+def risks_created(conn: sqlite3.Connection, start: date, end: date) -> list[str]:
+    """Keys of the risks created on `start`…`end` (UTC dates of `created_at`)."""
+    rows = conn.execute(
+        "SELECT key FROM risks WHERE substr(created_at, 1, 10) BETWEEN ? AND ? ORDER BY key",
+        (start.isoformat(), end.isoformat()),
+    )
+    return [r[0] for r in rows]
+
+
+def seen_logins(conn: sqlite3.Connection, limit: int = 12) -> list[str]:
+    """Logins seen in the store (the audit trail's actors), most active first."""
+    rows = conn.execute(
+        "SELECT actor FROM audit_events GROUP BY actor ORDER BY count(*) DESC, actor LIMIT ?",
+        (limit,),
+    )
+    return [r[0] for r in rows if _LOGIN.match(r[0])]
+
+
+def review_meetings_until(conn: sqlite3.Connection, week: str) -> list[tuple[int, str]]:
+    """(meeting id, week) of every review held up to and including `week`, oldest first."""
+    rows = conn.execute(
+        "SELECT id, period FROM meetings WHERE kind = 'review' AND period <= ? ORDER BY period",
+        (week,),
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+def add_action(
+    conn: sqlite3.Connection,
+    week: str,
+    held_on: date,
+    text: str,
+    owner: str,
+    due: date | None,
+) -> Any:
+    """A new action item of the review of `week` (the general action-items table, source
+    `review`); refused without an owner, with a due date before the day it is written, or on
+    a closed review."""
+    from opsdesk.store import actions
+
+    if not owner.strip():
+        raise ValueError("--owner: an action item needs an owner (a login)")
+    if due is not None and due < held_on:
+        raise ValueError(f"--due: {due} is in the past (today is {held_on})")
+    text = check_text("text", text, required=True)
+    with write_transaction(conn):
+        _refuse_if_closed(conn, week)
+        m = meeting_in_transaction(conn, "review", week, held_on)
+        return actions.add_in_transaction(conn, "review", m.id, text, owner.strip(), due)

@@ -1,0 +1,584 @@
+"""The weekly review's read model: the agenda for one ISO week, built from the store.
+
+Items, in walking order: the metric deck (6-12 data and the summary row per metric and shop,
+all shops first), the exceptions (red/amber against target or a run-chart signal), the GMV
+decomposition per shop, traffic mix and paid ROI, SOP adherence with missed runs, PDCA cycles,
+risks, and the action items (last review's and this week's) with the decisions. Every number
+comes from the KPI engine (ratio of sums) over the days of its span.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from opsdesk.domain import all_shops
+from opsdesk.domain import review as rules
+from opsdesk.domain.decomposition import Decomposition, decompose
+from opsdesk.domain.kpis import Daily, aggregate, status
+from opsdesk.domain.metrics import Metric, format_value
+from opsdesk.domain.periods import Period
+from opsdesk.store import review as store
+from opsdesk.store.catalogue import load_metrics
+from opsdesk.store.observations import by_shop, load_daily
+from opsdesk.store.shops import Shop, list_shops
+from opsdesk.store.targets import load_targets
+from opsdesk.views.report import _split_factors as split_factors
+
+ALL = "all"
+TRAFFIC_METRICS = ("paid_share", "roas", "cpc", "ctr")
+SPLIT_INPUTS = ("visitors", "buyers", "gmv")
+EXPIRING_DAYS = 30
+"""Acceptances that end within this many days after the review week are listed."""
+
+
+class NoData(ValueError):
+    """The week has no data for the shops asked for."""
+
+
+@dataclass(frozen=True)
+class Point:
+    key: str
+    value: float | None
+    last_year: float | None
+
+
+@dataclass(frozen=True)
+class DeckEntry:
+    metric: Metric
+    shop: str  # a shop key or "all"
+    weeks: list[Point]
+    months: list[Point]
+    summary: dict[str, float | None]  # rules.SUMMARY_FIELDS
+    target: float | None  # the review week's target
+    status: str  # green / amber / red / none against it
+    signals: list[str]  # run-chart signals that fired this week (descriptions)
+    note: store.MetricNote | None  # the owner's note for this week
+    earlier_notes: dict[str, str] = field(default_factory=dict)  # week key -> note, on chart
+
+    @property
+    def exception(self) -> bool:
+        return rules.is_exception(self.status, self.signals)
+
+    def change(self, name: str) -> rules.Change:
+        """wow, yoy, mtd_yoy, qtd_yoy, ytd_yoy."""
+        s, unit = self.summary, self.metric.unit
+        pairs = {
+            "wow": ("week", "week_prev"),
+            "yoy": ("week", "week_ly"),
+            "mtd_yoy": ("mtd", "mtd_ly"),
+            "qtd_yoy": ("qtd", "qtd_ly"),
+            "ytd_yoy": ("ytd", "ytd_ly"),
+        }
+        a, b = pairs[name]
+        return rules.change(unit, s[a], s[b])
+
+
+@dataclass(frozen=True)
+class ShopSplit:
+    shop: str
+    decomposition: Decomposition | None
+
+
+@dataclass(frozen=True)
+class TrafficRow:
+    shop: str
+    metric: Metric
+    value: float | None
+    target: float | None
+    status: str
+
+
+@dataclass(frozen=True)
+class SopRow:
+    template: str
+    shop: str  # '' for store-wide runs
+    due: int
+    on_time: int
+    late: int
+    missed: int
+
+    @property
+    def ratio(self) -> float | None:
+        return self.on_time / self.due if self.due else None
+
+
+@dataclass(frozen=True)
+class RiskLine:
+    key: str
+    title: str
+    owner: str
+    what: str  # new / triggered / review due / review overdue / acceptance expiring
+    detail: str
+
+
+@dataclass(frozen=True)
+class Review:
+    week: Period
+    ops_day: date
+    shops: list[Shop]
+    has_data: bool
+    rule_set: str
+    deck: list[DeckEntry]
+    splits: list[ShopSplit]
+    traffic: list[TrafficRow]
+    sop: list[SopRow]
+    missed_runs: list[tuple[str, str, date]]
+    risks: list[RiskLine]
+    pdca: list[dict[str, Any]]
+    actions: list[dict[str, Any]]
+    meeting: store.Meeting | None
+    decisions: list[store.Decision]
+    closed: store.Pack | None
+
+    @property
+    def exceptions(self) -> list[DeckEntry]:
+        return [e for e in self.deck if e.exception]
+
+    def entry(self, metric: str, shop: str = ALL) -> DeckEntry:
+        return next(e for e in self.deck if e.metric.key == metric and e.shop == shop)
+
+
+def deck_metrics(metrics: Mapping[str, Metric], order: Sequence[str] = ()) -> list[Metric]:
+    """The deck: metrics with a direction (and every derived one) in the deck order."""
+    keys = [k for k, m in metrics.items() if m.direction is not None or m.formula is not None]
+    return [metrics[k] for k in rules.order_deck(keys, order or rules.DEFAULT_DECK_ORDER)]
+
+
+@functools.lru_cache(maxsize=256)
+def _days(span: rules.Span) -> list[date]:
+    return span.days()
+
+
+def _value(
+    metric: Metric, metrics: Mapping[str, Metric], dailies: Sequence[Daily], span: rules.Span
+) -> float | None:
+    return aggregate(metric, metrics, dailies, _days(span))
+
+
+SIGNAL_BASELINE_DAYS = 28
+"""Run-chart signals compare the review week's days with the 28 days before it."""
+MIN_BASELINE_DAYS = 14
+"""With fewer days of data before the week, no run-chart rule is applied (too little to
+tell a signal from noise)."""
+
+
+def _signals(
+    metric: Metric, metrics: Mapping[str, Metric], dailies: Sequence[Daily], week: Period
+) -> list[str]:
+    """Run-chart signals (the PDCA rule engine: shift, trend, XmR limits) on the metric's
+    daily series over the 28 days before the review week and the week itself, that fired on a
+    day of the review week."""
+    from opsdesk.domain import pdca
+
+    rule_set = pdca.RuleSet()
+    start = week.start - timedelta(days=SIGNAL_BASELINE_DAYS)
+    days = [start + timedelta(days=i) for i in range((week.end - start).days + 1)]
+    series = pdca.daily_series(metric, metrics, dailies, days)
+    baseline = [v for d, v in series if d < week.start]
+    if len(baseline) < MIN_BASELINE_DAYS or not any(d >= week.start for d, _ in series):
+        return []
+    found = pdca.shift_signals(series, statistics.median(baseline), rule_set.shift)
+    found += pdca.trend_signals(series, rule_set.trend)
+    if rule_set.limits:
+        limits = pdca.xmr_limits(baseline)
+        if limits is not None:
+            found += pdca.limit_signals([(d, v) for d, v in series if d in week], limits)
+    return [s.describe() for s in found if any(d in week for d in s.days)]
+
+
+def rule_set_name() -> str:
+    from opsdesk.domain import pdca
+
+    rules_named = pdca.RuleSet().name()
+    return f"red/amber against target; {rules_named} (daily, vs the 28 days before; 14 needed)"
+
+
+def attendees_seen(conn: sqlite3.Connection) -> list[str]:
+    """Logins seen in the store, offered when the attendees are typed."""
+    return store.seen_logins(conn)
+
+
+def resolve_week(key: str | None, ops_day: date) -> Period:
+    """The review week: `key`, or the last complete week; ValueError for a week not over."""
+    week = rules.last_complete_week(ops_day) if key is None else rules.parse_week(key)
+    rules.check_reviewable(week, ops_day)
+    return week
+
+
+def build_review(
+    conn: sqlite3.Connection,
+    week: Period,
+    ops_day: date,
+    *,
+    shop_keys: Sequence[str] | None = None,
+    order: Sequence[str] = (),
+) -> Review:
+    """The review of `week` (a complete week) for the shops asked for (default: every one).
+
+    Raises NoData when no selected shop has a value in the week.
+    """
+    rules.check_reviewable(week, ops_day)
+    metrics = load_metrics(conn)
+    shops = list_shops(conn)
+    if shop_keys:
+        known = {s.key for s in shops}
+        for k in shop_keys:
+            if k not in known:
+                raise ValueError(f"--shop: unknown shop {k!r} (see `opsdesk shop list`)")
+        shops = [s for s in shops if s.key in shop_keys]
+    keys = [s.key for s in shops]
+    start = rules.first_day_needed(week)
+    data = by_shop(load_daily(conn, start, week.end, keys))
+    has_data = any(d in week for daily in data.values() for d in daily)
+    if not has_data:
+        raise NoData(
+            f"week {week.key} ({week.start}…{week.end}): no data for "
+            + (", ".join(keys) if shop_keys else "any shop")
+            + " (nothing imported or typed in for those days)"
+        )
+    targets = load_targets(conn)
+    weeks = rules.deck_weeks(week)
+    months = rules.deck_months(week)
+    spans = rules.summary_spans(week)
+    notes = {(n.metric_key, n.shop_key): n for n in store.notes_for_week(conn, week.key)}
+    week_keys = {w.current.key for w in weeks}
+    earlier: dict[tuple[str, str], dict[str, str]] = {}
+    for n in store.notes_in_weeks(conn, sorted(week_keys - {week.key})):
+        earlier.setdefault((n.metric_key, n.shop_key), {})[n.week] = n.text()
+
+    groups: list[tuple[str, list[Daily]]] = []
+    if len(shops) != 1:
+        groups.append((ALL, [data.get(k, {}) for k in keys]))
+    groups += [(s.key, [data.get(s.key, {})]) for s in shops]
+
+    by_key = {k: data.get(k, {}) for k in keys}
+    deck: list[DeckEntry] = []
+    for m in deck_metrics(metrics, order):
+        for shop, dailies in groups:
+            if shop == ALL:
+                target = all_shops.target(targets, m, metrics, by_key, week.days())
+            else:
+                target = targets.for_period(m, shop, week.days())
+            summary = {name: _value(m, metrics, dailies, s) for name, s in spans.named()}
+            signals = _signals(m, metrics, dailies, week)
+            deck.append(
+                DeckEntry(
+                    metric=m,
+                    shop=shop,
+                    weeks=[
+                        Point(
+                            w.current.key,
+                            _value(m, metrics, dailies, w.current),
+                            _value(m, metrics, dailies, w.last_year),
+                        )
+                        for w in weeks
+                    ],
+                    months=[
+                        Point(
+                            w.current.key,
+                            _value(m, metrics, dailies, w.current),
+                            _value(m, metrics, dailies, w.last_year),
+                        )
+                        for w in months
+                    ],
+                    summary=summary,
+                    target=None if target is None else target.value,
+                    status=status(m.direction, summary["week"], target),
+                    signals=signals,
+                    note=notes.get((m.key, shop)),
+                    earlier_notes=earlier.get((m.key, shop), {}),
+                )
+            )
+
+    week_span = rules.Span(week.key, week.start, week.end)
+    prev_span = spans.week_prev
+    splits = []
+    for shop, dailies in groups:
+        before = {k: _value(metrics[k], metrics, dailies, prev_span) for k in SPLIT_INPUTS}
+        now = {k: _value(metrics[k], metrics, dailies, week_span) for k in SPLIT_INPUTS}
+        split = decompose(
+            split_factors(before, dailies, prev_span.days()),
+            split_factors(now, dailies, week_span.days()),
+        )
+        splits.append(ShopSplit(shop, split))
+
+    traffic = []
+    for shop, dailies in groups:
+        for k in TRAFFIC_METRICS:
+            if k not in metrics:
+                continue
+            m = metrics[k]
+            t = (
+                all_shops.target(targets, m, metrics, by_key, week.days())
+                if shop == ALL
+                else targets.for_period(m, shop, week.days())
+            )
+            v = _value(m, metrics, dailies, week_span)
+            traffic.append(
+                TrafficRow(shop, m, v, None if t is None else t.value, status(m.direction, v, t))
+            )
+
+    from opsdesk.store.checklists.adherence import adherence_by_template
+
+    sop = [
+        SopRow(a.template_key, a.shop_key or "", a.due, a.on_time, a.late, a.missed)
+        for a in adherence_by_template(conn, week.start, week.end)
+        if a.shop_key is None or a.shop_key in keys
+    ]
+    missed = [r for r in store.missed_runs(conn, week.start, week.end) if not r[1] or r[1] in keys]
+
+    return Review(
+        week=week,
+        ops_day=ops_day,
+        shops=shops,
+        has_data=has_data,
+        rule_set=rule_set_name(),
+        deck=deck,
+        splits=splits,
+        traffic=traffic,
+        sop=sop,
+        missed_runs=missed,
+        risks=_risks(conn, week),
+        pdca=[],
+        actions=_actions(conn, week, ops_day),
+        meeting=store.get_meeting(conn, "review", week.key),
+        decisions=store.decisions(conn, "review", week.key),
+        closed=store.frozen_pack(conn, week.key),
+    )
+
+
+def _actions(conn: sqlite3.Connection, week: Period, ops_day: date) -> list[dict[str, Any]]:
+    """Action items of the reviews up to `week`, as they stood at its review (the ops day, or
+    for an older week the end of the week after it): the last review's and this week's, and
+    every other one still open (carried over, with its age and the reviews it went through
+    since; three or more: flagged for a decision)."""
+    from opsdesk.store import actions as action_store
+
+    cut = week.end + timedelta(days=7)  # an older week's review: as the week after ended
+    as_of = min(ops_day, cut)
+    meetings = store.review_meetings_until(conn, week.key)
+    weeks = [k for _, k in meetings]
+    before = [k for k in weeks if k < week.key]
+    last_week = before[-1] if before else None
+    out: list[dict[str, Any]] = []
+    for meeting_id, key in meetings:
+        for item in action_store.for_source(conn, "review", meeting_id):
+            created = date.fromisoformat(item.created_at[:10])
+            closed = item.closed_at is not None and date.fromisoformat(item.closed_at[:10])
+            status = item.status if closed and (cut >= ops_day or closed <= cut) else "open"
+            if key not in (week.key, last_week) and status != "open":
+                continue
+            carried = rules.reviews_carried(weeks, key, week.key) if status == "open" else 0
+            out.append(
+                {
+                    "action": item.key,
+                    "from_week": key,
+                    "text": item.text,
+                    "owner": item.owner,
+                    "due": None if item.due is None else item.due.isoformat(),
+                    "status": status,
+                    "age_days": rules.age_days(created, as_of) if status == "open" else None,
+                    "carried": carried,
+                    "flagged": rules.flagged(carried),
+                }
+            )
+    return out
+
+
+def _risks(conn: sqlite3.Connection, week: Period) -> list[RiskLine]:
+    """New risks, risks triggered in the week (with the KRI value), reviews due or overdue at
+    the week's end, acceptances expiring within EXPIRING_DAYS after it."""
+    from opsdesk.views.risks import build_register
+
+    day_after = week.end + timedelta(days=1)
+    register = build_register(conn, day_after, with_triggers=True)
+    new = set(store.risks_created(conn, week.start, week.end))
+    out: list[RiskLine] = []
+    for row in register.rows:
+        r = row.risk
+        if r.key in new:
+            out.append(RiskLine(r.key, r.title, r.owner, "new", f"score {r.inherent.value}"))
+        for t in row.triggers:
+            if t.day in week:
+                value = "" if t.value is None else f" (KRI value {t.value:g})"
+                out.append(
+                    RiskLine(r.key, r.title, r.owner, "triggered", f"{t.day}: {t.message}{value}")
+                )
+        if row.overdue or row.due:
+            what = "review overdue" if row.overdue else "review due"
+            out.append(RiskLine(r.key, r.title, r.owner, what, f"next review {r.next_review}"))
+        if (
+            row.acceptance == "active"
+            and r.accept_until is not None
+            and r.accept_until <= week.end + timedelta(days=EXPIRING_DAYS)
+        ):
+            out.append(
+                RiskLine(r.key, r.title, r.owner, "acceptance expiring", f"until {r.accept_until}")
+            )
+    return out
+
+
+# --- the walk -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    """One stop of the walk: a one-line title and the lines shown when it is expanded."""
+
+    kind: str  # deck, exception, split, traffic, sop, pdca, risks, actions, decisions
+    key: str
+    title: str
+    lines: list[str]
+    entry: DeckEntry | None = None
+
+
+def summary_line(e: DeckEntry) -> str:
+    """`GMV all: 3,958,326 · WoW -1.8% · YoY +26.3% · MTD 34,490,569 (YoY +26.6%) · QTD YoY …`"""
+    s = e.summary
+    return (
+        f"{e.metric.name_en} {e.shop}: {format_value(e.metric, s['week'])}"
+        f" · WoW {e.change('wow').text()} · YoY {e.change('yoy').text()}"
+        f" · MTD {format_value(e.metric, s['mtd'])} ({e.change('mtd_yoy').text()})"
+        f" · QTD {e.change('qtd_yoy').text()} · YTD {e.change('ytd_yoy').text()}"
+    )
+
+
+def agenda(review: Review) -> list[AgendaItem]:
+    """The review's walk, in order; items with nothing to say are one line saying so."""
+    items: list[AgendaItem] = []
+    m = review.meeting
+    who = ", ".join(m.attendees) if m and m.attendees else "no attendees yet (t)"
+    closed = review.closed
+    state = f"closed by {closed.closed_by} {closed.closed_at}" if closed else "open"
+    items.append(
+        AgendaItem(
+            "meeting",
+            "meeting",
+            f"Review {review.week.key} ({state}): {who}",
+            [m.notes] if m and m.notes else [],
+        )
+    )
+    exceptions = review.exceptions
+    metrics = {e.metric.key for e in review.deck}
+    items.append(
+        AgendaItem(
+            "deck",
+            "deck",
+            f"Metric deck: {len(metrics)} metrics, {len(exceptions)} exceptions"
+            f" · {review.rule_set}",
+            [summary_line(e) for e in review.deck if e.shop == (review.deck[0].shop)],
+        )
+    )
+    for e in exceptions:
+        why = [e.status] if e.status in rules.EXCEPTION_STATUSES else []
+        why += [s.split(":")[0] for s in e.signals]  # the rule's name; in full when expanded
+        note = f"note: {e.note.text()}" if e.note else "no note yet"
+        items.append(
+            AgendaItem(
+                "exception",
+                f"{e.metric.key}/{e.shop}",
+                f"{e.metric.name_en} ({e.shop}) {format_value(e.metric, e.summary['week'])}"
+                f" vs {format_value(e.metric, e.target)}: {', '.join(why)} — {note}",
+                [summary_line(e), *e.signals]
+                + [f"note {wk}: {text}" for wk, text in sorted(e.earlier_notes.items())],
+                e,
+            )
+        )
+    split_lines = []
+    for s in review.splits:
+        d = s.decomposition
+        if d is None:
+            split_lines.append(f"{s.shop}: undefined (no visitor counts behind the GMV)")
+        else:
+            split_lines.append(
+                f"{s.shop}: {d.gmv_previous:,.2f} → {d.gmv_current:,.2f} ({d.change:+,.2f}) ="
+                f" visitors {d.visitors_effect:+,.2f}, conversion {d.conversion_effect:+,.2f},"
+                f" AOV {d.aov_effect:+,.2f}"
+            )
+    items.append(AgendaItem("split", "split", "GMV = visitors × conversion × AOV", split_lines))
+    off = [t for t in review.traffic if t.status in rules.EXCEPTION_STATUSES]
+    items.append(
+        AgendaItem(
+            "traffic",
+            "traffic",
+            f"Traffic mix and paid ROI: {len(off)} off target"
+            if off
+            else "Traffic mix and paid ROI: on target or no target",
+            [
+                f"{t.shop} {t.metric.name_en}: {format_value(t.metric, t.value)}"
+                f" (target {format_value(t.metric, t.target)}, {t.status})"
+                for t in review.traffic
+            ],
+        )
+    )
+    missed = review.missed_runs
+    items.append(
+        AgendaItem(
+            "sop",
+            "sop",
+            f"SOP adherence: {len(missed)} missed runs" if missed else "SOP adherence: none missed",
+            [
+                f"{s.template} {s.shop or '(store)'}: {s.on_time}/{s.due} on time,"
+                f" {s.late} late, {s.missed} missed"
+                for s in review.sop
+            ]
+            + [f"missed: {t} {shop or '(store)'} {d}" for t, shop, d in missed],
+        )
+    )
+    items.append(
+        AgendaItem(
+            "pdca",
+            "pdca",
+            f"PDCA cycles: {len(review.pdca)} moved" if review.pdca else "PDCA cycles: none moved",
+            [str(c.get("line", c)) for c in review.pdca],
+        )
+    )
+    items.append(
+        AgendaItem(
+            "risks",
+            "risks",
+            f"Risks: {len(review.risks)} to look at"
+            if review.risks
+            else "Risks: nothing new or due",
+            [f"{r.what}: {r.key} — {r.detail}" for r in review.risks],
+        )
+    )
+    carried = [a for a in review.actions if a["from_week"] != review.week.key]
+    flagged = [a for a in review.actions if a["flagged"]]
+    title = "Action items: none"
+    if review.actions:
+        title = f"Action items: {len(carried)} from earlier reviews, "
+        title += f"{len(review.actions) - len(carried)} new"
+        if flagged:
+            title += f"; {len(flagged)} carried 3+ reviews without progress: decide"
+    items.append(AgendaItem("actions", "actions", title, [action_line(a) for a in review.actions]))
+    items.append(
+        AgendaItem(
+            "decisions",
+            "decisions",
+            f"Decisions: {len(review.decisions)}" if review.decisions else "Decisions: none yet",
+            [f"{d.number}. {d.text} ({d.decided_by})" for d in review.decisions],
+        )
+    )
+    return items
+
+
+def action_line(a: dict[str, Any]) -> str:
+    """`[open 9 days] text — owner, due D (from 2026-W46); carried 3 reviews …: decide`."""
+    bits = [a["owner"]]
+    if a.get("due"):
+        bits.append(f"due {a['due']}")
+    bits.append(f"from {a['from_week']}")
+    state = a["status"]
+    if state == "open" and a.get("age_days") is not None:
+        state = f"open {a['age_days']} days"
+    extra = ""
+    if a.get("flagged"):
+        extra = f"; carried {a['carried']} reviews without progress: decide"
+    return f"{a['action']} [{state}] {a['text']} — {', '.join(bits)}{extra}"
