@@ -53,6 +53,10 @@ def test_entry_80x24(snap_compare: Callable[..., bool], app: OpsdeskApp) -> None
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, EntryScreen))
         await wait_for(pilot, lambda: getattr(pilot.app.screen, "data", None) is not None)
         await wait_for(pilot, lambda: isinstance(pilot.app.focused, Input))
+        # The cursor blinks on a timer: whether a shot catches it on or off depends on the
+        # machine's speed (CI caught it on). Stop the blink so the shot is the same everywhere.
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
         await pilot.pause(0.5)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
