@@ -1,4 +1,5 @@
-"""Action items (DOMAIN.md §2): one table for every source — a PDCA cycle, a risk, a review.
+"""Action items (DOMAIN.md §2): one table for every source — a PDCA cycle, a risk, a review,
+a stand-up.
 
 An item is named by its source and its number within it (`pdca` 3, item 2): what the command
 line prints and takes. Statuses: open → done or dropped (a dropped item keeps its row and says
@@ -15,7 +16,7 @@ from datetime import date
 from opsdesk.store import audit
 from opsdesk.store.connection import current_user, now_iso, write_transaction
 
-SOURCE_KINDS = ("pdca", "risk", "review", "alert")
+SOURCE_KINDS = ("pdca", "risk", "review", "standup", "alert")
 _LOGIN = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$")
 
 

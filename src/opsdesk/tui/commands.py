@@ -29,6 +29,8 @@ RISKS = "risks"
 RISK = "risk"
 UNSAVED = "unsaved"
 REVIEW = "review"
+MEETING = "meeting"
+CONFLICT = "conflict"
 SCOPE_TITLES = {
     APP: "Everywhere",
     STANDUP: "Stand-up",
@@ -42,6 +44,8 @@ SCOPE_TITLES = {
     RISK: "Risk",
     UNSAVED: "Unsaved values dialog",
     REVIEW: "Weekly review",
+    MEETING: "Stand-up meeting",
+    CONFLICT: "Edit conflict dialog",
 }
 
 
@@ -749,6 +753,105 @@ REVIEW_COMMANDS: tuple[Command, ...] = (
     ),
 )
 COMMANDS = COMMANDS + REVIEW_COMMANDS
+
+MEETING_COMMANDS: tuple[Command, ...] = (
+    Command(
+        "standup.meeting",
+        "r",
+        "Meeting record",
+        "The stand-up's record: attendees, notes, decisions, action items and the open ones"
+        " carried over",
+        "app.open_standup_meeting",
+        STANDUP,
+        label="Record",
+    ),
+    Command(
+        "meeting.attendees",
+        "t",
+        "Attendees",
+        "Who attends: logins separated by spaces (those seen in the store are offered)",
+        "write_attendees",
+        MEETING,
+    ),
+    Command(
+        "meeting.notes",
+        "w",
+        "Notes",
+        "Write the stand-up's notes (blockers, what was said)",
+        "write_notes",
+        MEETING,
+    ),
+    Command(
+        "meeting.decide",
+        "d",
+        "Decision",
+        "Record a decision of this stand-up",
+        "write_decision",
+        MEETING,
+    ),
+    Command(
+        "meeting.action",
+        "a",
+        "Action",
+        "A new action item: what to do @owner YYYY-MM-DD (due)",
+        "write_action",
+        MEETING,
+    ),
+    Command(
+        "meeting.done",
+        "space",
+        "Action done",
+        "Mark the action item under the cursor done (this stand-up's or a carried one)",
+        "action_done",
+        MEETING,
+        label="Done",
+    ),
+    Command(
+        "meeting.drop",
+        "x",
+        "Drop action",
+        "Drop the action item under the cursor, saying why (it stays listed)",
+        "action_drop",
+        MEETING,
+        label="Drop",
+    ),
+    Command(
+        "meeting.back",
+        "escape",
+        "Back",
+        "Leave the text line, or go back to the stand-up",
+        "back",
+        MEETING,
+    ),
+    Command(
+        "conflict.yours",
+        "y",
+        "Keep yours",
+        "Store what you typed (replacing theirs; decisions and actions are added after theirs)",
+        "choose('yours')",
+        CONFLICT,
+        label="Yours",
+    ),
+    Command(
+        "conflict.theirs",
+        "escape",
+        "Keep theirs",
+        "Keep what the other person stored and drop what you typed",
+        "choose('theirs')",
+        CONFLICT,
+        label="Theirs",
+    ),
+    Command(
+        "conflict.edit",
+        "e",
+        "Edit yours",
+        "Back to the text line with what you typed, to change it first",
+        "choose('edit')",
+        CONFLICT,
+        label="Edit",
+    ),
+)
+COMMANDS = COMMANDS + MEETING_COMMANDS
 
 BY_ID = {c.id: c for c in COMMANDS}
 

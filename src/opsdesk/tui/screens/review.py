@@ -3,9 +3,13 @@
 The agenda (opsdesk.views.review.agenda) is a list with a cursor: `tab` walks to the next
 item, `enter` expands the one under the cursor (a deck or exception item shows its 6-12
 chart — the last 6 ISO weeks then the 12 complete months, this year and last year — and the
-summary row). At an exception `n` writes the owner's note, `i` marks it "investigating"; `c`
-clears the rest of the deck in one key. `d` records a decision, `ctrl+s` closes (freezes)
-the review; `[`/`]` move a week. Typing happens in one text line at the bottom.
+summary row, with earlier weeks' owner notes as markers at their points). At an exception
+`n` writes the owner's note, `i` marks it "investigating"; `c` clears the rest of the deck in
+one key (stored: who and when). `d` records a decision, `a` an action item, `ctrl+s` closes
+(freezes) the review; `[`/`]` move a week. Typing happens in one text line at the bottom.
+When someone else changed the same note, the attendees, the decisions or the actions while
+you typed, a dialog shows old → theirs → yours and you choose. A closed review takes no
+notes, decisions, actions or clearing (reopening is explicit: `opsdesk review reopen`).
 """
 
 from __future__ import annotations
@@ -24,16 +28,22 @@ from opsdesk.domain import review as rules
 from opsdesk.domain.periods import Period
 from opsdesk.domain.text import visible
 from opsdesk.tui import commands
-from opsdesk.tui.screens.area import AreaScreen
+from opsdesk.tui.screens.review_conflict import ChoosesOnConflict
 from opsdesk.tui.widgets.chart import SixTwelveChart
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.tui.widgets.look import theme_style
+from opsdesk.views import meetings
 from opsdesk.views import review as views
+from opsdesk.views.note_marks import six_twelve_marks
 
 MARKS = {"exception": "!", "deck": "▤"}
 
 
-class ReviewScreen(AreaScreen):
+Marks = dict[tuple[str, str], list[tuple[str, str]]]
+Fetched = tuple[Period, views.Review | None, str, list[str], Marks, str]
+
+
+class ReviewScreen(ChoosesOnConflict):
     """Area 7: the review agenda with its cursor, the expanded item, one text line."""
 
     SCOPE = commands.REVIEW
@@ -45,10 +55,11 @@ class ReviewScreen(AreaScreen):
         self.review: views.Review | None = None
         self.items: list[views.AgendaItem] = []
         self.expanded: str | None = None
-        self.cleared = False
+        self.cleared = ""  # who cleared the rest of the deck and when, or ""
         self.problem = ""
         self.typing: str | None = None  # note, decision, attendees
         self.seen_logins: list[str] = []
+        self.marks: Marks = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -72,16 +83,23 @@ class ReviewScreen(AreaScreen):
 
     # -- data -----------------------------------------------------------------------------
 
-    def fetch(self, conn: sqlite3.Connection) -> tuple[Period, views.Review | None, str, list[str]]:
+    def fetch(self, conn: sqlite3.Connection) -> Fetched:
         ops_day = self.ops.ops_day
         week = self.week or rules.last_complete_week(ops_day)
         try:
-            return week, views.build_review(conn, week, ops_day), "", views.attendees_seen(conn)
+            review = views.build_review(conn, week, ops_day)
         except views.NoData as e:
-            return week, None, str(e), []
+            return week, None, str(e), [], {}, ""
+        marks: Marks = {}
+        if review.deck:
+            first = review.deck[0]
+            weeks, months = [p.key for p in first.weeks], [p.key for p in first.months]
+            marks = six_twelve_marks(conn, week.key, weeks, months)
+        cleared = meetings.cleared_label(conn, review.meeting)
+        return week, review, "", views.attendees_seen(conn), marks, cleared
 
-    def show(self, data: tuple[Period, views.Review | None, str, list[str]]) -> None:
-        self.week, self.review, self.problem, self.seen_logins = data
+    def show(self, data: Fetched) -> None:
+        self.week, self.review, self.problem, self.seen_logins, self.marks, self.cleared = data
         closed = self.review.closed if self.review else None
         self.sub_title = f"{self.week.key} ({self.week.start} … {self.week.end})" + (
             f" · closed by {closed.closed_by}" if closed else ""
@@ -100,7 +118,7 @@ class ReviewScreen(AreaScreen):
             style = theme_style(self.app, "red" if item.kind == "exception" else "info")
             title = item.title
             if item.kind == "deck" and self.cleared:
-                title += " · the rest cleared: nothing to see here"
+                title += f" · the rest cleared by {self.cleared}: nothing to see here"
             table.add_row(Text(mark, style=style), Text(visible(title)), key=item.key)
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1), animate=False)
@@ -126,6 +144,7 @@ class ReviewScreen(AreaScreen):
                 [(p.key, p.value, p.last_year) for p in entry.weeks],
                 [(p.key, p.value, p.last_year) for p in entry.months],
                 entry.target,
+                self.marks.get((entry.metric.key, entry.shop), []),
             )
         if item is None or self.expanded != item.key:
             hint = "enter expands the item · tab walks to the next"
@@ -170,12 +189,39 @@ class ReviewScreen(AreaScreen):
         self._move(-1)
 
     def action_clear_rest(self) -> None:
-        """Every metric that is not an exception is cleared; the cursor goes past the deck."""
-        self.cleared = True
+        """Every metric that is not an exception is cleared (stored: who and when); the cursor
+        goes past the deck."""
+        from opsdesk.store.review import clear_rest
+
+        if self.week is None or self.review is None or self._refused_closed():
+            return
+        week, day = self.week.key, self.ops.ops_day
+        self.cleared = self.cleared or "you"
         self._fill()
         table = self.query_one("#review-agenda", DataTable)
         first = next((i for i, it in enumerate(self.items) if it.kind == "split"), 0)
         table.move_cursor(row=first, animate=False)
+
+        def save(conn: sqlite3.Connection) -> str:
+            m = clear_rest(conn, week, day)
+            return escape(f"{week}: the rest of the deck cleared by {m.cleared_by}")
+
+        self.write(save)
+
+    def _refused_closed(self) -> bool:
+        """A closed review is frozen: say so (and how to reopen) instead of typing."""
+        closed = self.review.closed if self.review else None
+        if closed is None or self.week is None:
+            return False
+        self.notify(
+            escape(
+                f"review {self.week.key} was closed by {closed.closed_by}: it is frozen"
+                f" (`opsdesk review reopen {self.week.key}` first)"
+            ),
+            severity="warning",
+            timeout=6,
+        )
+        return True
 
     def action_previous_week(self) -> None:
         if self.week is not None:
@@ -193,7 +239,7 @@ class ReviewScreen(AreaScreen):
     def _change_week(self, week: Period) -> None:
         self.week = week
         self.expanded = None
-        self.cleared = False
+        self.cleared = ""
         self.reload()
 
     # -- typing -----------------------------------------------------------------------------
@@ -208,6 +254,8 @@ class ReviewScreen(AreaScreen):
 
     def action_write_note(self) -> None:
         item = self.current
+        if self._refused_closed():
+            return
         if item is None or item.entry is None:
             self.notify("Notes go on an exception: tab to one (marked !)", timeout=4)
             return
@@ -215,22 +263,28 @@ class ReviewScreen(AreaScreen):
 
     def action_mark_investigating(self) -> None:
         item = self.current
+        if self._refused_closed():
+            return
         if item is None or item.entry is None:
             self.notify("'investigating' goes on an exception: tab to one (marked !)", timeout=4)
             return
         self._save_note(item.entry, "", investigating=True)
 
     def action_write_decision(self) -> None:
-        self._ask("decision", "the decision; Enter saves")
+        if not self._refused_closed():
+            self._ask("decision", "the decision; Enter saves")
 
     def action_write_attendees(self) -> None:
+        if self._refused_closed():
+            return
         meeting = self.review.meeting if self.review else None
         now = " ".join(meeting.attendees) if meeting else ""
         seen = " ".join(self.seen_logins)
         self._ask("attendees", f"logins separated by spaces (seen: {seen}); Enter saves", now)
 
     def action_write_action(self) -> None:
-        self._ask("action", "what to do @owner YYYY-MM-DD (due, optional); Enter saves")
+        if not self._refused_closed():
+            self._ask("action", "what to do @owner YYYY-MM-DD (due, optional); Enter saves")
 
     def action_cancel_input(self) -> None:
         field = self.query_one("#review-input", Input)
@@ -260,23 +314,33 @@ class ReviewScreen(AreaScreen):
         week, seen = self.week.key, entry.note.version if entry.note else 0
         metric, shop = entry.metric.key, entry.shop
 
-        def save(conn: sqlite3.Connection) -> str:
-            n = set_note(conn, metric, shop, week, text, investigating=investigating, based_on=seen)
+        def save(conn: sqlite3.Connection, based_on: int | None) -> str:
+            n = set_note(
+                conn, metric, shop, week, text, investigating=investigating, based_on=based_on
+            )
             return escape(visible(f"{metric} ({shop}) {week}: {n.text()}"))
 
-        self.write(save)
+        def edit() -> None:
+            self._ask("note", f"why {entry.metric.name_en} ({shop}) moved; Enter saves", text)
+
+        old = entry.note.text() if entry.note else ""
+        self.write_choosing(save, seen, old, edit)
 
     def _save_decision(self, text: str) -> None:
         from opsdesk.store.review import add_decision
 
         assert self.week is not None
         week, day = self.week.key, self.ops.ops_day
+        seen = self.review.decisions[-1].number if self.review and self.review.decisions else 0
 
-        def save(conn: sqlite3.Connection) -> str:
-            d = add_decision(conn, week, day, text)
+        def save(conn: sqlite3.Connection, based_on: int | None) -> str:
+            d = add_decision(conn, week, day, text, based_on=based_on)
             return f"decision {d.number} recorded"
 
-        self.write(save)
+        def edit() -> None:
+            self._ask("decision", "the decision; Enter saves", text)
+
+        self.write_choosing(save, seen, "", edit)
 
     def _save_action(self, typed: str) -> None:
         from opsdesk.store.review import add_action
@@ -288,25 +352,39 @@ class ReviewScreen(AreaScreen):
         except ValueError as e:
             self.notify(escape(str(e)), severity="warning", timeout=6)
             return
+        mine = [a["action"] for a in (self.review.actions if self.review else [])]
+        seen = max((int(k.rsplit("/", 1)[1]) for k in mine if self._of_this_review(k)), default=0)
 
-        def save(conn: sqlite3.Connection) -> str:
-            item = add_action(conn, week, day, text, owner, due)
+        def save(conn: sqlite3.Connection, based_on: int | None) -> str:
+            item = add_action(conn, week, day, text, owner, due, based_on=based_on)
             return escape(f"{item.key}: {item.text} — {item.owner}")
 
-        self.write(save)
+        def edit() -> None:
+            self._ask("action", "what to do @owner YYYY-MM-DD (due, optional); Enter saves", typed)
+
+        self.write_choosing(save, seen, "", edit)
+
+    def _of_this_review(self, action_key: str) -> bool:
+        meeting = self.review.meeting if self.review else None
+        return meeting is not None and action_key.startswith(f"review/{meeting.id}/")
 
     def _save_attendees(self, logins: list[str]) -> None:
         from opsdesk.store.review import update_meeting
 
         assert self.week is not None
         week, day = self.week.key, self.ops.ops_day
-        seen = self.review.meeting.version if self.review and self.review.meeting else None
+        meeting = self.review.meeting if self.review else None
+        seen = meeting.version if meeting else 0
 
-        def save(conn: sqlite3.Connection) -> str:
-            m = update_meeting(conn, "review", week, day, based_on=seen, attendees=logins)
+        def save(conn: sqlite3.Connection, based_on: int | None) -> str:
+            m = update_meeting(conn, "review", week, day, based_on=based_on, attendees=logins)
             return escape(f"attendees: {', '.join(m.attendees)}")
 
-        self.write(save)
+        def edit() -> None:
+            self._ask("attendees", "logins separated by spaces; Enter saves", " ".join(logins))
+
+        old = ", ".join(meeting.attendees) if meeting else ""
+        self.write_choosing(save, seen, old, edit)
 
     def action_close_review(self) -> None:
         from opsdesk.reports.review_pack import dumps, payload
