@@ -764,6 +764,7 @@ MEETING_COMMANDS: tuple[Command, ...] = (
         "app.open_standup_meeting",
         STANDUP,
         label="Record",
+        show=False,  # in the help and the palette; the stand-up's key bar is full at 80 columns
     ),
     Command(
         "meeting.attendees",
@@ -772,6 +773,7 @@ MEETING_COMMANDS: tuple[Command, ...] = (
         "Who attends: logins separated by spaces (those seen in the store are offered)",
         "write_attendees",
         MEETING,
+        show=False,  # the first line says it: "no attendees yet (t)"
     ),
     Command(
         "meeting.notes",

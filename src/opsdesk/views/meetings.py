@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from opsdesk.clock import Clock, local_today
 from opsdesk.domain import review as rules
 from opsdesk.domain.periods import week_of
 from opsdesk.domain.times import local_label
@@ -237,3 +238,10 @@ def cleared_label(conn: sqlite3.Connection, meeting: store.Meeting | None) -> st
     if meeting is None or meeting.cleared_by is None:
         return ""
     return f"{meeting.cleared_by} {local_label(meeting.cleared_at, read_settings(conn).timezone)}"
+
+
+def standup_meeting_on(conn: sqlite3.Connection, day: date, clock: Clock) -> StandupMeeting:
+    """The stand-up of `day` as it is looked at now (`clock`, in the store's timezone)."""
+    s = read_settings(conn)
+    today = local_today(clock, s.timezone, s.day_cutoff_hour)
+    return build_standup_meeting(conn, day, max(today, day))
