@@ -52,6 +52,9 @@ def _register() -> None:
         module.register(main)
     risk_commands.register(main)
     review_commands.register(main)
+    from opsdesk.cli import standup as standup_commands
+
+    standup_commands.register(main)
 
 
 _register()

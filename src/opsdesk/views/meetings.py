@@ -115,9 +115,12 @@ def as_of(
     return out
 
 
-def open_as_of(conn: sqlite3.Connection, day: date) -> list[MeetingAction]:
-    """What was open at the end of `day` (a past week: its Sunday), from every meeting."""
-    return [a for a in as_of(conn, day) if a.status == "open"]
+def open_as_of(
+    conn: sqlite3.Connection, day: date, *, current: bool = False
+) -> list[MeetingAction]:
+    """What was open at the end of `day` (a past week: its Sunday), from every meeting;
+    `current`: what is open now (ages counted to `day`)."""
+    return [a for a in as_of(conn, day, current=current) if a.status == "open"]
 
 
 @dataclass(frozen=True)
