@@ -286,9 +286,7 @@ def render_markdown(data: dict[str, Any]) -> str:
             lines.append(f"Notes: {md_text(meeting['notes'])}")
         if meeting.get("cleared"):
             c = meeting["cleared"]
-            lines.append(
-                f"The rest of the deck cleared (nothing to see here) by {c['by']} {c['at']}"
-            )
+            lines.append(f"Rest of the deck cleared (nothing to see here): {c['by']} {c['at']}")
         lines.append("")
 
     lines += ["## Metric deck", ""]
@@ -484,7 +482,8 @@ def render_html(data: dict[str, Any]) -> str:
     cleared = (data.get("meeting") or {}).get("cleared")
     if cleared:
         out.append(
-            f"<p>The rest of the deck cleared by {e_(cleared['by'])} {e_(cleared['at'])}</p>"
+            f"<p>Rest of the deck cleared (nothing to see here): {e_(cleared['by'])}"
+            f" {e_(cleared['at'])}</p>"
         )
     out.append("<h2>Metric deck</h2><table><tr><th>Metric</th><th>Shop</th>")
     out.append("".join(f"<th>{h}</th>" for h in SUMMARY_HEADERS) + "<th>6-12</th></tr>")
