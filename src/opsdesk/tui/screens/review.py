@@ -27,6 +27,7 @@ from textual.widgets import DataTable, Header, Input, Static
 from opsdesk.domain import review as rules
 from opsdesk.domain.periods import Period
 from opsdesk.domain.text import visible
+from opsdesk.store.review import ConflictError
 from opsdesk.tui import commands
 from opsdesk.tui.screens.review_conflict import ChoosesOnConflict
 from opsdesk.tui.widgets.chart import SixTwelveChart
@@ -60,6 +61,8 @@ class ReviewScreen(ChoosesOnConflict):
         self.typing: str | None = None  # note, decision, attendees
         self.seen_logins: list[str] = []
         self.marks: Marks = {}
+        self.base: tuple[int, str] = (0, "")  # what the typing started from (see _ask)
+        self.note_entry: views.DeckEntry | None = None  # the exception a note is typed for
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -243,14 +246,35 @@ class ReviewScreen(ChoosesOnConflict):
         self.reload()
 
     # -- typing -----------------------------------------------------------------------------
+    # What a write is based on is taken when the typing starts (the version of the note or
+    # meeting, the last decision or action number seen, and the old text): the screen may
+    # reload meanwhile with someone else's change, which the write must not take as seen.
 
-    def _ask(self, what: str, placeholder: str, value: str = "") -> None:
+    def _ask(
+        self, what: str, placeholder: str, value: str = "", base: tuple[int, str] | None = None
+    ) -> None:
         field = self.query_one("#review-input", Input)
         self.typing = what
+        self.base = base if base is not None else self._base_now(what)
         field.placeholder = placeholder
         field.value = value
         field.display = True
         field.focus()
+
+    def _base_now(self, what: str) -> tuple[int, str]:
+        """(version or last number seen, old text) of what `what` writes, as shown now."""
+        r = self.review
+        if what == "note" and self.note_entry is not None:
+            n = self.note_entry.note
+            return (n.version, n.text()) if n else (0, "")
+        if what == "decision" and r is not None and r.decisions:
+            return r.decisions[-1].number, ""
+        if what == "action" and r is not None:
+            mine = [a["action"] for a in r.actions if self._of_this_review(a["action"])]
+            return max((int(k.rsplit("/", 1)[1]) for k in mine), default=0), ""
+        if what == "attendees" and r is not None and r.meeting is not None:
+            return r.meeting.version, ", ".join(r.meeting.attendees)
+        return 0, ""
 
     def action_write_note(self) -> None:
         item = self.current
@@ -259,6 +283,7 @@ class ReviewScreen(ChoosesOnConflict):
         if item is None or item.entry is None:
             self.notify("Notes go on an exception: tab to one (marked !)", timeout=4)
             return
+        self.note_entry = item.entry
         self._ask("note", f"why {item.entry.metric.name_en} ({item.entry.shop}) moved; Enter saves")
 
     def action_mark_investigating(self) -> None:
@@ -268,7 +293,8 @@ class ReviewScreen(ChoosesOnConflict):
         if item is None or item.entry is None:
             self.notify("'investigating' goes on an exception: tab to one (marked !)", timeout=4)
             return
-        self._save_note(item.entry, "", investigating=True)
+        self.note_entry = item.entry
+        self._save_note("", self._base_now("note"), investigating=True)
 
     def action_write_decision(self) -> None:
         if not self._refused_closed():
@@ -295,23 +321,22 @@ class ReviewScreen(ChoosesOnConflict):
     @on(Input.Submitted, "#review-input")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        what, text = self.typing, event.value
+        what, text, base = self.typing, event.value, self.base
         self.action_cancel_input()
-        item = self.current
-        if what == "note" and item is not None and item.entry is not None:
-            self._save_note(item.entry, text, investigating=False)
+        if what == "note" and self.note_entry is not None:
+            self._save_note(text, base, investigating=False)
         elif what == "decision":
-            self._save_decision(text)
+            self._save_decision(text, base)
         elif what == "attendees":
-            self._save_attendees(text.split())
+            self._save_attendees(text.split(), base)
         elif what == "action":
-            self._save_action(text)
+            self._save_action(text, base)
 
-    def _save_note(self, entry: views.DeckEntry, text: str, *, investigating: bool) -> None:
+    def _save_note(self, text: str, base: tuple[int, str], *, investigating: bool) -> None:
         from opsdesk.store.review import set_note
 
-        assert self.week is not None
-        week, seen = self.week.key, entry.note.version if entry.note else 0
+        assert self.week is not None and self.note_entry is not None
+        entry, week = self.note_entry, self.week.key
         metric, shop = entry.metric.key, entry.shop
 
         def save(conn: sqlite3.Connection, based_on: int | None) -> str:
@@ -320,29 +345,29 @@ class ReviewScreen(ChoosesOnConflict):
             )
             return escape(visible(f"{metric} ({shop}) {week}: {n.text()}"))
 
-        def edit() -> None:
-            self._ask("note", f"why {entry.metric.name_en} ({shop}) moved; Enter saves", text)
+        def edit(c: ConflictError) -> None:
+            self.note_entry = entry
+            why = f"why {entry.metric.name_en} ({shop}) moved; Enter saves"
+            self._ask("note", why, text, (c.version, c.theirs))
 
-        old = entry.note.text() if entry.note else ""
-        self.write_choosing(save, seen, old, edit)
+        self.write_choosing(save, base[0], base[1], edit)
 
-    def _save_decision(self, text: str) -> None:
+    def _save_decision(self, text: str, base: tuple[int, str]) -> None:
         from opsdesk.store.review import add_decision
 
         assert self.week is not None
         week, day = self.week.key, self.ops.ops_day
-        seen = self.review.decisions[-1].number if self.review and self.review.decisions else 0
 
         def save(conn: sqlite3.Connection, based_on: int | None) -> str:
             d = add_decision(conn, week, day, text, based_on=based_on)
             return f"decision {d.number} recorded"
 
-        def edit() -> None:
-            self._ask("decision", "the decision; Enter saves", text)
+        def edit(c: ConflictError) -> None:
+            self._ask("decision", "the decision; Enter saves", text, (c.version, ""))
 
-        self.write_choosing(save, seen, "", edit)
+        self.write_choosing(save, base[0], "", edit)
 
-    def _save_action(self, typed: str) -> None:
+    def _save_action(self, typed: str, base: tuple[int, str]) -> None:
         from opsdesk.store.review import add_action
 
         assert self.week is not None
@@ -352,39 +377,36 @@ class ReviewScreen(ChoosesOnConflict):
         except ValueError as e:
             self.notify(escape(str(e)), severity="warning", timeout=6)
             return
-        mine = [a["action"] for a in (self.review.actions if self.review else [])]
-        seen = max((int(k.rsplit("/", 1)[1]) for k in mine if self._of_this_review(k)), default=0)
 
         def save(conn: sqlite3.Connection, based_on: int | None) -> str:
             item = add_action(conn, week, day, text, owner, due, based_on=based_on)
             return escape(f"{item.key}: {item.text} — {item.owner}")
 
-        def edit() -> None:
-            self._ask("action", "what to do @owner YYYY-MM-DD (due, optional); Enter saves", typed)
+        def edit(c: ConflictError) -> None:
+            hint = "what to do @owner YYYY-MM-DD (due, optional); Enter saves"
+            self._ask("action", hint, typed, (c.version, ""))
 
-        self.write_choosing(save, seen, "", edit)
+        self.write_choosing(save, base[0], "", edit)
 
     def _of_this_review(self, action_key: str) -> bool:
         meeting = self.review.meeting if self.review else None
         return meeting is not None and action_key.startswith(f"review/{meeting.id}/")
 
-    def _save_attendees(self, logins: list[str]) -> None:
+    def _save_attendees(self, logins: list[str], base: tuple[int, str]) -> None:
         from opsdesk.store.review import update_meeting
 
         assert self.week is not None
         week, day = self.week.key, self.ops.ops_day
-        meeting = self.review.meeting if self.review else None
-        seen = meeting.version if meeting else 0
 
         def save(conn: sqlite3.Connection, based_on: int | None) -> str:
             m = update_meeting(conn, "review", week, day, based_on=based_on, attendees=logins)
             return escape(f"attendees: {', '.join(m.attendees)}")
 
-        def edit() -> None:
-            self._ask("attendees", "logins separated by spaces; Enter saves", " ".join(logins))
+        def edit(c: ConflictError) -> None:
+            hint = "logins separated by spaces; Enter saves"
+            self._ask("attendees", hint, " ".join(logins), (c.version, c.theirs))
 
-        old = ", ".join(meeting.attendees) if meeting else ""
-        self.write_choosing(save, seen, old, edit)
+        self.write_choosing(save, base[0], base[1], edit)
 
     def action_close_review(self) -> None:
         from opsdesk.reports.review_pack import dumps, payload

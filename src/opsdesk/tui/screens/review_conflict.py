@@ -78,10 +78,11 @@ class ChoosesOnConflict(AreaScreen):
     it meanwhile, ask old → theirs → yours (ConflictDialog) instead of failing."""
 
     def write_choosing(
-        self, save: Save, based_on: int | None, old: str, edit: Callable[[], None]
+        self, save: Save, based_on: int | None, old: str, edit: Callable[[Any], None]
     ) -> None:
         """Run `save(conn, based_on)` in a worker. On a conflict: ask; `yours` saves again
-        based on theirs, `theirs` keeps theirs, `edit` calls `edit` (the text line again)."""
+        based on theirs, `theirs` keeps theirs, `edit` calls `edit(conflict)` (the text line
+        again, based on theirs)."""
         from opsdesk.store.review import ConflictError
 
         def action(conn: sqlite3.Connection) -> str:
@@ -93,7 +94,7 @@ class ChoosesOnConflict(AreaScreen):
 
         self.write(action)
 
-    def _ask_conflict(self, c: Any, save: Save, old: str, edit: Callable[[], None]) -> None:
+    def _ask_conflict(self, c: Any, save: Save, old: str, edit: Callable[[Any], None]) -> None:
         adds = c.what.startswith(("decisions", "actions"))
         question = conflict_text(c.what, old, c.theirs, c.by, c.yours, adds)
 
@@ -101,7 +102,7 @@ class ChoosesOnConflict(AreaScreen):
             if choice == "yours":
                 self.write_choosing(save, c.version, c.theirs, edit)
             elif choice == "edit":
-                edit()
+                edit(c)
             else:
                 self.notify(escape(f"kept theirs: {c.theirs}"), timeout=4)
 

@@ -23,6 +23,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Header, Input, Static
 
 from opsdesk.domain.text import visible
+from opsdesk.store.review import ConflictError
 from opsdesk.tui import commands
 from opsdesk.tui.screens.review import parse_action
 from opsdesk.tui.screens.review_conflict import ChoosesOnConflict
@@ -44,6 +45,7 @@ class StandupMeetingScreen(ChoosesOnConflict):
         self.keys: list[str] = []
         self.typing: str | None = None  # attendees, notes, decision, action, drop
         self.dropping: MeetingAction | None = None
+        self.base: tuple[int, str] = (0, "")  # what the typing started from (see _ask)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -99,14 +101,32 @@ class StandupMeetingScreen(ChoosesOnConflict):
         return self.model.action(key.removeprefix("action/")) if key.startswith("action/") else None
 
     # -- typing -----------------------------------------------------------------------------
+    # What a write is based on is taken when the typing starts (see the review screen).
 
-    def _ask(self, what: str, placeholder: str, value: str = "") -> None:
+    def _ask(
+        self, what: str, placeholder: str, value: str = "", base: tuple[int, str] | None = None
+    ) -> None:
         field = self.query_one("#meeting-input", Input)
         self.typing = what
+        self.base = base if base is not None else self._base_now(what)
         field.placeholder = placeholder
         field.value = value
         field.display = True
         field.focus()
+
+    def _base_now(self, what: str) -> tuple[int, str]:
+        m = self.model
+        if m is None:
+            return 0, ""
+        if what == "attendees":
+            return m.version, ", ".join(m.meeting.attendees) if m.meeting else ""
+        if what == "notes":
+            return m.version, m.meeting.notes if m.meeting else ""
+        if what == "decision":
+            return m.decisions_seen, ""
+        if what == "action":
+            return m.actions_seen, ""
+        return 0, ""
 
     def action_write_attendees(self) -> None:
         m = self.model.meeting if self.model else None
@@ -116,8 +136,8 @@ class StandupMeetingScreen(ChoosesOnConflict):
 
     def action_write_notes(self) -> None:
         m = self.model.meeting if self.model else None
-        self._ask("notes", "the stand-up's notes (blockers, what was said); Enter saves",
-                  m.notes if m else "")  # fmt: skip
+        hint = "the stand-up's notes (blockers, what was said); Enter saves"
+        self._ask("notes", hint, m.notes if m else "")
 
     def action_write_decision(self) -> None:
         self._ask("decision", "the decision; Enter saves")
@@ -137,28 +157,27 @@ class StandupMeetingScreen(ChoosesOnConflict):
     @on(Input.Submitted, "#meeting-input")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        what, text = self.typing, event.value
+        what, text, base = self.typing, event.value, self.base
         self.action_back()
         if what == "attendees":
-            self._save_meeting(attendees=text.split())
+            self._save_meeting("attendees", text, base)
         elif what == "notes":
-            self._save_meeting(notes=text)
+            self._save_meeting("notes", text, base)
         elif what == "decision":
-            self._save_decision(text)
+            self._save_decision(text, base)
         elif what == "action":
-            self._save_action(text)
+            self._save_action(text, base)
         elif what == "drop" and self.dropping is not None:
             self._close_action(self.dropping, "dropped", text)
 
     # -- writes -----------------------------------------------------------------------------
 
-    def _save_meeting(
-        self, *, attendees: list[str] | None = None, notes: str | None = None
-    ) -> None:
+    def _save_meeting(self, field: str, text: str, base: tuple[int, str]) -> None:
         from opsdesk.store.review import update_meeting
 
         day = self.day
-        m = self.model.meeting if self.model else None
+        attendees = text.split() if field == "attendees" else None
+        notes = text if field == "notes" else None
 
         def save(conn: sqlite3.Connection, based_on: int | None) -> str:
             got = update_meeting(
@@ -169,21 +188,12 @@ class StandupMeetingScreen(ChoosesOnConflict):
                 return escape(visible(f"attendees: {', '.join(got.attendees)}"))
             return "notes saved"
 
-        if attendees is not None:
-            old = ", ".join(m.attendees) if m else ""
+        def edit(c: ConflictError) -> None:
+            self._ask(field, f"the stand-up's {field}; Enter saves", text, (c.version, c.theirs))
 
-            def edit() -> None:
-                self._ask("attendees", "logins separated by spaces; Enter saves",
-                          " ".join(attendees or []))  # fmt: skip
-        else:
-            old = m.notes if m else ""
+        self.write_choosing(save, base[0], base[1], edit)
 
-            def edit() -> None:
-                self._ask("notes", "the stand-up's notes; Enter saves", notes or "")
-
-        self.write_choosing(save, m.version if m else 0, old, edit)
-
-    def _save_decision(self, text: str) -> None:
+    def _save_decision(self, text: str, base: tuple[int, str]) -> None:
         from opsdesk.store.review import add_meeting_decision
 
         day = self.day
@@ -192,12 +202,12 @@ class StandupMeetingScreen(ChoosesOnConflict):
             d = add_meeting_decision(conn, "standup", day.isoformat(), day, text, based_on=based_on)
             return f"decision {d.number} recorded"
 
-        def edit() -> None:
-            self._ask("decision", "the decision; Enter saves", text)
+        def edit(c: ConflictError) -> None:
+            self._ask("decision", "the decision; Enter saves", text, (c.version, ""))
 
-        self.write_choosing(save, self.model.decisions_seen if self.model else 0, "", edit)
+        self.write_choosing(save, base[0], "", edit)
 
-    def _save_action(self, typed: str) -> None:
+    def _save_action(self, typed: str, base: tuple[int, str]) -> None:
         from opsdesk.store.review import add_meeting_action
 
         try:
@@ -213,10 +223,11 @@ class StandupMeetingScreen(ChoosesOnConflict):
             )
             return escape(visible(f"{item.key}: {item.text} — {item.owner}"))
 
-        def edit() -> None:
-            self._ask("action", "what to do @owner YYYY-MM-DD (due, optional); Enter saves", typed)
+        def edit(c: ConflictError) -> None:
+            hint = "what to do @owner YYYY-MM-DD (due, optional); Enter saves"
+            self._ask("action", hint, typed, (c.version, ""))
 
-        self.write_choosing(save, self.model.actions_seen if self.model else 0, "", edit)
+        self.write_choosing(save, base[0], "", edit)
 
     def action_action_done(self) -> None:
         action = self.current_action
