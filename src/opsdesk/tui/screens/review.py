@@ -74,7 +74,7 @@ class ReviewScreen(ChoosesOnConflict):
         chart.display = False
         yield chart
         yield Static("", id="review-detail")
-        yield Input(placeholder="", id="review-input")
+        yield Input(placeholder="", id="review-input", select_on_focus=False)
         yield Static("", id="review-status")
         yield KeyBar(self.SCOPE, self.ops.keymap)
 
@@ -258,6 +258,7 @@ class ReviewScreen(ChoosesOnConflict):
         self.base = base if base is not None else self._base_now(what)
         field.placeholder = placeholder
         field.value = value
+        field.cursor_position = len(value)  # typing goes on from the end, replacing nothing
         field.display = True
         field.focus()
 

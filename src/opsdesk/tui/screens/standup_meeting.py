@@ -53,7 +53,7 @@ class StandupMeetingScreen(ChoosesOnConflict):
         table.add_column(Text(""), width=1)
         table.add_column(Text("Stand-up record"))
         yield table
-        yield Input(placeholder="", id="meeting-input")
+        yield Input(placeholder="", id="meeting-input", select_on_focus=False)
         yield Static("", id="meeting-status")
         yield KeyBar(self.SCOPE, self.ops.keymap)
 
@@ -111,6 +111,7 @@ class StandupMeetingScreen(ChoosesOnConflict):
         self.base = base if base is not None else self._base_now(what)
         field.placeholder = placeholder
         field.value = value
+        field.cursor_position = len(value)  # typing goes on from the end, replacing nothing
         field.display = True
         field.focus()
 
