@@ -250,3 +250,20 @@ def test_notes_are_placed_at_their_week_or_month_on_later_charts(
     assert [ev.title for ev in note_events(conn, "gmv", None, date(2026, 11, 9), W47.end)] == [
         "W47: this week's"
     ]
+
+
+def test_the_explorer_shows_a_metric_shop_note_as_a_marker(
+    review_store: sqlite3.Connection,
+) -> None:
+    from opsdesk.views.explorer import load_explorer
+
+    conn = review_store
+    store.set_note(conn, "gmv", "tmall-apparel", "2026-W46", "promo ended", based_on=0)
+    store.set_note(conn, "visitors", "tmall-apparel", "2026-W46", "other metric", based_on=0)
+    by_week = load_explorer(conn, OPS_DAY, "gmv", "tmall-apparel", grain="week")
+    notes = [(e.day, e.title) for e in by_week.events if e.kind == "note"]
+    assert notes == [(date(2026, 11, 15), "W46: promo ended")]
+    # its point on the weekly chart is W46's; on all shops' chart there is no such note
+    position = next(i for i, p in enumerate(by_week.periods) if date(2026, 11, 15) in p)
+    assert by_week.periods[position].key == "2026-W46"
+    assert [e for e in load_explorer(conn, OPS_DAY, "gmv", None).events if e.kind == "note"] == []
