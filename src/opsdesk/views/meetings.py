@@ -14,11 +14,12 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from opsdesk.clock import Clock, local_today
 from opsdesk.domain import review as rules
 from opsdesk.domain.periods import week_of
-from opsdesk.domain.times import local_label
+from opsdesk.domain.times import local_label, parse_instant
 from opsdesk.store import review as store
 from opsdesk.store.actions import ActionItem
 from opsdesk.store.settings import read as read_settings
@@ -82,8 +83,11 @@ class MeetingAction:
         }
 
 
-def _day(at: str) -> date:
-    return date.fromisoformat(at[:10])
+def _day(at: str, tz: str) -> date:
+    """The store-timezone day of a stored UTC instant."""
+    instant = parse_instant(at)
+    assert instant is not None
+    return instant.astimezone(ZoneInfo(tz)).date()
 
 
 def _reviews_held(conn: sqlite3.Connection, as_of: date) -> list[str]:
@@ -102,15 +106,16 @@ def as_of(
     day (`current` False) only the items written by then, and an item done or dropped later
     shows open; `current`: every item in its present state (ages still counted to `day`)."""
     held = _reviews_held(conn, day)
+    tz = read_settings(conn).timezone
     out = []
     for kind, period, item in store.meeting_actions(conn):
-        if kind not in kinds or (not current and _day(item.created_at) > day):
+        if kind not in kinds or (not current and _day(item.created_at, tz) > day):
             continue
-        closed = current or (item.closed_at is not None and _day(item.closed_at) <= day)
+        closed = current or (item.closed_at is not None and _day(item.closed_at, tz) <= day)
         status = item.status if closed else "open"
         origin = period if kind == "review" else week_of(date.fromisoformat(period)).key
         carried = rules.reviews_carried(held, origin, "9999-W99") if status == "open" else 0
-        age = rules.age_days(_day(item.created_at), day) if status == "open" else None
+        age = rules.age_days(_day(item.created_at, tz), day) if status == "open" else None
         out.append(MeetingAction(item, kind, period, status, age, carried, rules.flagged(carried)))
     return out
 
