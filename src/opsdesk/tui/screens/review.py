@@ -120,8 +120,10 @@ class ReviewScreen(ChoosesOnConflict):
             mark = MARKS.get(item.kind, "·")
             style = theme_style(self.app, "red" if item.kind == "exception" else "info")
             title = item.title
-            if item.kind == "deck" and self.cleared:
-                title += f" · the rest cleared by {self.cleared}: nothing to see here"
+            if item.kind == "deck" and self.cleared:  # said before the long rule set
+                head, _, rules_named = title.partition(" · ")
+                cleared = f"the rest cleared by {self.cleared}: nothing to see here"
+                title = " · ".join(t for t in (head, cleared, rules_named) if t)
             table.add_row(Text(mark, style=style), Text(visible(title)), key=item.key)
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1), animate=False)

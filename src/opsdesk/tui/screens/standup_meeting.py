@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date
-from typing import Any
 
 from rich.markup import escape
 from rich.text import Text
@@ -49,10 +48,7 @@ class StandupMeetingScreen(ChoosesOnConflict):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        table: DataTable[Any] = DataTable(id="meeting-table", cursor_type="row")
-        table.add_column(Text(""), width=1)
-        table.add_column(Text("Stand-up record"))
-        yield table
+        yield DataTable(id="meeting-table", cursor_type="row")
         yield Input(placeholder="", id="meeting-input", select_on_focus=False)
         yield Static("", id="meeting-status")
         yield KeyBar(self.SCOPE, self.ops.keymap)
@@ -75,7 +71,9 @@ class StandupMeetingScreen(ChoosesOnConflict):
         self.model = data
         table = self.query_one("#meeting-table", DataTable)
         keep = table.cursor_row
-        table.clear()
+        table.clear(columns=True)  # the text column as wide as the screen: long lines wrap
+        table.add_column(Text(""), width=1)
+        table.add_column(Text("Stand-up record"), width=max(20, self.app.size.width - 6))
         self.keys = []
         for key, line in data.lines():
             action = data.action(key.removeprefix("action/")) if key.startswith("action/") else None
@@ -85,12 +83,18 @@ class StandupMeetingScreen(ChoosesOnConflict):
                 style = "red" if action.flagged else "info"
             elif key in ("meeting", "notes", "carried") or key == "decisions":
                 mark, style = "▤", "info"
-            table.add_row(Text(mark, style=theme_style(self.app, style)), Text(visible(line)))
+            table.add_row(
+                Text(mark, style=theme_style(self.app, style)), Text(visible(line)), height=None
+            )
             self.keys.append(key)
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1), animate=False)
         status = f"changed by {data.updated}" if data.updated else ""
         self.query_one("#meeting-status", Static).update(Text(visible(status)))
+
+    def on_resize(self) -> None:
+        if self.model is not None:
+            self.show(self.model)
 
     @property
     def current_action(self) -> MeetingAction | None:
