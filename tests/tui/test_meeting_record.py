@@ -21,6 +21,7 @@ from opsdesk.tui.screens.review import ReviewScreen
 from opsdesk.tui.screens.review_conflict import ConflictDialog
 from opsdesk.tui.screens.standup import StandupScreen
 from opsdesk.tui.screens.standup_meeting import StandupMeetingScreen
+from opsdesk.tui.widgets.chart import SixTwelveChart
 
 W46 = "2026-W46"
 OPS_DAY = date(2026, 11, 21)
@@ -187,3 +188,20 @@ async def test_a_note_on_a_closed_review_is_refused(review_app: Any, tiny_store:
         assert not screen.query_one("#review-input", Input).display
     assert _db(tiny_store, "SELECT count(*) FROM metric_notes") == [(0,)]
     assert _db(tiny_store, "SELECT cleared_by FROM meetings") == []
+
+
+async def test_an_earlier_weeks_note_is_a_marker_on_the_6_12_chart(
+    review_app: Any, tiny_store: Path
+) -> None:
+    other = _other_session(tiny_store)
+    store.set_note(other, "conversion_rate", "all", "2026-W45", "promo ended", based_on=0)
+    other.close()
+    app = review_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_review(pilot, app)
+        await pilot.press("tab", "tab", "enter")  # Conversion (all), expanded
+        chart = screen.query_one("#review-chart", SixTwelveChart)
+        await wait_for(pilot, lambda: chart.display and chart.size.height > 0)
+        drawn = "\n".join(chart.render_line(y).text for y in range(chart.size.height))
+        assert "◆promo ended" in drawn
+        assert screen.marks == {("conversion_rate", "all"): [("2026-W45", "promo ended")]}
