@@ -194,3 +194,8 @@ def open_due(
         sql += " AND source_kind = ?"
         params.append(source_kind)
     return [_item(r) for r in conn.execute(sql + " ORDER BY due, id", params)]
+
+
+def from_row(row: sqlite3.Row) -> ActionItem:
+    """An item from a row holding `action_items.*` (another store's join, e.g. the meetings')."""
+    return _item(row)

@@ -600,8 +600,8 @@ def add_meeting_action(
 def meeting_actions(conn: sqlite3.Connection) -> list[tuple[str, str, ActionItem]]:
     """(meeting kind, period, item) of every meeting's action item, oldest first."""
     rows = conn.execute(
-        "SELECT DISTINCT m.id, m.kind, m.period FROM meetings m JOIN action_items a"
-        " ON a.source_id = m.id AND a.source_kind = m.kind"
-    ).fetchall()
-    found = [(r[1], r[2], i) for r in rows for i in actions.for_source(conn, r[1], r[0])]
-    return sorted(found, key=lambda t: (t[2].created_at, t[2].id))
+        "SELECT m.kind AS meeting_kind, m.period AS meeting_period, a.* FROM action_items a"
+        " JOIN meetings m ON m.id = a.source_id AND m.kind = a.source_kind"
+        " ORDER BY a.created_at, a.id"
+    )
+    return [(r["meeting_kind"], r["meeting_period"], actions.from_row(r)) for r in rows]
