@@ -69,7 +69,7 @@ def standup_show(ctx: click.Context, day_text: str | None, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(model.as_dict(), ensure_ascii=False, indent=2))
         return
-    for _, line in model.lines():
+    for _, line in model.lines(keys=False):
         click.echo(visible(line))
 
 

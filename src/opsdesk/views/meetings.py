@@ -152,18 +152,25 @@ class StandupMeeting:
     def actions_seen(self) -> int:
         return max((a.item.number for a in self.actions), default=0)
 
-    def lines(self) -> list[tuple[str, str]]:
-        """(row key, text) in the order shown: the meeting, notes, decisions, actions."""
+    def lines(self, keys: bool = True) -> list[tuple[str, str]]:
+        """(row key, text) in the order shown: the meeting, notes, decisions, actions; `keys`:
+        empty items name the app's key that fills them (`none yet (d)`)."""
+
+        def hint(key: str) -> str:
+            return f" ({key})" if keys else ""
+
         m = self.meeting
-        who = ", ".join(m.attendees) if m and m.attendees else "no attendees yet (t)"
+        who = ", ".join(m.attendees) if m and m.attendees else f"no attendees yet{hint('t')}"
         rows = [("meeting", f"Stand-up {self.day}: {who}")]
-        rows.append(("notes", f"Notes: {m.notes}" if m and m.notes else "Notes: none yet (w)"))
+        rows.append(
+            ("notes", f"Notes: {m.notes}" if m and m.notes else f"Notes: none yet{hint('w')}")
+        )
         if not self.decisions:
-            rows.append(("decisions", "Decisions: none yet (d)"))
+            rows.append(("decisions", f"Decisions: none yet{hint('d')}"))
         rows += [(f"decision/{d.number}", f"Decision {d.number}. {d.text} ({d.decided_by})")
                  for d in self.decisions]  # fmt: skip
         if not self.actions:
-            rows.append(("actions", "Actions of this stand-up: none yet (a)"))
+            rows.append(("actions", f"Actions of this stand-up: none yet{hint('a')}"))
         rows += [(f"action/{a.key}", a.line()) for a in self.actions]
         flagged = sum(1 for a in self.carried if a.flagged)
         title = f"Carried over, still open: {len(self.carried)}"
