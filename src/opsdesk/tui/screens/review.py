@@ -15,7 +15,6 @@ notes, decisions, actions or clearing (reopening is explicit: `opsdesk review re
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
 from typing import Any
 
 from rich.markup import escape
@@ -25,6 +24,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Header, Input, Static
 
 from opsdesk.domain import review as rules
+from opsdesk.domain.action_line import parse_action
 from opsdesk.domain.periods import Period
 from opsdesk.domain.text import visible
 from opsdesk.store.review import ConflictError
@@ -435,21 +435,3 @@ def six_twelve_text(e: views.DeckEntry) -> str:
     nw, nm = len(e.weeks), len(e.months)
     labels = f"{e.weeks[0].key}…{e.weeks[-1].key} │ {e.months[0].key}…{e.months[-1].key}"
     return f"6-12  this year {w[:nw]} │ {m[:nm]}\n      last year {w[nw:]} │ {m[nm:]}   ({labels})"
-
-
-def parse_action(typed: str) -> tuple[str, str, date | None]:
-    """`what to do @owner 2026-12-04` → (text, owner, due); ValueError without an owner."""
-    words, owner, due = [], "", None
-    for word in typed.split():
-        if word.startswith("@") and len(word) > 1:
-            owner = word[1:]
-        elif len(word) == 10 and word[4] == "-" and word[7] == "-":
-            try:
-                due = date.fromisoformat(word)
-            except ValueError:
-                raise ValueError(f"due: {word!r} is not a date like 2026-12-04") from None
-        else:
-            words.append(word)
-    if not owner:
-        raise ValueError("an action item needs an owner: add @login")
-    return " ".join(words), owner, due

@@ -21,10 +21,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Header, Input, Static
 
+from opsdesk.domain.action_line import parse_action
 from opsdesk.domain.text import visible
 from opsdesk.store.review import ConflictError
 from opsdesk.tui import commands
-from opsdesk.tui.screens.review import parse_action
 from opsdesk.tui.screens.review_conflict import ChoosesOnConflict
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.tui.widgets.look import theme_style
