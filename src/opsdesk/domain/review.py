@@ -222,6 +222,11 @@ def month_summary_spans(month: Period) -> list[tuple[str, Span]]:
     return list(zip(MONTH_SUMMARY_FIELDS, spans, strict=True))
 
 
+def summary_fields(kind: str) -> tuple[str, ...]:
+    """The summary row's fields of a `week` or `month` review."""
+    return MONTH_SUMMARY_FIELDS if kind == "month" else SUMMARY_FIELDS
+
+
 def named_spans(period: Period) -> list[tuple[str, Span]]:
     """The summary row's spans of a week's or a month's review."""
     return month_summary_spans(period) if period.kind == "month" else summary_spans(period).named()

@@ -134,6 +134,8 @@ class Review:
     meeting: store.Meeting | None
     decisions: list[store.Decision]
     closed: store.Pack | None
+    windows: bool = True
+    """False: the first, quick model (build_review's `windows`): no 6-12 data yet."""
 
     @property
     def exceptions(self) -> list[DeckEntry]:
@@ -292,9 +294,15 @@ def build_review(
     *,
     shop_keys: Sequence[str] | None = None,
     order: Sequence[str] = (),
+    windows: bool = True,
 ) -> Review:
     """The review of `week` (a complete ISO week, or a complete month for the monthly review)
     for the shops asked for (default: every one).
+
+    `windows=False` builds what the agenda shows first, from the period, the one before it and
+    the signals' baseline only (a few weeks of data instead of two years): every item, the
+    exceptions, statuses and the change against the period before; the 6-12 windows are empty
+    and the other summary cells None until the full model (`windows=True`) is built.
 
     Raises NoData when no selected shop has a value in the period.
     """
@@ -312,7 +320,13 @@ def build_review(
         shops = [s for s in shops if s.key in shop_keys]
     keys = [s.key for s in shops]
     # LOOKBACK days more: whether the first day counts depends on the days before it
-    first = rules.first_day_needed(week) - timedelta(days=LOOKBACK)
+    spans = rules.named_spans(week)
+    if windows:
+        first = rules.first_day_needed(week)
+    else:
+        first = min(spans[1][1].start, week.start - timedelta(days=SIGNAL_BASELINE_DAYS))
+        spans = spans[:2]
+    first -= timedelta(days=LOOKBACK)
     data = by_shop(load_daily(conn, first, week.end, keys))
     if not any(d in week for daily in data.values() for d in daily):
         what = "month" if week.kind == "month" else "week"
@@ -322,11 +336,10 @@ def build_review(
             + " (nothing imported or typed in for those days)"
         )
     targets = load_targets(conn)
-    weeks, months = rules.windows(week)
-    spans = rules.named_spans(week)
+    weeks, months = rules.windows(week) if windows else ([], [])
     span_of = dict(spans)
     kind = "month" if week.kind == "month" else "week"
-    comparisons = rules.COMPARISONS[kind]
+    comparisons = rules.COMPARISONS[kind][: None if windows else 1]
     notes = {(n.metric_key, n.shop_key): n for n in store.notes_for_week(conn, week.key)}
     week_keys = {w.current.key for w in weeks}
     earlier: dict[tuple[str, str], dict[str, str]] = {}
@@ -349,7 +362,9 @@ def build_review(
             ) -> float | None:
                 return columns.value(m, metrics, cols, s.start, s.end)
 
-            summary = {name: val(s) for name, s in spans}
+            summary = dict.fromkeys(rules.summary_fields(kind)) | {
+                name: val(s) for name, s in spans
+            }
             if group.key == ALL:
                 compared = {
                     name: _compared(m, metrics, group, span_of[a], span_of[b], pairs[name])
@@ -410,6 +425,7 @@ def build_review(
         ops_day=ops_day,
         shops=shops,
         has_data=True,
+        windows=windows,
         rule_set=rule_set_name(),
         deck=deck,
         splits=splits,
@@ -540,14 +556,19 @@ class AgendaItem:
 
 
 def summary_line(e: DeckEntry) -> str:
-    """`GMV all: 3,958,326 · WoW -1.8% · YoY +26.3% · MTD 34,490,569 (YoY +26.6%) · QTD YoY …`"""
-    s = e.summary
-    return (
-        f"{e.metric.name_en} {e.shop}: {format_value(e.metric, s['week'])}"
-        f" · WoW {e.change('wow').text()} · YoY {e.change('yoy').text()}"
-        f" · MTD {format_value(e.metric, s['mtd'])} ({e.change('mtd_yoy').text()})"
-        f" · QTD {e.change('qtd_yoy').text()} · YTD {e.change('ytd_yoy').text()}"
-    )
+    """`GMV all: 3,958,326 · WoW -1.8% · YoY +26.3% · MTD 34,490,569 (YoY +26.6%) · QTD YoY …`
+    (a month: MoM, YoY, QTD (YoY), YTD YoY); `…` where the quick model has no figure yet."""
+    s, m = e.summary, e.metric
+
+    def change(name: str) -> str:
+        return e.change(name).text() if name in e.compared else "…"
+
+    (n1, l1, _, _), (n2, l2, _, _), (n3, _, a3, _), *rest = rules.COMPARISONS[e.kind]
+    to_date = "…" if s[a3] is None and n3 not in e.compared else format_value(m, s[a3])
+    line = f"{m.name_en} {e.shop}: {format_value(m, s[e.kind])}"
+    line += f" · {l1} {change(n1)} · {l2} {change(n2)}"
+    line += f" · {a3.upper()} {to_date} ({change(n3)})"
+    return line + "".join(f" · {label} {change(name)}" for name, label, _, _ in rest)
 
 
 def agenda(review: Review) -> list[AgendaItem]:
@@ -636,7 +657,7 @@ def agenda(review: Review) -> list[AgendaItem]:
         AgendaItem(
             "pdca",
             "pdca",
-            f"PDCA cycles: {len(review.pdca)} moved" if review.pdca else "PDCA cycles: none moved",
+            review_pdca.title(review.pdca),
             [str(c.get("line", c)) for c in review.pdca],
         )
     )

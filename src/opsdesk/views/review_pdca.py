@@ -85,3 +85,14 @@ def moves(conn: sqlite3.Connection, start: date, end: date) -> list[dict[str, An
         out += found
     out.sort(key=lambda e: (WHAT_ORDER.index(e["what"]), e["cycle"]))
     return out
+
+
+def title(entries: list[dict[str, Any]]) -> str:
+    """`PDCA cycles: 1 check in, 2 overdue, 3 moved, 1 opened` or `PDCA cycles: nothing moved`."""
+    counts = [(w, sum(1 for e in entries if e["what"] == w)) for w in WHAT_ORDER]
+    said = [
+        f"{n} {'checks in' if w == 'check' and n > 1 else 'check in' if w == 'check' else w}"
+        for w, n in counts
+        if n
+    ]
+    return "PDCA cycles: " + (", ".join(said) if said else "nothing moved")

@@ -75,8 +75,10 @@ class ReviewScreen(AreaScreen):
     def fetch(self, conn: sqlite3.Connection) -> tuple[Period, views.Review | None, str, list[str]]:
         ops_day = self.ops.ops_day
         week = self.week or rules.last_complete_week(ops_day)
+        quick = self.review is None or self.review.week != week  # the agenda first, then 6-12
         try:
-            return week, views.build_review(conn, week, ops_day), "", views.attendees_seen(conn)
+            review = views.build_review(conn, week, ops_day, windows=not quick)
+            return week, review, "", views.attendees_seen(conn)
         except views.NoData as e:
             return week, None, str(e), []
 
@@ -88,6 +90,8 @@ class ReviewScreen(AreaScreen):
         )
         self.items = views.agenda(self.review) if self.review else []
         self._fill()
+        if self.review is not None and not self.review.windows:
+            self.reload()  # now the 6-12 windows and the summary row (views.build_review)
 
     def _fill(self) -> None:
         table = self.query_one("#review-agenda", DataTable)
