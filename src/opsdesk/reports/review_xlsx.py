@@ -75,6 +75,9 @@ def write_xlsx(data: dict[str, Any], path: Path) -> None:
             [{k: _text(v) for k, v in t.items() if k != "name"} for t in data["traffic"]]
         ),
         "SOP": pd.DataFrame(data["sop"]),
+        "PDCA": pd.DataFrame(
+            [{k: _text(v) for k, v in c.items() if k != "line"} for c in data["pdca"]]
+        ),
         "Risks": pd.DataFrame([{k: _text(v) for k, v in r.items()} for r in data["risks"]]),
         "Decisions": pd.DataFrame([{k: _text(v) for k, v in d.items()} for d in data["decisions"]]),
         "Actions": pd.DataFrame([{k: _text(v) for k, v in a.items()} for a in data["actions"]]),

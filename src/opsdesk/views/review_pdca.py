@@ -64,7 +64,7 @@ def moves(conn: sqlite3.Connection, start: date, end: date) -> list[dict[str, An
         found: list[dict[str, Any]] = []
         if start <= c.opened_on:
             found.append(entry("opened", f"opened {c.opened_on}"))
-        for h in pdca.history(conn, c.id):
+        for h in sorted(pdca.history(conn, c.id), key=lambda h: h.at):
             day = _local_day(h.at, tz)
             if day > end:
                 break
