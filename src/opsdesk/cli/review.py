@@ -24,15 +24,21 @@ def _ops_day(conn: sqlite3.Connection) -> date:
 
 
 def live_payload(
-    conn: sqlite3.Connection, week_key: str | None, shops: list[str] | None = None
+    conn: sqlite3.Connection,
+    week_key: str | None,
+    shops: list[str] | None = None,
+    *,
+    month_key: str | None = None,
+    monthly: bool = False,
 ) -> dict[str, Any]:
-    """The review's payload from the store's current figures (ValueError: bad week/no data)."""
+    """The review's payload from the store's current figures (ValueError: bad week or month,
+    no data); `monthly`: the monthly review of `month_key` (default the last complete one)."""
     from opsdesk.reports.review_pack import payload
-    from opsdesk.views.review import build_review, resolve_week
+    from opsdesk.views.review import build_review, resolve_month, resolve_week
 
     today = _ops_day(conn)
-    week = resolve_week(week_key, today)
-    return payload(build_review(conn, week, today, shop_keys=shops))
+    period = resolve_month(month_key, today) if monthly else resolve_week(week_key, today)
+    return payload(build_review(conn, period, today, shop_keys=shops))
 
 
 def pack_payload(
@@ -61,6 +67,15 @@ def pack_payload(
 @click.command("review")
 @click.option("--week", "week_key", metavar="YYYY-Www", help="Default: the last complete week.")
 @click.option(
+    "--month",
+    "month_key",
+    metavar="YYYY-MM",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    help="The monthly review instead (bare --month: the last complete month).",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["md", "html", "json", "xlsx"]),
@@ -78,19 +93,29 @@ def pack_payload(
 def report_review(
     ctx: click.Context,
     week_key: str | None,
+    month_key: str | None,
     fmt: str,
     shop_keys: tuple[str, ...],
     output: Path | None,
 ) -> None:
     """The weekly review pack: the deck (6-12 data and the summary row), exceptions and notes,
     GMV split, traffic and paid ROI, SOP adherence, PDCA, risks, decisions and actions.
-    A closed review is rendered from its frozen copy."""
+    A closed review is rendered from its frozen copy. --month: the monthly review (the month
+    against target, last month and last year, risks re-scored)."""
     from opsdesk.reports import review_pack
+    from opsdesk.reports.review_pack import with_closed
 
     if fmt == "xlsx" and output is None:
         raise CliError("--format xlsx writes a file: add --output FILE.xlsx")
+    if week_key is not None and month_key is not None:
+        raise CliError("--week and --month: give one (a weekly or a monthly review)")
+    shops = list(shop_keys) or None
     with store(ctx) as conn:
-        data = pack_payload(conn, week_key, list(shop_keys) or None)
+        if month_key is not None:
+            data = live_payload(conn, None, shops, month_key=month_key or None, monthly=True)
+            data = with_closed(data, None)
+        else:
+            data = pack_payload(conn, week_key, shops)
     if fmt == "xlsx":
         from opsdesk.reports.review_xlsx import write_xlsx
 

@@ -200,6 +200,16 @@ def resolve_week(key: str | None, ops_day: date) -> Period:
     return week
 
 
+def resolve_month(key: str | None, ops_day: date) -> Period:
+    """The monthly review's month: `key`, or the last complete month; ValueError for a month
+    not over (or not a month)."""
+    from opsdesk.domain.periods import parse
+
+    month = rules.last_complete_month(ops_day) if key is None else parse("month", key)
+    rules.check_reviewable_month(month, ops_day)
+    return month
+
+
 @dataclass
 class _Group:
     """What the figures of one deck column read: a shop's own days, or all shops' reported
@@ -521,6 +531,11 @@ def _risks(conn: sqlite3.Connection, week: Period) -> list[RiskLine]:
         r = row.risk
         if r.key in new:
             out.append(RiskLine(r.key, r.title, r.owner, "new", f"score {r.inherent.value}"))
+        if week.kind == "month":
+            out += [
+                RiskLine(r.key, r.title, r.owner, "re-scored", t)
+                for t in _rescored(conn, row.id, week)
+            ]
         for t in row.triggers:
             if t.day in week:
                 value = "" if t.value is None else f" (KRI value {t.value:g})"
@@ -538,6 +553,28 @@ def _risks(conn: sqlite3.Connection, week: Period) -> list[RiskLine]:
             out.append(
                 RiskLine(r.key, r.title, r.owner, "acceptance expiring", f"until {r.accept_until}")
             )
+    return out
+
+
+def _rescored(conn: sqlite3.Connection, risk_id: int, period: Period) -> list[str]:
+    """The risk's re-scorings in the period (the monthly review): `2026-10-14: inherent 12 →
+    16, residual 6 → 8 (li.na)`."""
+    from opsdesk.store.risks import reviews_for
+
+    out = []
+    for rv in reviews_for(conn, risk_id):
+        day = date.fromisoformat(rv.at[:10])
+        if day not in period or rv.old_inherent is None:
+            continue
+        old_res = rv.old_residual
+        if rv.old_inherent == rv.inherent and old_res == rv.residual:
+            continue
+        res = (
+            ""
+            if old_res is None or old_res == rv.residual
+            else f", residual {old_res.value} → {rv.residual.value}"
+        )
+        out.append(f"{day}: inherent {rv.old_inherent.value} → {rv.inherent.value}{res} ({rv.by})")
     return out
 
 
