@@ -175,7 +175,13 @@ def day_series(
     for i in range(max(first.index(start), 0), min(first.index(end), first.n - 1) + 1):
         if not every >> i & 1:
             continue
-        if metric.formula is None:
+        if len(shops) == 1:  # one shop: its own values (combining one value changes nothing)
+            row = first.values
+            if metric.formula is None:
+                v: float | None = row[metric.key][i]
+            else:
+                v = metric.formula.evaluate({k: row[k][i] for k in keys})
+        elif metric.formula is None:
             v = combine([c.values[metric.key][i] for c in shops], metric)
         else:
             v = metric.formula.evaluate(
