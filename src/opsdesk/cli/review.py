@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 import click
 
 from opsdesk.cli.common import CliError, store, user_errors
+from opsdesk.domain.periods import Period
 from opsdesk.domain.text import visible
 
 
@@ -21,6 +24,18 @@ def _ops_day(conn: sqlite3.Connection) -> date:
 
     s = settings.read(conn)
     return ops_day(system_clock, s.timezone, s.day_cutoff_hour)
+
+
+@contextmanager
+def _week_store(
+    ctx: click.Context, week_key: str
+) -> Iterator[tuple[sqlite3.Connection, Period, date]]:
+    """The store, the review week WEEK names (refused when not over) and the ops day."""
+    from opsdesk.views.review import resolve_week
+
+    with store(ctx) as conn:
+        today = _ops_day(conn)
+        yield conn, resolve_week(week_key, today), today
 
 
 def live_payload(
@@ -163,10 +178,8 @@ def review_close(ctx: click.Context, week_key: str) -> None:
 def review_reopen(ctx: click.Context, week_key: str) -> None:
     """Unfreeze a closed review (audited; the frozen copy is kept)."""
     from opsdesk.store.review import reopen_review
-    from opsdesk.views.review import resolve_week
 
-    with store(ctx) as conn:
-        week = resolve_week(week_key, _ops_day(conn))
+    with _week_store(ctx, week_key) as (conn, week, _):
         reopen_review(conn, week.key)
     click.echo(f"reopened {week.key}")
 
@@ -179,10 +192,8 @@ def review_diff(ctx: click.Context, week_key: str) -> None:
     """Which figures changed since the review of WEEK was closed (exit 1 when some did)."""
     from opsdesk.reports.review_pack import diff
     from opsdesk.store.review import frozen_pack
-    from opsdesk.views.review import resolve_week
 
-    with store(ctx) as conn:
-        week = resolve_week(week_key, _ops_day(conn))
+    with _week_store(ctx, week_key) as (conn, week, _):
         pack = frozen_pack(conn, week.key)
         if pack is None:
             raise CliError(f"review {week.key} is not closed: nothing frozen to compare with")
@@ -213,10 +224,8 @@ def review_note(
     from opsdesk.store.catalogue import load_metrics
     from opsdesk.store.review import get_note, set_note
     from opsdesk.store.shops import list_shops
-    from opsdesk.views.review import resolve_week
 
-    with store(ctx) as conn:
-        week = resolve_week(week_key, _ops_day(conn))
+    with _week_store(ctx, week_key) as (conn, week, _):
         if metric not in load_metrics(conn):
             raise CliError(f"METRIC: unknown metric {metric!r} (see `opsdesk metric list`)")
         if shop_key != "all" and shop_key not in {s.key for s in list_shops(conn)}:
@@ -242,11 +251,8 @@ def review_note(
 def review_decide(ctx: click.Context, week_key: str, text: str) -> None:
     """Record a decision of the review of WEEK."""
     from opsdesk.store.review import add_decision
-    from opsdesk.views.review import resolve_week
 
-    with store(ctx) as conn:
-        today = _ops_day(conn)
-        week = resolve_week(week_key, today)
+    with _week_store(ctx, week_key) as (conn, week, today):
         d = add_decision(conn, week.key, today, text)
     click.echo(visible(f"{week.key} decision {d.number}: {d.text}"))
 
@@ -263,7 +269,6 @@ def review_action(
 ) -> None:
     """A new action item of the review of WEEK (carried over until done or dropped)."""
     from opsdesk.store.review import add_action
-    from opsdesk.views.review import resolve_week
 
     due = None
     if due_text is not None:
@@ -271,9 +276,7 @@ def review_action(
             due = date.fromisoformat(due_text)
         except ValueError:
             raise CliError(f"--due: {due_text!r} is not a date like 2026-12-04") from None
-    with store(ctx) as conn:
-        today = _ops_day(conn)
-        week = resolve_week(week_key, today)
+    with _week_store(ctx, week_key) as (conn, week, today):
         item = add_action(conn, week.key, today, text, owner, due)
     click.echo(f"{item.key}: {item.text} — {item.owner}" + (f", due {due}" if due else ""))
 
@@ -288,10 +291,8 @@ def review_done(ctx: click.Context, week_key: str, number: int, reason: str | No
     """Mark action item NUMBER of the review of WEEK done (or dropped with --drop REASON)."""
     from opsdesk.store import actions
     from opsdesk.store.review import get_meeting
-    from opsdesk.views.review import resolve_week
 
-    with store(ctx) as conn:
-        week = resolve_week(week_key, _ops_day(conn))
+    with _week_store(ctx, week_key) as (conn, week, _):
         meeting = get_meeting(conn, "review", week.key)
         if meeting is None:
             raise CliError(f"review {week.key} has no action items")
@@ -308,11 +309,8 @@ def review_done(ctx: click.Context, week_key: str, number: int, reason: str | No
 def review_attend(ctx: click.Context, week_key: str, logins: tuple[str, ...]) -> None:
     """Set the attendees of the review of WEEK (logins)."""
     from opsdesk.store.review import update_meeting
-    from opsdesk.views.review import resolve_week
 
-    with store(ctx) as conn:
-        today = _ops_day(conn)
-        week = resolve_week(week_key, today)
+    with _week_store(ctx, week_key) as (conn, week, today):
         m = update_meeting(conn, "review", week.key, today, based_on=None, attendees=list(logins))
     click.echo(f"{week.key} attendees: {', '.join(m.attendees)}")
 

@@ -123,18 +123,30 @@ def parse_week(key: str) -> Period:
     return parse("week", key)
 
 
+def last_complete(kind: str, ops_day: date) -> Period:
+    """The latest ISO week (or calendar month) that ended on or before the ops day."""
+    p = month_of(ops_day) if kind == "month" else week_of(ops_day)
+    return p if p.end <= ops_day else p.previous()
+
+
 def last_complete_week(ops_day: date) -> Period:
     """The latest ISO week whose Sunday is on or before the ops day."""
-    w = week_of(ops_day)
-    return w if w.end <= ops_day else w.previous()
+    return last_complete("week", ops_day)
 
 
-def check_reviewable(week: Period, ops_day: date) -> None:
-    """ValueError when the week has not ended by the ops day (a review looks back)."""
-    if week.end > ops_day:
+def last_complete_month(ops_day: date) -> Period:
+    """The latest calendar month whose last day is on or before the ops day."""
+    return last_complete("month", ops_day)
+
+
+def check_reviewable(period: Period, ops_day: date) -> None:
+    """ValueError when the week (or month) has not ended by the ops day (a review looks
+    back)."""
+    if period.end > ops_day:
         raise ValueError(
-            f"week {week.key}: not over yet (it ends {week.end}, the ops day is {ops_day}); "
-            f"the last complete week is {last_complete_week(ops_day).key}"
+            f"{period.kind} {period.key}: not over yet (it ends {period.end}, the ops day is"
+            f" {ops_day}); the last complete {period.kind} is"
+            f" {last_complete(period.kind, ops_day).key}"
         )
 
 
@@ -254,21 +266,6 @@ def first_day_needed(period: Period) -> date:
     candidates = [months[0].last_year.start, weeks[0].last_year.start]
     candidates += [s.start for _, s in named_spans(period)]
     return min(candidates)
-
-
-def last_complete_month(ops_day: date) -> Period:
-    """The latest calendar month whose last day is on or before the ops day."""
-    m = month_of(ops_day)
-    return m if m.end <= ops_day else m.previous()
-
-
-def check_reviewable_month(month: Period, ops_day: date) -> None:
-    """ValueError when the month has not ended by the ops day."""
-    if month.end > ops_day:
-        raise ValueError(
-            f"month {month.key}: not over yet (it ends {month.end}, the ops day is {ops_day}); "
-            f"the last complete month is {last_complete_month(ops_day).key}"
-        )
 
 
 @dataclass(frozen=True)

@@ -206,7 +206,7 @@ def resolve_month(key: str | None, ops_day: date) -> Period:
     from opsdesk.domain.periods import parse
 
     month = rules.last_complete_month(ops_day) if key is None else parse("month", key)
-    rules.check_reviewable_month(month, ops_day)
+    rules.check_reviewable(month, ops_day)
     return month
 
 
@@ -316,10 +316,7 @@ def build_review(
 
     Raises NoData when no selected shop has a value in the period.
     """
-    if week.kind == "month":
-        rules.check_reviewable_month(week, ops_day)
-    else:
-        rules.check_reviewable(week, ops_day)
+    rules.check_reviewable(week, ops_day)
     metrics = load_metrics(conn)
     shops = list_shops(conn)
     if shop_keys:
