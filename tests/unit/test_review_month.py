@@ -88,6 +88,15 @@ def test_month_pack_and_bad_months(
     assert code == 0 and md.startswith("# Monthly review 2026-11 (2026-11-01 … 2026-11-30)")
     assert "| Metric | Shop | Month | MoM | YoY | QTD | QTD YoY | YTD YoY | Target |" in md
     assert "- re-scored: **price-war**" in md
+    import pandas as pd
+
+    book = store_path.parent / "nov.xlsx"
+    code, out = run("--month", "2026-11", "--format", "xlsx", "--output", str(book))
+    assert code == 0, out
+    deck = pd.read_excel(book, sheet_name="Deck")
+    row = deck[(deck["metric"] == "gmv") & (deck["shop"] == "tmall-apparel")].iloc[0]
+    assert (row["month"], row["month_prev"], row["month_ly"]) == (187760, 600, 2050)
+    assert row["change_mom"] == pytest.approx(187760 / 600 - 1)
     code, _ = run("--month")  # bare: the last complete month
     assert code == 0
     assert resolve_month(None, OPS_DAY).key == "2026-11"

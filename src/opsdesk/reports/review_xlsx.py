@@ -16,6 +16,9 @@ from opsdesk.domain.text import spreadsheet_safe
 MONEY = "#,##0.00"
 PERCENT = "0.00%"
 NUMBER = "#,##0.##"
+NUMBER_COLUMNS = (*rules.SUMMARY_FIELDS, *rules.MONTH_SUMMARY_FIELDS)
+"""Summary columns in the metric's own format (the `change_*` columns are left general:
+relative changes and point differences do not share the metric's unit)."""
 
 
 def _text(v: Any) -> Any:
@@ -36,7 +39,8 @@ def _deck_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
             "unit": e["unit"],
             "shop": e["shop"],
         }
-        row.update({f: s[f] for f in rules.SUMMARY_FIELDS})
+        row.update(s)  # a week's or a month's summary fields
+        row.update({f"change_{k}": v for k, v in e.get("changes", {}).items()})
         row["target"] = e["target"]
         row["status"] = e["status"]
         note = e["note"]
@@ -99,7 +103,7 @@ def write_xlsx(data: dict[str, Any], path: Path) -> None:
             numeric = [
                 i
                 for i, c in enumerate(columns)
-                if c in (*rules.SUMMARY_FIELDS, "target", "value", "last_year")
+                if c in (*NUMBER_COLUMNS, "target", "value", "last_year")
             ]
             for r_idx, unit in enumerate(frame.iloc[:, unit_col], start=2):
                 fmt = _number_format(str(unit))
