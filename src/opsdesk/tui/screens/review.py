@@ -122,6 +122,8 @@ class ReviewScreen(AreaScreen):
         chart = self.query_one("#review-chart", SixTwelveChart)
         item = self.current
         entry = item.entry if item is not None and self.expanded == item.key else None
+        if entry is not None and not entry.weeks:  # the quick first model: no 6-12 data yet
+            entry = None
         chart.display = entry is not None
         if entry is not None:
             chart.show_six_twelve(
@@ -138,7 +140,9 @@ class ReviewScreen(AreaScreen):
             detail.update(Text(hint, style=theme_style(self.app, "none")))
             return
         text = Text()
-        if item.entry is not None and self.size.height < 20:  # no room for the chart
+        if item.entry is not None and not item.entry.weeks:
+            text.append("reading the 6-12 windows…\n")
+        elif item.entry is not None and self.size.height < 20:  # no room for the chart
             text.append(six_twelve_text(item.entry) + "\n")
         text.append(visible("\n".join(item.lines)) or "nothing more to show")
         detail.update(text)
