@@ -15,10 +15,10 @@ from review_data import fill, put_values
 
 from opsdesk.cli import main
 from opsdesk.cli import reports as reports_cli
-from opsdesk.domain import columns, periods
+from opsdesk.domain import columns, coverage, periods
 from opsdesk.domain.kpis import aggregate
 from opsdesk.store.catalogue import load_metrics
-from opsdesk.store.observations import by_shop, load_daily
+from opsdesk.store.observations import by_shop, load_columns, load_daily
 from opsdesk.views.review import build_review
 from opsdesk.views.standup import build_standup
 
@@ -134,3 +134,25 @@ def test_columns_give_the_kpi_engines_values(gappy: sqlite3.Connection) -> None:
             kept = {d: r for d, r in dailies[0].items() if d != W47.start + timedelta(days=2)}
             got = columns.value(m, metrics, cols[:1], start, end, [drop])
             assert got == aggregate(m, metrics, [kept], days), (m.key, start)
+
+
+def test_columns_read_straight_from_the_store(gappy: sqlite3.Connection) -> None:
+    """`load_columns` lays out what `load_daily` reads, and the day states from its bit sets
+    are `coverage.day_states` (jd-home's Thursday partial, its Wednesday missing)."""
+    first = date(2026, 10, 1)
+    n = (W47.end - first).days + 1
+    loaded = load_columns(gappy, first, W47.end, ["tmall-apparel", "jd-home"])
+    data = by_shop(load_daily(gappy, first, W47.end))
+    for shop in ("tmall-apparel", "jd-home"):
+        laid = columns.Columns.laid_out(first, n, *loaded[shop])
+        built = columns.Columns(data[shop], first, n)
+        assert laid.values == built.values and laid.present == built.present
+        assert laid.any == built.any and laid.daily(first, W47.end) == data[shop]
+        recorded = 0
+        for bits in laid.present.values():
+            recorded |= bits
+        assert coverage.day_states_of_bits(first, recorded, laid.present) == coverage.day_states(
+            data[shop]
+        )
+    states = coverage.day_states(data["jd-home"])
+    assert states[date(2026, 11, 19)] == coverage.PARTIAL and date(2026, 11, 18) not in states

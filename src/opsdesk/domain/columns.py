@@ -43,6 +43,76 @@ class Columns:
                 col[i] = v
                 self.present[key] |= bit
         self._complete: dict[frozenset[str], tuple[int, dict[str, list[float]]]] = {}
+        self._memo: dict[tuple[str, frozenset[str] | None, str, int, int], float | None] = {}
+
+    def rollup(
+        self,
+        key: str,
+        inputs: frozenset[str] | None,
+        aggregation: str,
+        lo: int,
+        hi: int,
+        drop: Collection[int] = (),
+    ) -> float | None:
+        """`key` over days lo..hi (but `drop`) by its aggregation; with `inputs` (a formula's),
+        on the days on which every input has a value only. Remembered (without `drop`): the
+        all-shops figures ask again for each shop's."""
+        memo = (key, inputs, aggregation, lo, hi)
+        if not drop and memo in self._memo:
+            return self._memo[memo]
+        if inputs is None:
+            values, present = self.values[key], self.present[key]
+        else:
+            present, masked = self.complete(inputs)
+            values = masked[key]
+        v = _base(values, present, aggregation, lo, hi, drop)
+        if not drop:
+            self._memo[memo] = v
+        return v
+
+    @classmethod
+    def laid_out(
+        cls,
+        first: date,
+        n: int,
+        values: dict[str, list[float]],
+        flags: Mapping[str, bytes | bytearray],
+    ) -> Columns:
+        """From columns already laid out (`values`, and a 0/1 byte per day in `flags`)."""
+        self = cls({}, first, n)
+        self.values = values
+        self.present = {k: _bits_of(f) for k, f in flags.items()}
+        for bits in self.present.values():
+            self.any |= bits
+        return self
+
+    def only(self, days: int) -> Columns:
+        """These columns on the days in the bit set `days` only (the others emptied)."""
+        out = Columns({}, self.first, self.n)
+        for key, bits in self.present.items():
+            kept = bits & days
+            col = self.values[key]
+            if kept != bits:
+                col = list(col)
+                gone = bits & ~kept
+                while gone:
+                    low = gone & -gone
+                    col[low.bit_length() - 1] = 0.0
+                    gone ^= low
+            out.values[key] = col
+            out.present[key] = kept
+            out.any |= kept
+        return out
+
+    def daily(self, start: date, end: date) -> dict[date, dict[str, float]]:
+        """The day -> values mapping (kpis.Daily) of the days from `start` to `end`."""
+        out: dict[date, dict[str, float]] = {}
+        for i in range(max(self.index(start), 0), min(self.index(end), self.n - 1) + 1):
+            if self.any >> i & 1:
+                out[self.day(i)] = {
+                    k: self.values[k][i] for k, bits in self.present.items() if bits >> i & 1
+                }
+        return out
 
     def index(self, d: date) -> int:
         return (d - self.first).days
@@ -71,6 +141,16 @@ class Columns:
             out = (mask, masked)
         self._complete[inputs] = out
         return out
+
+
+_FLAG_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
+
+
+def _bits_of(flags: bytes | bytearray) -> int:
+    """A 0/1 byte per day as a bit set (bit i: day i)."""
+    if not flags:
+        return 0
+    return int(flags.translate(_FLAG_DIGITS)[::-1], 2)
 
 
 def _bits(mask: int, lo: int, hi: int, drop: Collection[int]) -> int:
@@ -129,26 +209,24 @@ def value(
     if metric.formula is None:
         per_shop = []
         for j, c in enumerate(shops):
-            col = c.values.get(metric.key)
-            if col is None:
+            if metric.key not in c.values:
                 continue
             lo, hi = c.index(start), c.index(end)
             drop = drops[j] if drops else ()
-            v = _base(col, c.present[metric.key], metric.aggregation, lo, hi, drop)
+            v = c.rollup(metric.key, None, metric.aggregation, lo, hi, drop)
             if v is not None:
                 per_shop.append(v)
         return combine(per_shop, metric)
     inputs = metric.formula.inputs
     sums: dict[str, list[float]] = {k: [] for k in inputs}
     for j, c in enumerate(shops):
+        if not c.complete(inputs)[1]:
+            continue  # an input never recorded: no complete day
         drop = drops[j] if drops else ()
-        if not count(c, inputs, start, end, drop):
-            continue
-        mask, masked = c.complete(inputs)
         lo, hi = c.index(start), c.index(end)
-        for k in inputs:
+        for k in inputs:  # all None when no day in the span is complete (kpis.aggregate)
             agg = metrics[k].aggregation if k in metrics else "sum"
-            v = _base(masked[k], mask, agg, lo, hi, drop)
+            v = c.rollup(k, inputs, agg, lo, hi, drop)
             if v is not None:
                 sums[k].append(v)
     combined = {k: combine(vs, metrics.get(k)) for k, vs in sums.items()}

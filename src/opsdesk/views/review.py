@@ -19,12 +19,12 @@ from typing import Any
 from opsdesk.domain import all_shops, columns, coverage
 from opsdesk.domain import review as rules
 from opsdesk.domain.decomposition import SPLIT_INPUTS, Decomposition, decompose, span_factors
-from opsdesk.domain.kpis import Daily, PeriodTarget, Targets, status
+from opsdesk.domain.kpis import COMPUTED_METRICS, Daily, PeriodTarget, Targets, status
 from opsdesk.domain.metrics import Metric, format_value
 from opsdesk.domain.periods import Period
 from opsdesk.store import review as store
 from opsdesk.store.catalogue import load_metrics
-from opsdesk.store.observations import by_shop, load_daily
+from opsdesk.store.observations import load_columns
 from opsdesk.store.shops import Shop, list_shops
 from opsdesk.store.targets import load_targets
 from opsdesk.views import review_pdca
@@ -221,18 +221,33 @@ class _Group:
     shop_keys: list[str]
 
 
-def _groups(shops: Sequence[Shop], data: Mapping[str, Daily], first: date, n: int) -> list[_Group]:
-    """All shops (when more than one) then each shop."""
+def _groups(
+    shops: Sequence[Shop],
+    loaded: Mapping[str, tuple[dict[str, list[float]], dict[str, bytearray]]],
+    first: date,
+    n: int,
+    near: tuple[date, date],
+) -> list[_Group]:
+    """All shops (when more than one) then each shop; `near`: the days the targets and the
+    GMV split read as day -> values mappings (the period and the one before)."""
     own: list[_Group] = []
     counted: list[tuple[columns.Columns, Daily]] = []
     for s in shops:
-        daily = data.get(s.key, {})
-        cols = columns.Columns(daily, first, n)
-        own.append(_Group(s.key, [cols], [daily], [s.key]))
-        reported = coverage.reported_only(daily)
-        if len(reported) != len(daily):
-            cols = columns.Columns(reported, first, n)
-        counted.append((cols, reported))
+        values, flags = loaded.get(s.key, ({}, {}))
+        cols = columns.Columns.laid_out(first, n, values, flags)
+        own.append(_Group(s.key, [cols], [cols.daily(*near)], [s.key]))
+        recorded = 0
+        for k, bits in cols.present.items():
+            if k not in COMPUTED_METRICS:
+                recorded |= bits
+        states = coverage.day_states_of_bits(first, recorded, cols.present)
+        reported = 0
+        for d, state in states.items():
+            if state == coverage.REPORTED:
+                reported |= 1 << cols.index(d)
+        if reported != cols.any:
+            cols = cols.only(reported)
+        counted.append((cols, cols.daily(*near)))
     if len(shops) == 1:
         return own
     every = _Group(ALL, [c for c, _ in counted], [d for _, d in counted], [s.key for s in shops])
@@ -334,8 +349,10 @@ def build_review(
         first = min(spans[1][1].start, week.start - timedelta(days=SIGNAL_BASELINE_DAYS))
         spans = spans[:2]
     first -= timedelta(days=LOOKBACK)
-    data = by_shop(load_daily(conn, first, week.end, keys))
-    if not any(d in week for daily in data.values() for d in daily):
+    n_days = (week.end - first).days + 1
+    loaded = load_columns(conn, first, week.end, keys)
+    since = (week.start - first).days
+    if not any(any(f[since:]) for _, flags in loaded.values() for f in flags.values()):
         what = "month" if week.kind == "month" else "week"
         raise NoData(
             f"{what} {week.key} ({week.start}…{week.end}): no data for "
@@ -353,7 +370,7 @@ def build_review(
     for n in store.notes_in_weeks(conn, sorted(week_keys - {week.key})):
         earlier.setdefault((n.metric_key, n.shop_key), {})[n.week] = n.text()
 
-    groups = _groups(shops, data, first, (week.end - first).days + 1)
+    groups = _groups(shops, loaded, first, n_days, (week.previous().start, week.end))
     deck: list[DeckEntry] = []
     metric_list = deck_metrics(metrics, order)
     for group in groups:
