@@ -44,6 +44,7 @@ class Columns:
                 self.present[key] |= bit
         self._complete: dict[frozenset[str], tuple[int, dict[str, list[float]]]] = {}
         self._memo: dict[tuple[str, frozenset[str] | None, str, int, int], float | None] = {}
+        self._dates: list[date] | None = None
 
     def rollup(
         self,
@@ -118,7 +119,9 @@ class Columns:
         return (d - self.first).days
 
     def day(self, i: int) -> date:
-        return self.first + timedelta(days=i)
+        if self._dates is None:
+            self._dates = [self.first + timedelta(days=k) for k in range(self.n)]
+        return self._dates[i]
 
     def complete(self, inputs: frozenset[str]) -> tuple[int, dict[str, list[float]]]:
         """The days on which every input has a value (a bit set), and each input's values on
