@@ -115,8 +115,8 @@ def test_pdca_in_every_pack_and_the_frozen_copy(
     md = run("report", "review", "--week", "2026-W47")
     assert "- check: \\#3 Old one (gmv, all shops; wang.wei) — decided: standardise" in md
     html = run("report", "review", "--week", "2026-W47", "--format", "html")
-    assert "<h2>PDCA cycles</h2>" in html
-    assert "Old one (gmv, all shops; wang.wei) — decided: standardise" in html
+    assert "<h2>PDCA cycles</h2>" in html  # plain text: no Markdown escapes
+    assert "- check: #3 Old one (gmv, all shops; wang.wei) — decided: standardise" in html
     out = store_path.parent / "w47.xlsx"
     run("report", "review", "--week", "2026-W47", "--format", "xlsx", "--output", str(out))
     sheet = pd.read_excel(out, sheet_name="PDCA")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -220,6 +221,14 @@ def md_text(text: str) -> str:
     """People's text for Markdown: special characters escaped, one line."""
     out = "".join("\\" + c if c in _MD_SPECIAL else c for c in visible(text))
     return " ".join(out.split())
+
+
+_MD_MARKUP = re.compile(r"(?<!\\)\*\*|\\([\\`*_\[\]<>|#])")
+
+
+def md_plain(text: str) -> str:
+    """The pack's Markdown as plain text: its bold markers dropped, escapes undone (md_text)."""
+    return _MD_MARKUP.sub(lambda m: m.group(1) or "", text)
 
 
 def _metric(e: dict[str, Any]) -> Metric:
@@ -505,9 +514,9 @@ def render_html(data: dict[str, Any]) -> str:
             f'<td class="{e_(e["status"])}">{e_(cells[-1])}</td><td>{_svg_chart(e)}</td></tr>'
         )
     out.append("</table>")
-    # The other sections with the Markdown pack's content, as preformatted text.
+    # The other sections with the Markdown pack's content, as preformatted plain text.
     for block in render_markdown(data).split("\n## ")[2:]:
         heading, _, body = block.partition("\n")
-        out.append(f"<h2>{e_(heading)}</h2><pre>{e_(body.strip())}</pre>")
+        out.append(f"<h2>{e_(heading)}</h2><pre>{e_(md_plain(body.strip()))}</pre>")
     out.append("</body></html>\n")
     return "\n".join(out)
