@@ -55,6 +55,16 @@ def test_month_summary_windows_and_rescored_risks(month_store: sqlite3.Connectio
     # 2026-11-29)
     assert [p.key for p in gmv.months][-1] == "2026-11" and len(gmv.months) == 12
     assert [p.key for p in gmv.weeks] == [f"2026-W{n}" for n in range(43, 49)]
+    # action items as they stood at the month's last weekly review (2026-W48)
+    from opsdesk.store import review as review_store
+
+    review_store.add_action(
+        month_store, "2026-W47", date(2026, 11, 23), "Call the carrier", "li.na", None
+    )
+    r = build_review(month_store, NOV, OPS_DAY)
+    assert [(a["from_week"], a["text"], a["status"]) for a in r.actions] == [
+        ("2026-W47", "Call the carrier", "open")
+    ]
     rescored = [(x.key, x.detail) for x in r.risks if x.what == "re-scored"]
     assert len(rescored) == 1 and rescored[0][0] == "price-war"
     assert rescored[0][1].startswith("2026-11-20: inherent 9 → 16 (")  # residual unchanged

@@ -458,7 +458,8 @@ def build_review(
         missed_runs=missed,
         risks=_risks(conn, week),
         pdca=review_pdca.moves(conn, week.start, week.end),
-        actions=_actions(conn, week, ops_day) if kind == "week" else [],
+        # a month: the action items as they stood at its last weekly review
+        actions=_actions(conn, rules.last_week_in(week), ops_day),
         meeting=store.get_meeting(conn, "review", week.key),
         decisions=store.decisions(conn, "review", week.key),
         closed=store.frozen_pack(conn, week.key),
