@@ -62,3 +62,40 @@ def test_review_on_ten_shops_five_years(tmp_path: Path) -> None:
         f" monthly md pack {monthly[0]:.0f} / {monthly[1]:.0f}"
         f" ({len(review.deck)} deck entries)"
     )
+
+
+def test_area_seven_switch_on_ten_shops_five_years(tmp_path: Path) -> None:
+    """In a private tmux server at 120x40: the time from the key `7` to the review's agenda
+    with its data on screen (its first model), the first visit and later ones."""
+    import shutil
+
+    import pytest
+
+    if shutil.which("tmux") is None:
+        pytest.skip("needs tmux")
+    from test_ttfp_bench import EXPECT, OPSDESK, Tmux, compile_sources, demo_store, switch
+
+    db = demo_store(tmp_path, 10, 5 * 365 + 1)
+    compile_sources()
+    tmux = Tmux(f"{OPSDESK} --db {db}", (120, 40))
+    agenda_shown = r"Weekly review — .*Metric deck: \d+ metrics, \d+ exceptions"
+    standup = r"Stand-up — .*Conversion +[0-9.]+%"
+    try:
+        tmux.wait_for(EXPECT, timeout=30)
+        time.sleep(8.0)  # the areas are built in the background (slow on a busy machine)
+        first = switch(tmux, "7", "Weekly review —", agenda_shown)
+        time.sleep(3.0)  # the full model (6-12 windows) arrives
+        later = []
+        for _ in range(5):
+            switch(tmux, "1", "Stand-up —", standup)
+            time.sleep(0.3)
+            later.append(switch(tmux, "7", "Weekly review —", agenda_shown))
+            time.sleep(0.3)
+    finally:
+        tmux.close()
+    print(
+        f"\narea switch to the weekly review (7), 10 shops x 5 years: first visit painted"
+        f" {first[0] * 1000:.0f} ms, agenda with its data {first[1] * 1000:.0f} ms; later visits"
+        f" median {statistics.median(p for p, _ in later) * 1000:.0f} ms /"
+        f" {statistics.median(d for _, d in later) * 1000:.0f} ms (tmux send/capture ~5 ms)"
+    )
