@@ -89,8 +89,9 @@ class ReviewScreen(ChoosesOnConflict):
     def fetch(self, conn: sqlite3.Connection) -> Fetched:
         ops_day = self.ops.ops_day
         week = self.week or rules.last_complete_week(ops_day)
+        quick = self.review is None or self.review.week != week  # the agenda first, then 6-12
         try:
-            review = views.build_review(conn, week, ops_day)
+            review = views.build_review(conn, week, ops_day, windows=not quick)
         except views.NoData as e:
             return week, None, str(e), [], {}, ""
         marks: Marks = {}
@@ -109,6 +110,8 @@ class ReviewScreen(ChoosesOnConflict):
         )
         self.items = views.agenda(self.review) if self.review else []
         self._fill()
+        if self.review is not None and not self.review.windows:
+            self.reload()  # now the 6-12 windows and the summary row (views.build_review)
 
     def _fill(self) -> None:
         table = self.query_one("#review-agenda", DataTable)
@@ -141,6 +144,8 @@ class ReviewScreen(ChoosesOnConflict):
         chart = self.query_one("#review-chart", SixTwelveChart)
         item = self.current
         entry = item.entry if item is not None and self.expanded == item.key else None
+        if entry is not None and not entry.weeks:  # the quick first model: no 6-12 data yet
+            entry = None
         chart.display = entry is not None
         if entry is not None:
             chart.show_six_twelve(
@@ -158,7 +163,9 @@ class ReviewScreen(ChoosesOnConflict):
             detail.update(Text(hint, style=theme_style(self.app, "none")))
             return
         text = Text()
-        if item.entry is not None and self.size.height < 20:  # no room for the chart
+        if item.entry is not None and not item.entry.weeks:
+            text.append("reading the 6-12 windows…\n")
+        elif item.entry is not None and self.size.height < 20:  # no room for the chart
             text.append(six_twelve_text(item.entry) + "\n")
         text.append(visible("\n".join(item.lines)) or "nothing more to show")
         detail.update(text)
