@@ -94,6 +94,9 @@ async def test_walk_a_review_with_keys_only(review_app: Any, tiny_store: Path) -
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: bool(_db(tiny_store, "SELECT 1 FROM review_packs")))
         await wait_for(pilot, lambda: "closed by" in screen.sub_title)
+        # the deck's line says who cleared the rest, as stored (not just "you")
+        who = f"· rest cleared by {current_user()} "
+        await wait_for(pilot, lambda: who in _rows(screen)[1])
     assert _db(
         tiny_store,
         "SELECT metric_key, shop_key, week, note, investigating FROM metric_notes ORDER BY id",

@@ -249,10 +249,12 @@ def standup_actions_for_review(
 
 
 def cleared_label(conn: sqlite3.Connection, meeting: store.Meeting | None) -> str:
-    """Who cleared the rest of a review's deck and when (store time), or ""."""
+    """Who cleared the rest of a review's deck and when (store time, no year:
+    `li.na 11-23 10:05`), or ""."""
     if meeting is None or meeting.cleared_by is None:
         return ""
-    return f"{meeting.cleared_by} {local_label(meeting.cleared_at, read_settings(conn).timezone)}"
+    at = local_label(meeting.cleared_at, read_settings(conn).timezone)
+    return f"{meeting.cleared_by} {at[5:]}"
 
 
 def standup_meeting_on(conn: sqlite3.Connection, day: date, clock: Clock) -> StandupMeeting:

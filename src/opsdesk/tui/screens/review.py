@@ -125,7 +125,7 @@ class ReviewScreen(ChoosesOnConflict):
             title = item.title
             if item.kind == "deck" and self.cleared:  # said before the long rule set
                 head, _, rules_named = title.partition(" · ")
-                cleared = f"the rest cleared by {self.cleared}: nothing to see here"
+                cleared = f"rest cleared by {self.cleared} (nothing to see here)"
                 title = " · ".join(t for t in (head, cleared, rules_named) if t)
             table.add_row(Text(mark, style=style), Text(visible(title)), key=item.key)
         if table.row_count:
