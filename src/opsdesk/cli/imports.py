@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from opsdesk.store.imports import Diff
 
 REJECTED_EXIT = 2
+IGNORED_SHOWN = 20
+"""Ignored columns named in the summary; the rest are counted."""
 
 
 class ImportGroup(click.Group):
@@ -89,15 +91,19 @@ def _print_summary(plan: ImportPlan, result: Diff, import_id: int | None, dry_ru
         echo("changed (old → new):" + (f" first {len(result.changes)}" if more else ""))
         for c in result.changes:
             echo(f"  {c.day} {c.shop} {c.metric}: {c.old:g} → {c.new:g}")
+    if plan.sheets_read and (plan.sheets_skipped or len(plan.sheets_read) > 1):
+        echo("sheets read: " + ", ".join(plan.sheets_read))
+    for sheet, why in plan.sheets_skipped:
+        echo(f"sheet not read: {sheet} ({why})")
     if plan.ignored:
-        echo("ignored columns (not recorded by opsdesk): " + ", ".join(plan.ignored))
+        echo("ignored columns (not recorded by opsdesk): " + _first(plan.ignored, IGNORED_SHOWN))
     for check in plan.derived:
         echo(
             f"derived column '{check.header}' ({check.metric} = {check.formula}): not imported;"
             f" checked {_count(check.checked, 'row')}, {_count(check.mismatches, 'mismatch')}"
         )
-    for line, text in plan.notes:
-        click.echo(f"skipped note line {line}: {text}")
+    for where, text in plan.notes:
+        echo(f"skipped note line {where}: {text}")
     for warning in plan.warnings:
         echo(f"warning: {warning}")
 
@@ -152,6 +158,12 @@ def import_undo(ctx: click.Context, import_id: int) -> None:
     )
     if result.left:
         click.echo(f"left alone: {_count(result.left, 'row')} overwritten since by a later import")
+
+
+def _first(names: list[str], shown: int) -> str:
+    """`a, b, c`, or the first `shown` names and how many more."""
+    text = ", ".join(names[:shown])
+    return text if len(names) <= shown else f"{text} … and {len(names) - shown:,} more"
 
 
 def _count(n: int, noun: str) -> str:
