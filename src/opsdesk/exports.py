@@ -190,7 +190,13 @@ def _cells(s: pd.Series) -> list[object]:
     return [None if x is None or (not isinstance(x, str) and pd.isna(x)) else x for x in s]
 
 
-def _write_sheet(book: Any, name: str, df: pd.DataFrame) -> None:
+RowsWritten = Callable[[int], None]
+"""Told how many rows are written so far (every few thousand), for a progress bar."""
+
+
+def _write_sheet(
+    book: Any, name: str, df: pd.DataFrame, written: RowsWritten, before: int = 0
+) -> None:
     """One sheet, row by row (xlsxwriter's constant-memory mode): a bold header, then every
     cell written by its type — text always as text, never parsed as a formula or a link —
     with one shared format object per number format."""
@@ -218,6 +224,8 @@ def _write_sheet(book: Any, name: str, df: pd.DataFrame) -> None:
     write_datetime, write_boolean = ws.write_datetime, ws.write_boolean
     for i in range(len(excel)):
         row = i + 1
+        if not i % 10_000:
+            written(before + i)
         for j, values in enumerate(columns):
             x = values[i]
             if x is None:
@@ -240,7 +248,7 @@ def _write_sheet(book: Any, name: str, df: pd.DataFrame) -> None:
     ws.freeze_panes(1, 0)
 
 
-def _write_xlsx(df: pd.DataFrame, path: Path, sheet_per_shop: bool) -> None:
+def _write_xlsx(df: pd.DataFrame, path: Path, sheet_per_shop: bool, written: RowsWritten) -> None:
     """Through xlsxwriter, not pandas' openpyxl writer: 438,216 observations took 146 s that
     way (every cell an object, then formatted one by one) and take a few seconds this way."""
     import xlsxwriter
@@ -265,13 +273,16 @@ def _write_xlsx(df: pd.DataFrame, path: Path, sheet_per_shop: bool) -> None:
         "strings_to_numbers": False,
     }
     book = xlsxwriter.Workbook(str(path), options)
+    done = 0
     try:
         for name, part in sheets:
             part = part.reset_index(drop=True)
             part.attrs = df.attrs
-            _write_sheet(book, name, part)
+            _write_sheet(book, name, part, written, done)
+            done += len(part)
     finally:
         book.close()
+    written(done)
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -305,8 +316,17 @@ def _umask() -> int:
     return mask
 
 
-def write(df: pd.DataFrame, fmt: str, output: Path | None, *, sheet_per_shop: bool = False) -> None:
-    """Write `df` as `fmt` to `output` (None: standard output; XLSX needs a file)."""
+def write(
+    df: pd.DataFrame,
+    fmt: str,
+    output: Path | None,
+    *,
+    sheet_per_shop: bool = False,
+    written: RowsWritten | None = None,
+) -> None:
+    """Write `df` as `fmt` to `output` (None: standard output; XLSX needs a file).
+
+    `written` is told the rows written so far as an XLSX file fills."""
     if fmt not in FORMATS:
         raise ValueError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
     if sheet_per_shop and fmt != "xlsx":
@@ -316,7 +336,8 @@ def write(df: pd.DataFrame, fmt: str, output: Path | None, *, sheet_per_shop: bo
             raise ValueError("--output: an XLSX export needs a file (--output FILE.xlsx)")
         if sheet_per_shop and "shop" not in df.columns:
             raise ValueError(f"--sheet-per-shop: {df.attrs.get('what')} have no shop column")
-        _atomic(output, lambda p: _write_xlsx(df, p, sheet_per_shop))
+        rows = written or (lambda _n: None)
+        _atomic(output, lambda p: _write_xlsx(df, p, sheet_per_shop, rows))
         return
     text = to_csv(df) if fmt == "csv" else to_json(df)
     if output is None:

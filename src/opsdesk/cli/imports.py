@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from opsdesk.cli.common import CliError, console, store, user_errors
+from opsdesk.cli.progress import Progress, quiet_option
 from opsdesk.domain.text import visible
 from opsdesk.rich_text import plain
 
@@ -33,7 +34,9 @@ class ImportGroup(click.Group):
         return super().parse_args(ctx, args)
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        formatter.write_usage(ctx.command_path, "FILE [--shop KEY] [--dry-run] | list | undo ID")
+        formatter.write_usage(
+            ctx.command_path, "FILE [--shop KEY] [--dry-run] [--quiet] | list | undo ID"
+        )
 
 
 @click.group("import", cls=ImportGroup)
@@ -51,16 +54,19 @@ def import_group() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--shop", default=None, help="The shop of a wide file without a shop column.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@quiet_option
 @click.pass_context
-def import_file(ctx: click.Context, file: Path, shop: str | None, dry_run: bool) -> None:
+def import_file(
+    ctx: click.Context, file: Path, shop: str | None, dry_run: bool, quiet: bool
+) -> None:
     """Import FILE (long: date,shop,metric,value; wide: a date column and metric columns)."""
     from opsdesk.io.importer import ImportRejected, parse_file
     from opsdesk.io.readers import ReadError
     from opsdesk.store import imports
 
-    with store(ctx) as conn:
+    with store(ctx) as conn, Progress(quiet=quiet) as steps:
         try:
-            plan = parse_file(file, imports.read_catalogue(conn), shop)
+            plan = parse_file(file, imports.read_catalogue(conn), shop, steps)
         except ImportRejected as e:
             raise CliError(e.render(), exit_code=REJECTED_EXIT) from None
         except ReadError as e:
@@ -69,6 +75,7 @@ def import_file(ctx: click.Context, file: Path, shop: str | None, dry_run: bool)
             result = imports.diff(conn, plan)
             import_id = None
         else:
+            steps.stage("written")
             applied = imports.apply(conn, plan)
             result, import_id = applied.diff, applied.import_id
     _print_summary(plan, result, import_id, dry_run)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from opsdesk.domain.imports import Catalogue as Catalogue
 from opsdesk.domain.imports import DerivedCheck as DerivedCheck
@@ -108,15 +109,28 @@ class _Collector:
             self.problems.append(Problem(line, column, reason, sheet, order))
 
 
-def parse_file(path: Path, catalogue: Catalogue, shop: str | None = None) -> ImportPlan:
+class Steps(Protocol):
+    """What a progress display takes (`opsdesk.cli.progress.Progress`)."""
+
+    def stage(self, name: str, total: float | None = None) -> None: ...
+
+    def update(self, done: float, total: float | None = None) -> None: ...
+
+
+def parse_file(
+    path: Path, catalogue: Catalogue, shop: str | None = None, steps: Steps | None = None
+) -> ImportPlan:
     """Read and validate `path`; raises ImportRejected (or ReadError) when it cannot be imported.
 
     `shop` names the shop of a wide file without a shop column; with a long file (or a wide
-    one with a shop column) every row must then name that shop. An XLSX file's every
+    one with a shop column) every row must then name that shop. `steps` is told the stages
+    `read` (lines) and `checked`. An XLSX file's every
     worksheet that has a header row is read (each long or wide); the others are named in
     the plan as not read, and messages name the sheet when there are several.
     """
-    source = open_source(path)
+    if steps is not None:
+        steps.stage("read")
+    source = open_source(path, steps.update if steps is not None else None)
     name = str(path)
     found = _Collector()
     if shop is not None and shop not in catalogue.shop_ids:
@@ -165,6 +179,8 @@ def parse_file(path: Path, catalogue: Catalogue, shop: str | None = None) -> Imp
         raise ImportRejected(name, found.problems, found.total)
     plan.shape = "+".join(sorted(set(shapes)))
     plan.rows = sum(r.rows for r in readings)
+    if steps is not None:
+        steps.stage("checked")
     _report_duplicates(readings, shared.duplicates)
     if not found.total:
         _cross_check(readings)

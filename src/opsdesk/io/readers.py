@@ -69,8 +69,16 @@ class SourceFile:
         return self.sheets[0].line()
 
 
-def open_source(path: Path) -> SourceFile:
-    """Open a CSV or XLSX file; ReadError names the file and what is wrong with it."""
+Report = Callable[[int, int | None], None]
+"""Told (lines read, lines in the file or None) every REPORT_EVERY rows, for a progress bar."""
+REPORT_EVERY = 20_000
+
+
+def open_source(path: Path, report: Report | None = None) -> SourceFile:
+    """Open a CSV or XLSX file; ReadError names the file and what is wrong with it.
+
+    With `report`, reading tells how far it is (only then: the hot loop pays nothing).
+    """
     suffix = path.suffix.lower()
     if suffix not in CSV_SUFFIXES + XLSX_SUFFIXES:
         raise ReadError(f"{path}: not a CSV or XLSX file (expected .csv or .xlsx)")
@@ -87,8 +95,24 @@ def open_source(path: Path) -> SourceFile:
         return SourceFile(path, "xlsx", digest, "xlsx", _xlsx_sheets(path, data))
     text, encoding = decode(path, data)
     reader = csv.reader(io.StringIO(text, newline=""))
-    sheet = Sheet(None, _csv_rows(path, reader), _line_of(reader))
+    line = _line_of(reader)
+    rows = _csv_rows(path, reader)
+    if report is not None:
+        rows = _reporting(rows, line, text.count("\n"), report)
+    sheet = Sheet(None, rows, line)
     return SourceFile(path, "csv", digest, encoding, [sheet])
+
+
+def _reporting(
+    rows: Iterator[Row], line: Callable[[], int], total: int, report: Report
+) -> Iterator[Row]:
+    n = 0
+    for row in rows:
+        n += 1
+        if n % REPORT_EVERY == 0:
+            report(line(), total)
+        yield row
+    report(line(), total)
 
 
 def decode(path: Path, data: bytes) -> tuple[str, str]:
