@@ -238,3 +238,23 @@ def test_thousands_of_ignored_columns_are_summarised(db: Path, tmp_path: Path) -
     assert result.output.splitlines()[1] == (
         f"ignored columns (not recorded by opsdesk): {shown} … and 99,980 more"
     )
+
+
+def test_an_exported_workbook_with_a_sheet_per_shop_imports_back(tmp_path: Path) -> None:
+    """`export observations --format xlsx --sheet-per-shop` gives one long sheet per shop: all
+    of them are read, and the values come back as they were."""
+    source = tmp_path / "demo.sqlite"
+    demo = ("demo", "--shops", "2", "--days", "30", "--end", "2026-11-22", "--quiet")
+    assert cli(source, *demo).exit_code == 0
+    out = tmp_path / "obs.xlsx"
+    args = ("export", "observations", "--format", "xlsx", "--sheet-per-shop", "--output", out)
+    assert cli(source, *args).exit_code == 0
+    target = tmp_path / "copy.sqlite"
+    conn = initialise(target)
+    add_shops(conn, "tmall-apparel", "jd-home")
+    conn.close()
+    result = cli(target, "import", out)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1] == "sheets read: jd-home, tmall-apparel"
+    assert values(target) == values(source)
+    assert len(values(target)) > 1_000
