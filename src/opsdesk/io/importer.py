@@ -6,7 +6,9 @@ shop and metric, the columns ignored, the derived columns cross-checked, warning
 rejects the whole file. Values are checked by `opsdesk.domain.validation`, like every other
 path that writes values: the metric may be entered, the day is not after the ops day, the
 value fits its unit, and each shop's day (merged with what is stored) keeps the cross-metric
-rules.
+rules. A workbook's sheets are read one after the other (`_Reading` per sheet) into one plan:
+a value given twice, in one sheet or two, is refused naming both places (`file[sheet]:line`
+when the workbook has several sheets).
 """
 
 from __future__ import annotations
@@ -123,10 +125,10 @@ def parse_file(
     """Read and validate `path`; raises ImportRejected (or ReadError) when it cannot be imported.
 
     `shop` names the shop of a wide file without a shop column; with a long file (or a wide
-    one with a shop column) every row must then name that shop. `steps` is told the stages
-    `read` (lines) and `checked`. An XLSX file's every
-    worksheet that has a header row is read (each long or wide); the others are named in
-    the plan as not read, and messages name the sheet when there are several.
+    one with a shop column) every row must then name that shop. Every worksheet of an XLSX
+    file that has a header row is read (each long or wide); the others are named in the plan
+    as not read, and messages name the sheet when there are several. `steps` (a progress
+    display) is told the stages `read` (lines) and `checked`.
     """
     if steps is not None:
         steps.stage("read")
