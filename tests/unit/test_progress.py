@@ -41,7 +41,7 @@ def test_demo_shows_its_steps_on_a_terminal_only(tmp_path: Path) -> None:
     piped = run(tmp_path / "b.sqlite", PIPED, *args)
     quiet = run(tmp_path / "c.sqlite", TERMINAL, *args, "--quiet")
     assert shown.exit_code == piped.exit_code == quiet.exit_code == 0
-    assert "demo" in shown.stderr and "6/6" in shown.stderr
+    assert "demo" in shown.stderr and "7/7" in shown.stderr
     assert piped.stderr == quiet.stderr == ""
     assert shown.stdout.split(" -> ")[0] == piped.stdout.split(" -> ")[0]
 

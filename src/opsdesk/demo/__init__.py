@@ -32,7 +32,7 @@ from opsdesk.store.connection import current_user, now_iso, write_transaction
 
 __all__ = ["BASE_METRICS", "DemoError", "DemoSummary", "build_demo", "load_params"]
 
-STEPS = ("generated", "cleared", "values", "checklists", "risks", "cycles")
+STEPS = ("generated", "cleared", "values", "checklists", "risks", "cycles", "committed")
 """The steps `build_demo` reports to its `progress` callback, in order."""
 MIN_DAYS = 28
 MAX_DAYS = 366 * 20
@@ -77,7 +77,7 @@ def build_demo(
     """Fill the store with the demo; None takes the default from fixtures/demo.toml.
 
     `progress` is told each step done, in order: `generated`, `cleared`, `values`,
-    `checklists`, `risks`, `cycles` (STEPS).
+    `checklists`, `risks`, `cycles` (all in the one transaction), `committed` (STEPS).
     """
     started = time.perf_counter()
     params = params or load_params()
@@ -162,6 +162,7 @@ def build_demo(
             step("risks")
             build_cycles(conn, end, keys, found)
             step("cycles")
+        step("committed")
     finally:
         conn.execute(f"PRAGMA cache_size = {cache:d}")
     return DemoSummary(
