@@ -220,11 +220,11 @@ def db_backup(ctx: click.Context, target: Path, quiet: bool) -> None:
         src = connect(db_path(ctx))
         dst = sqlite3.connect(str(target))
         with dst, Progress(quiet=quiet) as steps:
+            # One step (a spinner and the time so far, then the pages): copied in steps, a
+            # write from another session between two steps would restart the copy, and under
+            # steady writes it might never end.
             steps.stage("copied")
-            # 1,024 pages (4 MiB) a step: the bar moves, writers get the store between steps
-            src.backup(
-                dst, pages=1024, progress=lambda _s, left, total: steps.update(total - left, total)
-            )
+            src.backup(dst, progress=lambda _s, left, total: steps.update(total - left, total))
         dst.close()
         src.close()
     except (StoreError, sqlite3.Error) as e:
