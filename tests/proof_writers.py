@@ -31,6 +31,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import random
 import shutil
 import sqlite3
 import subprocess
@@ -516,10 +517,25 @@ def writer_main(args: dict[str, Any]) -> None:
     log = (work / f"writer-{args['index']:02d}.jsonl").open("w", encoding="utf-8")
     conn = open_store(args["info"]["db"], migrate=False)
     w = Writer(conn, args["index"], args["info"], work)
-    steps = _round_robin([getattr(w, kind)() for kind in args["kinds"]])
+
+    def fresh() -> Iterator[Write]:
+        return _round_robin([getattr(w, kind)() for kind in args["kinds"]])
+
+    steps = [fresh()]
+
+    pause = random.Random(args["index"])
+
+    def step() -> dict[str, Any]:
+        time.sleep(pause.uniform(0, 2 * args["pause"]))  # an operator's think time
+        try:
+            return _timed(steps[0])
+        except Exception:
+            steps[0] = fresh()  # a failed write ends its sequence: start the next one
+            raise
+
     deadline = _wait_for_go(work, args["seconds"])
     log.write(json.dumps({"login": w.login, "kinds": args["kinds"]}) + "\n")
-    _loop(log, deadline, lambda: _timed(steps))
+    _loop(log, deadline, step)
     conn.close()
 
 
@@ -537,22 +553,24 @@ def _timed(steps: Iterator[Write]) -> dict[str, Any]:
 
 
 def _loop(log: Any, deadline: float, step: Callable[[], dict[str, Any]]) -> None:
-    done = locked = 0
+    done = locked = failed = 0
     errors: list[str] = []
+    """The first tracebacks; `failed` counts them all."""
     while time.time() < deadline:
         try:
             record = step()
         except Exception as e:  # noqa: BLE001 - every failure is reported, none hidden
             if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
                 locked += 1
-            errors.append(traceback.format_exc())
-            if len(errors) > 20:
-                break
+            failed += 1
+            if len(errors) < 10:
+                errors.append(traceback.format_exc())
             continue
         log.write(json.dumps(record, ensure_ascii=False) + "\n")
         log.flush()
         done += 1
-    log.write(json.dumps({"end": True, "done": done, "locked": locked, "errors": errors}) + "\n")
+    end = {"end": True, "done": done, "locked": locked, "failed": failed, "errors": errors}
+    log.write(json.dumps(end) + "\n")
     log.close()
 
 
@@ -589,12 +607,13 @@ def reader_main(args: dict[str, Any]) -> None:
     def step() -> dict[str, Any]:
         nonlocal n
         n += 1
+        t0 = _stamp()
         conn = open_store(info["db"], migrate=False)
         try:
             reads[n % len(reads)](conn)
         finally:
             conn.close()
-        return {"read": n % len(reads)}
+        return {"read": n % len(reads), "t0": t0, "t1": _stamp()}
 
     _loop(log, deadline, step)
 
@@ -609,7 +628,11 @@ class Outcome:
     writes: Counter[str]
     reads: int
     locked: int
+    failed: int
+    """Writes and reads that raised (locked ones too); `errors` has the first tracebacks."""
     errors: list[str]
+    write_ms: list[float]
+    read_ms: list[float]
     lost: list[str]
     audit_mismatches: list[str]
     integrity: str
@@ -618,31 +641,49 @@ class Outcome:
     writers: int
     readers: int
     distinct_logins: int
+    pause: float
 
     def summary(self) -> str:
         lines = [
-            f"{self.writers} writers + {self.readers} readers x {self.seconds:g} s, "
+            f"{self.writers} writers (think time {self.pause:g} s on average) + "
+            f"{self.readers} readers x {self.seconds:g} s, "
             f"{self.distinct_logins} logins: {sum(self.writes.values()):,} writes, "
             f"{self.reads:,} reads",
             *(f"  {n:>7,} {kind}" for kind, n in sorted(self.writes.items())),
+            f"write call ms {_spread(self.write_ms)}; read ms {_spread(self.read_ms)}",
             f"lost: {len(self.lost)}; audit mismatches: {len(self.audit_mismatches)}; "
-            f'"database is locked": {self.locked}; other errors: {len(self.errors)}; '
+            f'"database is locked": {self.locked}; failed calls: {self.failed}; '
             f"integrity_check: {self.integrity}; foreign key problems: "
             f"{self.foreign_key_problems}",
         ]
         return "\n".join(lines)
 
 
+def _spread(ms: list[float]) -> str:
+    if not ms:
+        return "-"
+    ms = sorted(ms)
+    return f"median {ms[len(ms) // 2]:.1f}, p99 {ms[int(len(ms) * 0.99)]:.0f}, max {ms[-1]:.0f}"
+
+
+def _ms(record: dict[str, Any]) -> float:
+    t0, t1 = datetime.fromisoformat(record["t0"]), datetime.fromisoformat(record["t1"])
+    return (t1 - t0).total_seconds() * 1000
+
+
 def run(
     writers: int,
     readers: int,
     seconds: float,
+    pause: float = 0.0,
     tamper: Callable[[Path], None] | None = None,
 ) -> tuple[Outcome, Outcome | None]:
     """Prepare a store, run `writers` writers and `readers` readers for `seconds`, and
     verify the store. Writer i takes kinds i, i + writers, … of KINDS (kind i % 8 when there
-    are more writers than kinds). With `tamper(store path)`, the store is verified again
-    after it (the second outcome: the check must see what tamper did)."""
+    are more writers than kinds) and pauses between its writes for a random time of `pause`
+    seconds on average (0 to 2 × pause: the operator's think time). With `tamper(store
+    path)`, the store is verified again after it (the second outcome: the check must see what
+    tamper did)."""
     directory = Path(tempfile.mkdtemp(prefix="opsdesk-proof-"))
     try:
         info = prepare(directory, writers)
@@ -659,6 +700,7 @@ def run(
                 "index": i if role == "writer" else i - writers,
                 "kinds": [KINDS[k] for k in range(i % len(KINDS), len(KINDS), writers)],
                 "seconds": seconds,
+                "pause": pause,
             }
             command = [sys.executable, __file__, role, json.dumps(args)]
             if role == "writer" and switch_users():
@@ -679,11 +721,11 @@ def run(
         outputs = [p.communicate(timeout=seconds + 300)[0].decode(errors="replace") for p in procs]
         failed = [o for p, o in zip(procs, outputs, strict=True) if p.returncode != 0]
         assert not failed, failed[0][-3000:]
-        outcome = verify(info, work, writers, readers, seconds)
+        outcome = verify(info, work, writers, readers, seconds, pause)
         if tamper is None:
             return outcome, None
         tamper(Path(info["db"]))
-        return outcome, verify(info, work, writers, readers, seconds)
+        return outcome, verify(info, work, writers, readers, seconds, pause)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
@@ -705,13 +747,17 @@ def _logs(work: Path, prefix: str) -> Iterator[tuple[dict[str, Any], list[dict[s
         yield lines[0], lines[1:]
 
 
-def verify(info: dict[str, Any], work: Path, writers: int, readers: int, seconds: float) -> Outcome:
+def verify(
+    info: dict[str, Any], work: Path, writers: int, readers: int, seconds: float, pause: float
+) -> Outcome:
     """Check every writer's log against the store (see the module's docstring)."""
 
     conn = connect(info["db"])
     writes: Counter[str] = Counter()
-    locked, reads = 0, 0
+    locked = reads = failed = 0
     errors: list[str] = []
+    write_ms: list[float] = []
+    read_ms: list[float] = []
     lost: list[str] = []
     expected_rows: dict[str, tuple[str, dict[str, Any], dict[str, Any], str]] = {}
     expected_audit: Counter[tuple[str, str, str, str]] = Counter()
@@ -722,10 +768,12 @@ def verify(info: dict[str, Any], work: Path, writers: int, readers: int, seconds
         end = records[-1]
         assert end.get("end"), f"writer {head} did not finish its log"
         locked += end["locked"]
+        failed += end["failed"]
         errors += end["errors"]
         logins.add(head["login"])
         for r in records[:-1]:
             writes[r["type"]] += 1
+            write_ms.append(_ms(r))
             for table, where, expect in r["rows"]:
                 ident = json.dumps([table, where], sort_keys=True)
                 expected_rows[ident] = (table, where, expect, r["type"])  # the last write wins
@@ -736,8 +784,10 @@ def verify(info: dict[str, Any], work: Path, writers: int, readers: int, seconds
     for _head, records in _logs(work, "reader"):
         end = records[-1]
         locked += end["locked"]
+        failed += end["failed"]
         errors += end["errors"]
         reads += end["done"]
+        read_ms += [_ms(r) for r in records[:-1]]
     for table, where, expect, kind in expected_rows.values():
         found = _find(conn, table, where, expect)
         if found != expect:
@@ -768,7 +818,10 @@ def verify(info: dict[str, Any], work: Path, writers: int, readers: int, seconds
         writes,
         reads,
         locked,
+        failed,
         errors,
+        write_ms,
+        read_ms,
         lost,
         mismatches,
         integrity,
@@ -777,6 +830,7 @@ def verify(info: dict[str, Any], work: Path, writers: int, readers: int, seconds
         writers,
         readers,
         len(logins),
+        pause,
     )
 
 
