@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import os
 import random
 import shutil
 import signal
@@ -159,9 +158,15 @@ class Kills:
 
     what: str
     full_seconds: float
+    writing: tuple[float, float] | None
+    """When the calibrating run held the write lock (first and last probe that found it)."""
     delays: list[float] = field(default_factory=list)
     before: int = 0
     after: int = 0
+    in_transaction: int = 0
+    """Kills that landed while the command held the write lock (a write transaction open)."""
+    ended: int = 0
+    """Kills that came after the command had exited (then the store must be as after)."""
     neither: list[str] = field(default_factory=list)
     not_ok: list[str] = field(default_factory=list)
 
@@ -170,12 +175,49 @@ class Kills:
         return len(self.delays)
 
     def summary(self) -> str:
+        window = (
+            ""
+            if self.writing is None
+            else (f", writing {self.writing[0]:.2f}-{self.writing[1]:.2f} s")
+        )
         return (
             f"{self.what}: {self.kills} kills at {min(self.delays, default=0):.2f}-"
-            f"{max(self.delays, default=0):.2f} s of a {self.full_seconds:.2f} s run: "
-            f"{self.before} before, {self.after} after, {len(self.neither)} neither; "
+            f"{max(self.delays, default=0):.2f} s of a {self.full_seconds:.2f} s run{window}: "
+            f"{self.in_transaction} inside the write transaction, {self.ended} after the end; "
+            f"store {self.before} x before, {self.after} x after, {len(self.neither)} x neither; "
             f"integrity_check not ok: {len(self.not_ok)}"
         )
+
+
+def writing(db: Path) -> bool:
+    """Whether some process holds the store's write lock right now (probed without waiting)."""
+    conn = sqlite3.connect(db, timeout=0, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError as e:
+        if "locked" in str(e) or "busy" in str(e):
+            return True
+        raise
+    finally:
+        conn.close()
+
+
+def _calibrate(db: Path, args: Sequence[str]) -> tuple[float, tuple[float, float] | None]:
+    """Run the command to its end: how long it took and when it held the write lock."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(  # noqa: S603
+        opsdesk(db, *args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    seen: list[float] = []
+    while proc.poll() is None:
+        if writing(db):
+            seen.append(time.perf_counter() - started)
+        time.sleep(0.01)
+    full = time.perf_counter() - started
+    assert proc.returncode == 0, proc.stderr.read().decode() if proc.stderr else ""
+    return full, (seen[0], seen[-1]) if seen else None
 
 
 def kill_at_random(
@@ -186,26 +228,35 @@ def kill_at_random(
     seed: int,
     work: Path,
 ) -> Kills:
-    """Run `opsdesk ARGS` on copies of `template`, killing it `kills` times (see the module)."""
+    """Run `opsdesk ARGS` on copies of `template`, killing it `kills` times (see the module):
+    every other kill at a random point of the whole run, the others a random time (up to as
+    long as the calibrating run held the write lock) after the command takes the lock."""
     db = work / "victim.sqlite"
     before = signature(template)
     copy_store(template, db)
-    started = time.perf_counter()
-    done = subprocess.run(opsdesk(db, *args), capture_output=True, text=True, timeout=900)  # noqa: S603
-    full = time.perf_counter() - started
-    assert done.returncode == 0, done.stderr
+    full, window = _calibrate(db, args)
     after = signature(db)
     assert after != before, f"{what}: the command changed nothing"
-    result = Kills(what, full)
+    result = Kills(what, full, window)
     rng = random.Random(seed)
     for n in range(kills):
         copy_store(template, db)
-        delay = rng.uniform(0.0, full)
+        started = time.perf_counter()
         proc = subprocess.Popen(  # noqa: S603
             opsdesk(db, *args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        time.sleep(delay)
-        os.kill(proc.pid, signal.SIGKILL)
+        if window is not None and n % 2:  # inside the write: from the moment it takes the lock
+            while proc.poll() is None and not writing(db):
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0.0, window[1] - window[0]))
+        else:
+            time.sleep(rng.uniform(0.0, full))
+        delay = time.perf_counter() - started
+        if proc.poll() is not None:
+            result.ended += 1
+        elif writing(db):
+            result.in_transaction += 1
+        proc.send_signal(signal.SIGKILL)  # nothing when it has ended
         proc.wait()
         result.delays.append(delay)
         check = integrity(db)
