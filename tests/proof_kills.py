@@ -275,3 +275,13 @@ def kill_at_random(
                 f" from after in {sorted(missing)}"
             )
     return result
+
+
+def assert_all_or_nothing(kills: Kills, n: int, *, some_inside: bool = False) -> None:
+    """The proof: every kill left the store before or after, intact (`some_inside`: and some
+    kills did land inside the write transaction)."""
+    assert kills.not_ok == []
+    assert kills.neither == [], kills.neither
+    assert kills.before + kills.after == n
+    if some_inside:
+        assert kills.in_transaction > 0

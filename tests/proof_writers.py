@@ -659,6 +659,19 @@ class Outcome:
         return "\n".join(lines)
 
 
+def assert_nothing_lost(outcome: Outcome, writers: int) -> None:
+    """The proof: no failure, nothing lost or misattributed, every write type, an intact store."""
+    assert outcome.locked == 0
+    assert outcome.failed == 0, outcome.errors[0]
+    assert outcome.lost == [], outcome.lost[:10]
+    assert outcome.audit_mismatches == [], outcome.audit_mismatches[:10]
+    assert outcome.integrity == "ok"
+    assert outcome.foreign_key_problems == 0
+    assert sorted(outcome.writes) == sorted(WRITE_TYPES)  # every write type happened
+    assert outcome.distinct_logins == (writers if switch_users() else 1)
+    assert outcome.reads > 0
+
+
 def _spread(ms: list[float]) -> str:
     if not ms:
         return "-"

@@ -18,7 +18,7 @@ import os
 from datetime import date
 from pathlib import Path
 
-from proof_kills import demo_workload, import_workload, kill_at_random
+from proof_kills import assert_all_or_nothing, demo_workload, import_workload, kill_at_random
 
 KILLS = int(os.environ.get("OPSDESK_BENCH_KILLS", "10"))
 SEED = int(os.environ.get("OPSDESK_BENCH_SEED", "13"))
@@ -32,10 +32,7 @@ def test_import_killed_anywhere_is_all_or_nothing(tmp_path: Path) -> None:
     kills = kill_at_random("import", template, ["import", str(csv)], KILLS, SEED, tmp_path)
     print()
     print(f"{ROWS:,} rows: {kills.summary()}")
-    assert kills.not_ok == []
-    assert kills.neither == [], kills.neither
-    assert kills.before + kills.after == KILLS
-    assert kills.in_transaction > 0  # some kills did land inside the write
+    assert_all_or_nothing(kills, KILLS, some_inside=True)
 
 
 def test_demo_replace_killed_anywhere_is_all_or_nothing(tmp_path: Path) -> None:
@@ -44,7 +41,4 @@ def test_demo_replace_killed_anywhere_is_all_or_nothing(tmp_path: Path) -> None:
     kills = kill_at_random("demo --replace", template, args, KILLS, SEED, tmp_path)
     print()
     print(kills.summary())
-    assert kills.not_ok == []
-    assert kills.neither == [], kills.neither
-    assert kills.before + kills.after == KILLS
-    assert kills.in_transaction > 0  # some kills did land inside the write
+    assert_all_or_nothing(kills, KILLS, some_inside=True)

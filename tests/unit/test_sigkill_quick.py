@@ -8,17 +8,22 @@ The ten-kill runs on a 300,000-row import and a 3-year demo are
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 from pathlib import Path
 
-from proof_kills import demo_workload, import_workload, kill_at_random, signature
+from proof_kills import (
+    assert_all_or_nothing,
+    demo_workload,
+    import_workload,
+    kill_at_random,
+    signature,
+)
 
 END = date(2026, 11, 22)
 
 
 def test_signature_sees_one_changed_value(tmp_path: Path) -> None:
-    import sqlite3
-
     template, _ = import_workload(tmp_path, 1, 2)
     before = signature(template)
     conn = sqlite3.connect(template)
@@ -32,15 +37,11 @@ def test_signature_sees_one_changed_value(tmp_path: Path) -> None:
 def test_import_killed_three_times_is_all_or_nothing(tmp_path: Path) -> None:
     template, csv = import_workload(tmp_path, 3, 1000)
     kills = kill_at_random("import", template, ["import", str(csv)], 3, 5, tmp_path)
-    assert kills.not_ok == []
-    assert kills.neither == [], kills.neither
-    assert kills.before + kills.after == 3
+    assert_all_or_nothing(kills, 3)
 
 
 def test_demo_replace_killed_three_times_is_all_or_nothing(tmp_path: Path) -> None:
     template = demo_workload(tmp_path, 2, 120, END)
     args = ["demo", "--replace", "--seed", "7", "--shops", "2", "--days", "120", "--end", str(END)]
     kills = kill_at_random("demo --replace", template, args, 3, 5, tmp_path)
-    assert kills.not_ok == []
-    assert kills.neither == [], kills.neither
-    assert kills.before + kills.after == 3
+    assert_all_or_nothing(kills, 3)
