@@ -1,5 +1,5 @@
 """A command killed at a random moment leaves the store whole, in `make test`: three SIGKILLs
-of a 9,000-row import and of `demo --replace` (a small demo), each leaving the store exactly
+of a 9,000-row import and of `demo --replace` (one shop, 60 days), each leaving the store exactly
 as before or as after, `integrity_check` ok.
 
 The ten-kill runs on a 300,000-row import and a 3-year demo are
@@ -41,7 +41,7 @@ def test_import_killed_three_times_is_all_or_nothing(tmp_path: Path) -> None:
 
 
 def test_demo_replace_killed_three_times_is_all_or_nothing(tmp_path: Path) -> None:
-    template = demo_workload(tmp_path, 2, 120, END)
-    args = ["demo", "--replace", "--seed", "7", "--shops", "2", "--days", "120", "--end", str(END)]
+    template = demo_workload(tmp_path, 1, 60, END)
+    args = ["demo", "--replace", "--seed", "7", "--shops", "1", "--days", "60", "--end", str(END)]
     kills = kill_at_random("demo --replace", template, args, 3, 5, tmp_path)
     assert_all_or_nothing(kills, 3)
