@@ -29,6 +29,7 @@ a shared meeting: numbering races) and meeting notes.
 from __future__ import annotations
 
 import csv
+import heapq
 import json
 import os
 import random
@@ -821,10 +822,8 @@ def verify(
         for a in sorted(set(expected_audit) | set(stored))
         if expected_audit[a] != stored[a] and a not in due_runs
     ]
-    for a, spans in windows.items():  # one login's events on one object: in call order
-        for (t0, t1), at in zip(spans, stamps.get(a, []), strict=False):
-            if not t0[:19] <= at[:19] <= t1[:19]:
-                mismatches.append(f"{a}: audited at {at}, the call ran {t0}..{t1}")
+    for a, spans in windows.items():
+        mismatches += [f"{a}: {problem}" for problem in _match_times(spans, stamps.get(a, []))]
     integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
     fk = len(conn.execute("PRAGMA foreign_key_check").fetchall())
     conn.close()
@@ -846,6 +845,25 @@ def verify(
         len(logins),
         pause,
     )
+
+
+def _match_times(spans: list[tuple[str, str]], stamps: list[str]) -> list[str]:
+    """Each audit time matched to a different call that was running then (to the second),
+    earliest-ending call first: the times no call can account for."""
+    calls = sorted((t0[:19], t1[:19]) for t0, t1 in spans)
+    running: list[str] = []  # ends of the calls started by now, a heap
+    problems, i = [], 0
+    for at in sorted(a[:19] for a in stamps):
+        while i < len(calls) and calls[i][0] <= at:
+            heapq.heappush(running, calls[i][1])
+            i += 1
+        while running and running[0] < at:
+            heapq.heappop(running)  # ended before this event: left without one
+        if running:
+            heapq.heappop(running)
+        else:
+            problems.append(f"audited at {at}, when no call of it was running")
+    return problems
 
 
 def _due_run(event: tuple[str, str, str, str]) -> bool:
