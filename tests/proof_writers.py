@@ -5,17 +5,18 @@ Used by `tests/bench/test_concurrency_bench.py` (20 writers, `make bench`) and
 
 `run(...)` prepares a real SQLite store in a directory every uid may enter, then starts each
 writer and reader as its own interpreter (`python tests/proof_writers.py writer|reader …`),
-as one SSH session per operator would be. Run as root, every writer runs as its own uid
-(`subprocess.Popen(user=…)`), so the audit trail's "who" can be checked writer by writer;
-otherwise they all share this login. They start together (a `go` file), write through the
-store API — the same functions the CLI and the app call — until the deadline, and append
-one JSON line per committed write: what it wrote (rows to find in the store) and which audit
-events it made (object, key, action). `verify(...)` then checks, in a fresh connection:
+as one SSH session per operator would be. Run as root (with `setpriv`), every writer runs as
+its own uid, so the audit trail's "who" can be checked writer by writer; otherwise they all
+share this login. They start together (a `go` file), write through the store API — the same
+functions the CLI and the app call — until the deadline (and past it until each has made
+every write type of its kinds once), and append one JSON line per committed write: what it
+wrote (rows to find in the store) and which audit events it made (object, key, action).
+`verify(...)` then checks, in a fresh connection:
 
 - every recorded write is in the store: each row as written (the last write of each row
   it owns, every row it added), with who wrote it;
 - the audit trail holds, for every writer's login, exactly the events it recorded (none lost,
-  none extra, none under another login), each stamped between the call's start and end;
+  none extra, none under another login), each stamped while a call that made it ran;
 - no "database is locked" (nor any other) error in any writer or reader;
 - `PRAGMA integrity_check` is `ok` and `PRAGMA foreign_key_check` is empty.
 

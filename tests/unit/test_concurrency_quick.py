@@ -21,7 +21,10 @@ def _lose_a_note_and_an_event(db: Path) -> None:
             "UPDATE metric_notes SET note = note || ' (changed)'"
             " WHERE id = (SELECT max(id) FROM metric_notes)"
         )
-        conn.execute("DELETE FROM audit_events WHERE id = (SELECT max(id) FROM audit_events)")
+        conn.execute(
+            "DELETE FROM audit_events WHERE id ="
+            " (SELECT max(id) FROM audit_events WHERE object_type = 'target')"
+        )
     conn.close()
 
 
