@@ -4,7 +4,7 @@
 40 shops × 8,334 days × 3 metrics) runs as its own process; meanwhile this process enters a
 shop's value by hand (`set_values`, what the entry screen calls) every 0.2 s until the
 import ends. The import holds the store's write lock for its whole write phase, so each
-entry waits for it; none may fail with "database is locked" (the busy timeout is 10 s),
+entry waits for it; none may fail with "database is locked" (the busy timeout is 60 s),
 every entry must be stored, the import must be whole and `integrity_check` ok. The longest
 wait is printed. Run by `make bench`.
 """
