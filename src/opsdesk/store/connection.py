@@ -12,6 +12,7 @@ import pwd
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -118,14 +119,29 @@ def refuse_if_read_only(conn: sqlite3.Connection) -> None:
         raise StoreError(read_only_message(conn.path, current_user()))  # type: ignore[attr-defined]
 
 
+CHANGE: ContextVar[dict[str, int] | None] = ContextVar("opsdesk_change", default=None)
+"""The write transaction under way in this thread: `store.audit` keeps in it the id of its
+first audit event, which every later event of the transaction names as its `change_id`."""
+
+
 @contextmanager
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """`BEGIN IMMEDIATE` … `COMMIT`, rolled back whole on any exception."""
+    """`BEGIN IMMEDIATE` … `COMMIT`, rolled back whole on any exception.
+
+    Called inside another write transaction on the same connection (an undo replaying a store
+    write), it joins it: one transaction, one change, all or none.
+    """
     refuse_if_read_only(conn)
+    if conn.in_transaction and CHANGE.get() is not None:
+        yield conn
+        return
     conn.execute("BEGIN IMMEDIATE")
+    token = CHANGE.set({})
     try:
         yield conn
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    finally:
+        CHANGE.reset(token)
     conn.execute("COMMIT")

@@ -203,6 +203,11 @@ def _risk_values(risk: Risk) -> dict[str, Any]:
     }
 
 
+def field_values(risk: Risk) -> dict[str, Any]:
+    """A risk's editable fields as stored and audited (dates as ISO text)."""
+    return _risk_values(risk)
+
+
 def _insert(conn: sqlite3.Connection, risk: Risk, source: str, actor: str, at: str) -> None:
     values = _risk_values(risk)
     cols = list(values)

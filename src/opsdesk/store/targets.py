@@ -141,3 +141,13 @@ def set_target(
             _target_dict(new),
         )
     return new
+
+
+def delete_target(conn: sqlite3.Connection, target_id: int) -> None:
+    """Remove a target (what undoing its creation does); audited."""
+    with write_transaction(conn):
+        row = conn.execute(_SELECT + " WHERE t.id = ?", (target_id,)).fetchone()
+        if row is None:
+            raise ValueError(f"no target {target_id} (see `opsdesk target list`)")
+        conn.execute("DELETE FROM targets WHERE id = ?", (target_id,))
+        audit.record(conn, "target", str(target_id), "delete", _target_dict(_target(row)), None)

@@ -132,6 +132,13 @@ def skip_item(
     return _set_item(conn, run_id, position, "skipped", reason=reason.strip(), now=now)
 
 
+def set_state(
+    conn: sqlite3.Connection, run_id: int, position: int, state: str, *, reason: str | None = None
+) -> ItemChange:
+    """Put an item back in `state` (open, done, or skipped with `reason`): what undo does."""
+    return _set_item(conn, run_id, position, state, reason=reason)
+
+
 def set_note(conn: sqlite3.Connection, run_id: int, position: int, note: str) -> ItemChange:
     """Set an item's note, leaving its state as it is."""
     row = conn.execute(
