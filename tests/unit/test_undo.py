@@ -348,8 +348,8 @@ def test_a_newer_change_by_someone_else_is_in_the_way(
 def test_nothing_to_undo_an_undo_itself_and_not_undoable_changes(
     db: Path, conn: sqlite3.Connection, fixed_time: None
 ) -> None:
-    code, out = cli(db, "undo")  # the store's set-up was not by a person's change
-    assert code == 1 and out.startswith(f"Error: #") and "shop jd-home  create" in out
+    code, out = cli(db, "undo")  # my last change is the shop I added: not undoable
+    assert code == 1 and out.startswith("Error: #") and "shop jd-home  create" in out
     assert out.endswith("cannot be undone: no undo for shop create (undoable: import import,"
                         " metric_note create, metric_note update, observation delete,"
                         " observation set, pdca edit, risk edit, risk review, risk score,"

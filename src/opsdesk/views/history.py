@@ -162,12 +162,27 @@ class ObjectHistory:
 def object_history(
     conn: sqlite3.Connection, object_type: str, object_key: str, title: str
 ) -> ObjectHistory:
-    """One object's events, newest first; a KPI value's history also names the imports that
-    wrote or replaced it (imports record one event for the whole file)."""
-    rows = log(conn, object_type=object_type, object_key=object_key)
-    if object_type == "observation":
-        rows = sorted([*rows, *_imports_of_value(conn, object_key)], key=lambda r: -r.id)
-    return ObjectHistory(visible(title), rows)
+    """One object's events, newest first. A KPI value (`kpi`, key shop/metric/day) is the
+    history of the base values it is computed from (itself for a base metric), each with the
+    imports that wrote or replaced it (an import records one event for the whole file)."""
+    if object_type != "kpi":
+        return ObjectHistory(
+            visible(title), log(conn, object_type=object_type, object_key=object_key)
+        )
+    from opsdesk.store.catalogue import load_metrics
+
+    shop, metric_key, day = object_key.rsplit("/", 2)
+    metric = load_metrics(conn).get(metric_key)
+    bases = sorted(metric.formula.inputs) if metric and metric.formula else [metric_key]
+    found: dict[int, HistoryRow] = {}
+    for base in bases:
+        key = f"{shop}/{base}/{day}"
+        for r in [
+            *log(conn, object_type="observation", object_key=key),
+            *_imports_of_value(conn, key),
+        ]:
+            found[r.id] = r
+    return ObjectHistory(visible(title), [found[i] for i in sorted(found, reverse=True)])
 
 
 def _imports_of_value(conn: sqlite3.Connection, key: str) -> list[HistoryRow]:

@@ -9,6 +9,7 @@ the run reloads with the cursor kept on the same item.
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,6 +22,9 @@ from opsdesk.tui.screens.area import AreaScreen, while_running
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.tui.widgets.look import theme_style
 from opsdesk.views.checklist_run import ItemRow, RunView, build_run
+
+if TYPE_CHECKING:
+    from opsdesk.store.versioning import Conflict
 
 ITEM_COLUMNS = (("", 3), ("#", 3), ("Step", 58), ("Done by", 30), ("Note", None))
 """Label and width (None: fit): long steps are cut so who/when stays on a 120-column screen."""
@@ -48,6 +52,8 @@ class ChecklistRunScreen(AreaScreen):
         super().__init__(id="checklist-run")
         self.run_id = run_id
         self.view: RunView | None = None
+        self.versions: dict[str, int] = {}
+        """Each item's version when the run was read (`store.versioning`), by run/position."""
         self.start_at = position
         """The item to put the cursor on when the run is first shown (a search hit's)."""
 
@@ -63,7 +69,12 @@ class ChecklistRunScreen(AreaScreen):
         self.reload()
 
     def fetch(self, conn: sqlite3.Connection) -> RunView:
-        return build_run(conn, self.run_id, self.ops.clock())
+        from opsdesk.store import versioning
+
+        view = build_run(conn, self.run_id, self.ops.clock())
+        keys = [f"{view.run_id}/{r.position}" for r in view.rows]
+        self.versions = versioning.versions(conn, "sop_run_item", keys)  # what a note is based on
+        return view
 
     def show(self, data: RunView) -> None:
         self.view = data
@@ -155,19 +166,43 @@ class ChecklistRunScreen(AreaScreen):
             item.note.split("; ")[-1] if item.note and not item.note.startswith("skipped: ") else ""
         )
 
+        based_on = self.versions.get(f"{run_id}/{position}", 0)
+
         def done(note: str | None) -> None:
-            if note is None:
-                return
-
-            def change(conn: sqlite3.Connection) -> str:
-                from opsdesk.store.checklists import set_note
-
-                set_note(conn, run_id, position, note)
-                return f"Note saved on item {position}"
-
-            self.write(change)
+            if note is not None:
+                self.save_note(run_id, position, note, based_on)
 
         self.app.push_screen(ChecklistTextDialog(f"Note for item {position}", old), done)
+
+    def save_note(self, run_id: int, position: int, note: str, based_on: int) -> None:
+        """Save a note typed on the item as read at version `based_on`: a note someone else
+        saved meanwhile opens the conflict dialog (old → theirs → yours) instead."""
+
+        def change(conn: sqlite3.Connection) -> str:
+            from opsdesk.store.checklists import set_note
+            from opsdesk.store.versioning import EditConflict
+
+            try:
+                set_note(conn, run_id, position, note, based_on=based_on)
+            except EditConflict as e:
+                self.app.call_from_thread(self._ask_conflict, run_id, position, note, e.conflict)
+                return f"Note on item {position} not saved yet: it changed meanwhile"
+            return f"Note saved on item {position}"
+
+        self.write(change)
+
+    def _ask_conflict(self, run_id: int, position: int, note: str, conflict: Conflict) -> None:
+        from opsdesk.tui.widgets.conflict_dialog import ConflictDialog
+
+        def chosen(choice: str | None) -> None:
+            if choice == "mine":
+                self.save_note(run_id, position, note, conflict.version)
+            else:
+                self.notify(f"Kept the note saved by {conflict.by}; yours was dropped", timeout=4)
+                self.reload()
+
+        dialog = ConflictDialog(f"The note on item {position}", conflict, self.ops.keymap)
+        self.app.push_screen(dialog, chosen)
 
     def action_back(self) -> None:
         self.app.pop_screen()
