@@ -65,21 +65,17 @@ def undo(ctx: click.Context, event_id: int | None) -> None:
     Only when nothing newer changed the same object; otherwise it names what is in the way
     (exit 1). The undo is recorded as a change of its own.
     """
-    from opsdesk.clock import local_today, system_clock
-    from opsdesk.store import settings
     from opsdesk.store.connection import current_user
     from opsdesk.store.undo import undo as take_back
     from opsdesk.views.history import describer
 
     with store(ctx) as conn:
-        s = settings.read(conn)
         describe = describer(conn)
         try:
             result = take_back(
                 conn,
                 event_id,
                 actor=current_user() if event_id is None else None,
-                today=local_today(system_clock, s.timezone, s.day_cutoff_hour),
                 describe=describe,
             )
         except ValueError as refused:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from opsdesk.clock import Clock
 from opsdesk.store import audit
 from opsdesk.store.audit import AuditEvent
 from opsdesk.store.connection import write_transaction
@@ -112,14 +113,20 @@ def undo(
     *,
     actor: str | None = None,
     session: str | None = None,
-    today: date,
+    clock: Clock | None = None,
     describe: Callable[[AuditEvent], str] = lambda e: f"#{e.id}",
 ) -> UndoResult:
     """Undo the change of audit event `event_id`, or the last change of `actor`/`session`.
 
-    `today` is the store's local day (PDCA and risk rules need it); `describe` words an event
-    in refusals (the caller's one formatter, in the store's timezone). Raises UndoRefused.
+    `clock` gives the store's local today (PDCA and risk rules need it); `describe` words an
+    event in refusals (the caller's one formatter, in the store's timezone). Raises
+    UndoRefused.
     """
+    from opsdesk.clock import local_today, system_clock
+    from opsdesk.store import settings
+
+    s = settings.read(conn)
+    today = local_today(clock or system_clock, s.timezone, s.day_cutoff_hour)
     with write_transaction(conn):
         if event_id is None:
             change = last_change(conn, actor=actor, session=session)

@@ -166,9 +166,9 @@ class OpsdeskApp(App[None]):
         self._stop_watching = threading.Event()
         self.store_generation = 0
         """Counts the store changes seen; a screen that loaded an older one reloads."""
-        from opsdesk.store import audit
+        from opsdesk.store.audit import new_session
 
-        self.session = audit.new_session()
+        self.session = new_session()
         """This run's session in the audit trail: ctrl+z takes back only its changes."""
 
     # -- start-up ---------------------------------------------------------------------------
@@ -359,22 +359,14 @@ class OpsdeskApp(App[None]):
 
     @work(thread=True, group="write", exit_on_error=False)
     def _undo(self) -> None:
-        from opsdesk.clock import local_today
-        from opsdesk.store import settings
         from opsdesk.store.undo import undo
         from opsdesk.tui.screens.area import describe_error, store_errors, unit_of_work
         from opsdesk.views.history import describer
 
         try:
             with unit_of_work(self.db) as conn:
-                s = settings.read(conn)
                 describe = describer(conn)
-                result = undo(
-                    conn,
-                    session=self.session,
-                    today=local_today(self.clock, s.timezone, s.day_cutoff_hour),
-                    describe=describe,
-                )
+                result = undo(conn, session=self.session, clock=self.clock, describe=describe)
                 undone = [describe(e) for e in result.undone]
         except store_errors() as e:
             self.call_from_thread(

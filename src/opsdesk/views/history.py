@@ -18,6 +18,10 @@ from opsdesk.domain.text import visible
 from opsdesk.domain.times import local_label
 from opsdesk.store import audit
 from opsdesk.store.audit import AuditEvent
+from opsdesk.store.versioning import versions
+
+__all__ = ["HistoryRow", "ObjectHistory", "log", "object_history", "versions"]
+"""`versions`: what a screen's save is based on (the edit conflict check, store.versioning)."""
 
 MAX_VALUE = 60
 """Characters of one value shown in a text row (JSON keeps all of it)."""

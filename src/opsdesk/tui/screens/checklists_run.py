@@ -69,11 +69,11 @@ class ChecklistRunScreen(AreaScreen):
         self.reload()
 
     def fetch(self, conn: sqlite3.Connection) -> RunView:
-        from opsdesk.store import versioning
+        from opsdesk.views.history import versions
 
         view = build_run(conn, self.run_id, self.ops.clock())
         keys = [f"{view.run_id}/{r.position}" for r in view.rows]
-        self.versions = versioning.versions(conn, "sop_run_item", keys)  # what a note is based on
+        self.versions = versions(conn, "sop_run_item", keys)  # what a note is based on
         return view
 
     def show(self, data: RunView) -> None:
