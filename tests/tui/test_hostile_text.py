@@ -302,6 +302,17 @@ def test_every_cli_output_and_report_shows_stored_text_visibly(
     ]
     assert report["shops"][0]["metrics"][0]["name"] == h.raw
 
+    # the audit trail (`opsdesk log`): the note and the skip reason, old → new
+    log = shown_by("log", "--object", f"sop_run_item:{run_id}/2")
+    assert log[0].endswith(
+        f"  sop_run_item {run_id}/2  skip  open → reason {h.shown}; state skipped"
+    )
+    note = shown_by("log", "--object", f"sop_run_item:{run_id}/1")[0]
+    assert note.endswith(f"  sop_run_item {run_id}/1  note  — → {h.shown}")
+    log_json = cli(db, "log", "--object", f"sop_run_item:{run_id}/1", "--format", "json")[1]
+    assert_inert(log_json)
+    assert json.loads(log_json)[0]["new"] == h.raw  # JSON keeps it as stored, escaped
+
     # the risk register: a risk's title already in the store
     with sqlite3.connect(db) as c:
         risk = c.execute("SELECT key FROM risks ORDER BY key LIMIT 1").fetchone()[0]

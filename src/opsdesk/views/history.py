@@ -8,7 +8,6 @@ through `visible` here, once, so every renderer shows it inert; JSON keeps the d
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, time
@@ -58,39 +57,50 @@ class HistoryRow:
         }
 
 
-def _short(value: Any) -> str:
-    if value is None:
+def _text(value: Any) -> str:
+    """A stored value as text: strings made visible, numbers short, records and lists
+    spelled out (never JSON escapes, which would hide a control character's picture); no
+    value and an empty text both as `—`."""
+    if value is None or value == "":
         return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
-        text = f"{value:g}"
-    elif isinstance(value, str):
-        text = value
-    else:
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    text = visible(text).replace("\n", "⏎")
+        return f"{value:g}"
+    if isinstance(value, str):
+        return visible(value).replace("\n", "⏎")
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_text(k)}: {_text(v)}" for k, v in sorted(value.items())) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_text(v) for v in value) + "]"
+    return visible(str(value))
+
+
+def _short(value: Any) -> str:
+    text = _text(value)
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
 
 
+def _fields(record: dict[str, Any]) -> str:
+    return "; ".join(f"{_text(k)} {_short(v)}" for k, v in sorted(record.items()) if v is not None)
+
+
 def describe_change(old: Any, new: Any) -> str:
-    """old → new; for records, each field that differs (`value 0.05 → 0.06`), in key order."""
-    if old is None and isinstance(new, dict):  # a new record: what it holds
-        return "; ".join(
-            f"{visible(k)} {_short(v)}" for k, v in sorted(new.items()) if v is not None
-        )
-    if new is None and isinstance(old, dict):  # a record removed: what it held
-        held = "; ".join(
-            f"{visible(k)} {_short(v)}" for k, v in sorted(old.items()) if v is not None
-        )
-        return f"removed ({held})"
+    """old → new; for records, each field that differs (`value 0.05 → 0.06`), in key order;
+    a record that is new shows what it holds, one removed what it held."""
     if isinstance(old, dict) and isinstance(new, dict):
-        a, b = old, new
-        parts = [
-            f"{visible(k)} {_short(a.get(k))} → {_short(b.get(k))}"
-            for k in sorted(set(a) | set(b))
-            if a.get(k) != b.get(k)
-        ]
-        return "; ".join(parts)
-    return f"{_short(old)} → {_short(new)}"
+        return "; ".join(
+            f"{_text(k)} {_short(old.get(k))} → {_short(new.get(k))}"
+            for k in sorted(set(old) | set(new))
+            if old.get(k) != new.get(k)
+        )
+    if old is None and isinstance(new, dict):
+        return _fields(new)
+    if new is None and isinstance(old, dict):
+        return f"removed ({_fields(old)})"
+    left = _fields(old) if isinstance(old, dict) else _short(old)
+    right = _fields(new) if isinstance(new, dict) else _short(new)
+    return f"{left} → {right}"
 
 
 def row(event: AuditEvent, tz: str) -> HistoryRow:
