@@ -181,3 +181,50 @@ async def test_a_note_changed_underneath_opens_the_conflict_dialog(
         await pilot.press("m")
         await wait_for(pilot, lambda: _item(tiny_store, run_id, 1)[1] != "theirs again")
         assert _item(tiny_store, run_id, 1) == ("open", "mine")
+
+
+async def test_a_risk_field_changed_underneath_asks_and_keeps_mine(
+    app: OpsdeskApp, tiny_store: Path
+) -> None:
+    from opsdesk.store import risks
+    from opsdesk.tui.screens.risk import RiskScreen
+    from opsdesk.tui.screens.risks import RisksScreen
+
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("6")
+        await wait_for(pilot, lambda: isinstance(app.screen, RisksScreen))
+        register = app.screen
+        assert isinstance(register, RisksScreen)
+        register.open_risk("price-war")
+        await wait_for(pilot, lambda: isinstance(app.screen, RiskScreen))
+        risk = app.screen
+        assert isinstance(risk, RiskScreen)
+        await wait_for(pilot, lambda: risk.view is not None)
+        risk.query_one("#risk-fields", DataTable).move_cursor(row=4, animate=False)  # likelihood
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChecklistTextDialog))
+        conn = open_store(tiny_store)  # meanwhile, someone else sets it to 5
+        try:
+            risks.update_fields(conn, "price-war", {"likelihood": 5}, TODAY)
+        finally:
+            conn.close()
+        await pilot.press("backspace", "4", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConflictDialog))
+        table = app.screen.query_one("#conflict-table", DataTable)
+        assert [str(c) for c in table.get_row_at(0)] == ["likelihood", "3", "5", "4"]
+        with sqlite3.connect(tiny_store) as c:
+            assert c.execute("SELECT likelihood FROM risks WHERE key = 'price-war'").fetchone() == (
+                5,
+            )
+        await pilot.press("m")  # keep mine
+        await wait_for(pilot, lambda: isinstance(app.screen, RiskScreen))
+        with sqlite3.connect(tiny_store) as c:
+            for _ in range(100):
+                if c.execute("SELECT likelihood FROM risks WHERE key = 'price-war'").fetchone() == (
+                    4,
+                ):
+                    break
+                await pilot.pause(0.05)
+            assert c.execute("SELECT likelihood FROM risks WHERE key = 'price-war'").fetchone() == (
+                4,
+            )

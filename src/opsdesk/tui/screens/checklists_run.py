@@ -9,7 +9,6 @@ the run reloads with the cursor kept on the same item.
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -22,9 +21,6 @@ from opsdesk.tui.screens.area import AreaScreen, while_running
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.tui.widgets.look import theme_style
 from opsdesk.views.checklist_run import ItemRow, RunView, build_run
-
-if TYPE_CHECKING:
-    from opsdesk.store.versioning import Conflict
 
 ITEM_COLUMNS = (("", 3), ("#", 3), ("Step", 58), ("Done by", 30), ("Note", None))
 """Label and width (None: fit): long steps are cut so who/when stays on a 120-column screen."""
@@ -176,33 +172,16 @@ class ChecklistRunScreen(AreaScreen):
 
     def save_note(self, run_id: int, position: int, note: str, based_on: int) -> None:
         """Save a note typed on the item as read at version `based_on`: a note someone else
-        saved meanwhile opens the conflict dialog (old → theirs → yours) instead."""
+        saved meanwhile asks old → theirs → yours instead (`save_checked`)."""
+        from opsdesk.tui.widgets.conflict_dialog import save_checked
 
-        def change(conn: sqlite3.Connection) -> str:
+        def save(conn: sqlite3.Connection, version: int) -> str:
             from opsdesk.store.checklists import set_note
-            from opsdesk.store.versioning import EditConflict
 
-            try:
-                set_note(conn, run_id, position, note, based_on=based_on)
-            except EditConflict as e:
-                self.app.call_from_thread(self._ask_conflict, run_id, position, note, e.conflict)
-                return f"Note on item {position} not saved yet: it changed meanwhile"
+            set_note(conn, run_id, position, note, based_on=version)
             return f"Note saved on item {position}"
 
-        self.write(change)
-
-    def _ask_conflict(self, run_id: int, position: int, note: str, conflict: Conflict) -> None:
-        from opsdesk.tui.widgets.conflict_dialog import ConflictDialog
-
-        def chosen(choice: str | None) -> None:
-            if choice == "mine":
-                self.save_note(run_id, position, note, conflict.version)
-            else:
-                self.notify(f"Kept the note saved by {conflict.by}; yours was dropped", timeout=4)
-                self.reload()
-
-        dialog = ConflictDialog(f"The note on item {position}", conflict, self.ops.keymap)
-        self.app.push_screen(dialog, chosen)
+        save_checked(self, f"The note on item {position}", save, based_on)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -2,11 +2,14 @@
 typed (yours), field by field, and who changed it when; you choose `m` keep mine (saved over
 theirs, on the version shown) or `t` take theirs (what you typed is dropped). Never a silent
 overwrite. Keys from the registry (scope "conflict"); dismisses with "mine" or "theirs".
+`save_checked` runs a screen's save and asks when it meets a conflict.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import sqlite3
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label
 
 from opsdesk.domain.text import visible
-from opsdesk.store.versioning import Conflict
+from opsdesk.store.versioning import Conflict, EditConflict
 from opsdesk.tui import commands
 
 CHOICES = ("mine", "theirs")
@@ -71,3 +74,46 @@ class ConflictDialog(ModalScreen[str]):
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)
+
+
+class _Writer(Protocol):
+    app: Any
+
+    def write(self, action: Callable[[sqlite3.Connection], str], reload: bool = True) -> None: ...
+
+    def reload(self) -> None: ...
+
+    def notify(self, message: str, *, timeout: float | None = None) -> None: ...
+
+
+def save_checked(
+    screen: _Writer,
+    what: str,
+    save: Callable[[sqlite3.Connection, int], str],
+    based_on: int,
+) -> None:
+    """Run `save(conn, based_on)` in the screen's write worker; when the record changed
+    underneath (EditConflict), ask old → theirs → yours: "keep mine" saves again on the
+    version shown, "take theirs" drops what was typed and reloads."""
+
+    def change(conn: sqlite3.Connection) -> str:
+        try:
+            return save(conn, based_on)
+        except EditConflict as e:
+            screen.app.call_from_thread(_ask, screen, what, save, e.conflict)
+            return f"{what}: not saved yet, it changed meanwhile"
+
+    screen.write(change)
+
+
+def _ask(
+    screen: _Writer, what: str, save: Callable[[sqlite3.Connection, int], str], c: Conflict
+) -> None:
+    def chosen(choice: str | None) -> None:
+        if choice == "mine":
+            save_checked(screen, what, save, c.version)
+        else:
+            screen.notify(f"Kept what {c.by} saved; yours was dropped", timeout=4)
+            screen.reload()
+
+    screen.app.push_screen(ConflictDialog(what, c, getattr(screen.app, "keymap", {})), chosen)
