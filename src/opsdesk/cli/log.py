@@ -6,7 +6,7 @@ import json
 
 import click
 
-from opsdesk.cli.common import CliError, store, user_errors
+from opsdesk.cli.common import CliError, since_day, store, text_or_json, user_errors
 from opsdesk.domain.text import json_safe
 
 
@@ -33,18 +33,11 @@ def log(
     Objects: observation (shop/metric/day), import, target, sop_run_item (run/position),
     sop_run, pdca (cycle id), action_item, risk, metric_note, meeting, alert, setting, shop…
     """
-    from opsdesk.domain import periods
     from opsdesk.views.history import log as read_log
     from opsdesk.views.history import parse_object
 
-    if fmt not in ("text", "json"):
-        raise CliError(f"--format: {fmt!r} is not one of text, json")
-    day = None
-    if since is not None:
-        try:
-            day = periods.parse("day", since).start
-        except ValueError as e:
-            raise CliError(f"--since: {e}") from None
+    text_or_json(fmt)
+    day = since_day(since)
     kind, key = parse_object(obj) if obj is not None else (None, None)
     with store(ctx) as conn:
         rows = read_log(conn, user=user, object_type=kind, object_key=key, since=day, limit=limit)

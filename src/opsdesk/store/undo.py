@@ -160,7 +160,7 @@ def undo(
             for e in todo:
                 by_handler.setdefault(HANDLERS[(e.object_type, e.action)], []).append(e)
             for handler, group in by_handler.items():
-                handler(conn, group, today, describe)
+                handler(Undoing(conn, today, describe), group)
             recorded = _recorded(conn, change)
             if not recorded:
                 audit.record(conn, "change", str(change), "undo", None, None)
@@ -184,17 +184,24 @@ def _why_not(e: AuditEvent) -> str:
 
 # ---- one handler per kind of object ---------------------------------------------------------
 
-Handler = Callable[[sqlite3.Connection, list[AuditEvent], date, Callable[[AuditEvent], str]], None]
+
+@dataclass(frozen=True)
+class Undoing:
+    """What every handler works with: the connection (inside the undo's transaction), the
+    store's local today, and the caller's wording of an event."""
+
+    conn: sqlite3.Connection
+    today: date
+    describe: Callable[[AuditEvent], str]
 
 
-def _observations(
-    conn: sqlite3.Connection,
-    events: list[AuditEvent],
-    today: date,
-    describe: Callable[[AuditEvent], str],
-) -> None:
+Handler = Callable[[Undoing, list[AuditEvent]], None]
+
+
+def _observations(u: Undoing, events: list[AuditEvent]) -> None:
     """Values typed by hand: put back the old ones (a shop's day at once: the cross-metric
     rules see the whole day)."""
+    conn = u.conn
     from opsdesk.domain.times import local_label
     from opsdesk.store import observations, settings
 
@@ -227,13 +234,9 @@ def _value(v: float | None) -> str:
     return "no value" if v is None else f"{v:g}"
 
 
-def _imports(
-    conn: sqlite3.Connection,
-    events: list[AuditEvent],
-    today: date,
-    describe: Callable[[AuditEvent], str],
-) -> None:
+def _imports(u: Undoing, events: list[AuditEvent]) -> None:
     """An import as a whole, when every value it wrote is still its own."""
+    conn = u.conn
     from opsdesk.store import imports
 
     for e in events:
@@ -263,13 +266,9 @@ def _imports(
         imports.undo(conn, import_id)
 
 
-def _targets(
-    conn: sqlite3.Connection,
-    events: list[AuditEvent],
-    today: date,
-    describe: Callable[[AuditEvent], str],
-) -> None:
+def _targets(u: Undoing, events: list[AuditEvent]) -> None:
     """A target set or changed: its old value and amber back (a new one removed)."""
+    conn = u.conn
     from opsdesk.store import targets
 
     for e in events:
@@ -293,13 +292,9 @@ def _targets(
         )
 
 
-def _checklist_items(
-    conn: sqlite3.Connection,
-    events: list[AuditEvent],
-    today: date,
-    describe: Callable[[AuditEvent], str],
-) -> None:
+def _checklist_items(u: Undoing, events: list[AuditEvent]) -> None:
     """A tick, untick, skip or note on a checklist item: the item's state (or note) back."""
+    conn = u.conn
     from opsdesk.store.checklists import ticks
 
     for e in reversed(events):
@@ -367,21 +362,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _cycles(
-    conn: sqlite3.Connection,
-    events: list[AuditEvent],
-    today: date,
-    describe: Callable[[AuditEvent], str],
-) -> None:
+def _cycles(u: Undoing, events: list[AuditEvent]) -> None:
     """A cycle's field edit: the old field values back, through the cycle's own edit (its
     rules run again: a baseline frozen since cannot be put back)."""
+    conn = u.conn
     from opsdesk.store import pdca
 
     for e in events:
         cycle = pdca.get(conn, int(e.object_key))
         for name, wrote in e.new.items():
             if name not in _CYCLE_FIELDS:
-                raise UndoRefused(f"{describe(e)} cannot be undone: {_why_not(e)}")
+                raise UndoRefused(f"{u.describe(e)} cannot be undone: {_why_not(e)}")
             if _plain(getattr(cycle, name)) != wrote:
                 raise UndoRefused(
                     f"cycle {cycle.id}'s {name} is now {_plain(getattr(cycle, name))!r}"
@@ -399,21 +390,17 @@ def _cycles(
                 fields[name] = None if value is None else date.fromisoformat(value)
             elif name != "baseline_value":  # computed again from the baseline
                 fields[name] = value
-        pdca.edit(conn, cycle.id, today=today, expected_version=cycle.version, **fields)
+        pdca.edit(conn, cycle.id, today=u.today, expected_version=cycle.version, **fields)
 
 
 def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-def _risks(
-    conn: sqlite3.Connection,
-    events: list[AuditEvent],
-    today: date,
-    describe: Callable[[AuditEvent], str],
-) -> None:
+def _risks(u: Undoing, events: list[AuditEvent]) -> None:
     """A risk's edit, re-score or review: the old field values (and KRIs) back, checked like
     a file. The review record itself stays in the risk's history."""
+    conn = u.conn
     from opsdesk.domain.risk_kris import kri_dict
     from opsdesk.store import risks
 
@@ -425,16 +412,12 @@ def _risks(
             if current != wrote:
                 raise UndoRefused(f"risk {e.object_key}'s {name} is now {current!r}")
         changes = {("kri" if k == "kris" else k): v for k, v in e.old.items()}
-        risks.update_fields(conn, e.object_key, changes, today)
+        risks.update_fields(conn, e.object_key, changes, u.today)
 
 
-def _metric_notes(
-    conn: sqlite3.Connection,
-    events: list[AuditEvent],
-    today: date,
-    describe: Callable[[AuditEvent], str],
-) -> None:
+def _metric_notes(u: Undoing, events: list[AuditEvent]) -> None:
     """An owner's note on a metric, shop and week: the old note back (a new one removed)."""
+    conn = u.conn
     from opsdesk.store import review
 
     for e in events:
