@@ -425,6 +425,18 @@ async def test_the_app_draws_stored_text_visibly(
         assert len(drawn) >= len("note") and f"note {h.shown}".startswith(drawn), row
         assert f"{h.shown} · " in screen.splitlines()[0]  # the header: title — sub-title
 
+        # the item's history (h): the note as written, old → new, shown visibly
+        from opsdesk.tui.screens.history import HistoryScreen
+
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        changes = app.screen.query_one("#history-table", DataTable)
+        await wait_for(pilot, lambda: changes.row_count > 0)
+        assert str(changes.get_row_at(0)[4]) == f"— → note {h.shown}"
+        assert app.screen.sub_title.startswith(f"Checklist item {run_id}/1: ")
+        await wait_for(pilot, lambda: "— → note" in screen_text(app))  # drawn, and inert
+        assert f"— → note {h.shown}" in screen_text(app)
+
 
 def _section_text(app: OpsdeskApp) -> str:
     """The stand-up's sections as read: titles, then lines (those that open a run are the
