@@ -228,3 +228,57 @@ async def test_a_risk_field_changed_underneath_asks_and_keeps_mine(
             assert c.execute("SELECT likelihood FROM risks WHERE key = 'price-war'").fetchone() == (
                 4,
             )
+
+
+async def test_a_cycle_field_changed_underneath_asks_and_takes_theirs(
+    app: OpsdeskApp, tiny_store: Path
+) -> None:
+    from opsdesk.store import pdca
+    from opsdesk.tui.screens.pdca import PdcaBoardScreen
+    from opsdesk.tui.screens.pdca_cycle import FIELDS, CursorGrid, CycleScreen
+
+    conn = open_store(tiny_store)
+    try:
+        cycle = pdca.open_cycle(
+            conn, today=TODAY, title="Lift CR", metric_key="conversion_rate", owner=ME
+        )
+        pdca.edit(conn, cycle.id, today=TODAY, hypothesis="first")
+    finally:
+        conn.close()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("5")
+        await wait_for(pilot, lambda: isinstance(app.screen, PdcaBoardScreen))
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CycleScreen))
+        screen = app.screen
+        assert isinstance(screen, CycleScreen)
+        await wait_for(pilot, lambda: screen.detail is not None)
+        app._stop_watching.set()  # the other session's edit must not reload the screen first
+        fields = screen.query_one("#cycle-fields", CursorGrid)
+        fields.focus()
+        row = [key for key, _ in FIELDS].index("hypothesis")
+        while fields.cursor_row < row:
+            await pilot.press("down")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChecklistTextDialog))
+        other = open_store(tiny_store)
+        try:
+            pdca.edit(other, cycle.id, today=TODAY, hypothesis="theirs")
+        finally:
+            other.close()
+        app.screen.query_one(Input).value = "yours"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConflictDialog))
+        table = app.screen.query_one("#conflict-table", DataTable)
+        assert [str(c) for c in table.get_row_at(0)] == ["hypothesis", "first", "theirs", "yours"]
+        await pilot.press("t")  # take theirs
+        await wait_for(pilot, lambda: isinstance(app.screen, CycleScreen))
+        await wait_for(
+            pilot, lambda: screen.detail is not None and screen.detail.cycle.hypothesis == "theirs"
+        )
+        conn = open_store(tiny_store)
+        try:
+            assert pdca.get(conn, cycle.id).hypothesis == "theirs"
+        finally:
+            conn.close()

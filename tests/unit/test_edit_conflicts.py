@@ -110,13 +110,27 @@ def test_a_checklist_note_changed_underneath_is_refused_a_tick_is_not(
     ).fetchone()[:] == ("done", "yours")
 
 
-def test_a_cycle_changed_underneath_is_refused_by_its_version(
+def test_a_cycle_field_changed_underneath_says_old_theirs_yours(
     two: tuple[sqlite3.Connection, sqlite3.Connection],
 ) -> None:
     a, b = two
     c = pdca.open_cycle(a, today=TODAY, title="Lift CR", metric_key="conversion_rate")
+    pdca.edit(a, c.id, today=TODAY, hypothesis="first")
     seen = pdca.get(b, c.id).version
     pdca.edit(a, c.id, today=TODAY, expected_version=seen, hypothesis="theirs")
-    with pytest.raises(pdca.CycleChanged):
+    with pytest.raises(EditConflict) as refused:
         pdca.edit(b, c.id, today=TODAY, expected_version=seen, hypothesis="yours")
+    conflict = refused.value.conflict
+    assert (conflict.old, conflict.theirs, conflict.yours, conflict.version) == (
+        {"hypothesis": "first"},
+        {"hypothesis": "theirs"},
+        {"hypothesis": "yours"},
+        seen + 1,
+    )
     assert pdca.get(b, c.id).hypothesis == "theirs"
+    # another field changed underneath: the cycle's own refusal (it says who changed it)
+    with pytest.raises(pdca.CycleChanged):
+        pdca.edit(b, c.id, today=TODAY, expected_version=seen, plan="swap images")
+    # keep mine: on the version the conflict showed
+    pdca.edit(b, c.id, today=TODAY, expected_version=conflict.version, hypothesis="yours")
+    assert pdca.get(a, c.id).hypothesis == "yours"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 
@@ -75,6 +75,49 @@ def versions(conn: sqlite3.Connection, object_type: str, keys: Iterable[str]) ->
     )
     out.update({k: int(v) for k, v in rows})
     return out
+
+
+def check_counted(
+    conn: sqlite3.Connection,
+    object_type: str,
+    object_key: str,
+    *,
+    based_on: int | None,
+    now: int,
+    record: object,
+    fields: Mapping[str, Any],
+) -> None:
+    """The same check for a record that keeps its own version column, bumped once per audited
+    change (a PDCA cycle: version n is its n-th event). Raises EditConflict (its `version`: the
+    record's own, to base "keep mine" on) when a field of `fields` (attributes of `record`)
+    was changed since version `based_on`; returns quietly when none was, or when the versions
+    and the events do not line up (the record's own refusal then speaks)."""
+    if based_on is None or based_on == now or based_on < 1:
+        return
+    if not all(hasattr(record, f) for f in fields):
+        return
+    ids = [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM audit_events WHERE object_type = ? AND object_key = ? ORDER BY id",
+            (object_type, object_key),
+        )
+    ]
+    if len(ids) != now:
+        return
+    theirs = {f: _plain(getattr(record, f)) for f in fields}
+    yours = {f: _plain(v) for f, v in fields.items()}
+    try:
+        check(conn, object_type, object_key, ids[based_on - 1], theirs=theirs, yours=yours)
+    except EditConflict as e:
+        raise EditConflict(replace(e.conflict, version=now)) from None
+
+
+def _plain(value: Any) -> Any:
+    """A value as the audit trail keeps it (dates as ISO text)."""
+    from datetime import date
+
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def check(
