@@ -282,3 +282,32 @@ async def test_a_cycle_field_changed_underneath_asks_and_takes_theirs(
             assert pdca.get(conn, cycle.id).hypothesis == "theirs"
         finally:
             conn.close()
+
+
+async def test_h_in_the_explorer_shows_the_charted_shops_value(
+    app: OpsdeskApp, tiny_store: Path
+) -> None:
+    from opsdesk.tui.screens.explorer import ExplorerScreen
+
+    conn = open_store(tiny_store)
+    try:
+        observations.set_values(conn, "jd-home", date(2026, 11, 21), {"gmv": 4000.0})
+    finally:
+        conn.close()
+    async with app.run_test(size=(140, 45), notifications=True) as pilot:
+        await pilot.press("2")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, ExplorerScreen) and app.screen.data is not None
+        )
+        await pilot.press("h")  # all shops charted
+        await wait_for(pilot, lambda: any("pick a shop first" in t for t in toasts(app)))
+        app.shop_key = "jd-home"
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        table = app.screen.query_one("#history-table", DataTable)
+        await wait_for(pilot, lambda: table.row_count > 0)
+        assert app.screen.sub_title == "gmv · jd-home · 2026-11-21"
+        assert [str(c) for c in table.get_row_at(0)][3:] == [
+            "observation jd-home/gmv/2026-11-21  set",
+            "— → 4000",
+        ]
