@@ -14,7 +14,7 @@ from test_import_support import add_shops, write
 
 from opsdesk.cli import main
 from opsdesk.store import audit, observations, pdca, review, risks
-from opsdesk.store.checklists import set_note, skip_item, tick
+from opsdesk.store.checklists import set_note, skip_item, tick, untick
 from opsdesk.store.connection import current_user
 from opsdesk.store.targets import set_target
 from opsdesk.store.undo import UndoRefused, last_change, undo
@@ -286,6 +286,13 @@ def test_undo_of_a_tick_that_completed_a_run_reopens_it(db: Path, conn: sqlite3.
     assert tuple(
         conn.execute("SELECT status FROM sop_runs WHERE id = ?", (run_id,)).fetchone()
     ) == ("open",)
+    # the last tick again (the run done again), then another item unticked: the run's reopening
+    # is not in the way of taking that tick back
+    tick(conn, run_id, positions[-1])
+    last_tick = last_id(conn) - 1
+    untick(conn, run_id, positions[0])
+    undo(conn, last_tick)
+    assert _item(conn, run_id, positions[-1])[0] == "open"
 
 
 def test_undo_a_cycle_edit_and_refuse_a_stage_move(conn: sqlite3.Connection) -> None:

@@ -94,10 +94,14 @@ def is_undone(conn: sqlite3.Connection, change: int) -> AuditEvent | None:
 
 
 def in_the_way(conn: sqlite3.Connection, events: Sequence[AuditEvent]) -> list[AuditEvent]:
-    """Later changes to the objects of `events` (their change excluded) not undone since."""
+    """Later changes to the objects of `events` (their change excluded) not undone since; the
+    events that only follow from the change (the run a tick completed) are not looked at: a
+    later tick of another item of that run is not in the way."""
     change = events[0].change
     found: dict[int, AuditEvent] = {}
     for e in events:
+        if (e.object_type, e.action) in FOLLOWS:
+            continue
         rows = conn.execute(
             _LATER,
             (e.object_type, e.object_key, e.id, change),
