@@ -295,19 +295,42 @@ def test_undo_of_a_tick_that_completed_a_run_reopens_it(db: Path, conn: sqlite3.
     assert _item(conn, run_id, positions[-1])[0] == "open"
 
 
-def test_undo_a_cycle_edit_and_refuse_a_stage_move(conn: sqlite3.Connection) -> None:
-    c = pdca.open_cycle(conn, today=TODAY, title="Lift conversion", metric_key="conversion_rate")
+def test_undo_a_cycles_stage_move_and_edit_but_not_its_opening(
+    db: Path, conn: sqlite3.Connection
+) -> None:
+    ids = dict(conn.execute("SELECT key, id FROM metrics").fetchall())
+    shop = conn.execute("SELECT id FROM shops WHERE key = 'jd-home'").fetchone()[0]
+    for i in range(28):  # the default baseline window: 28 days with data
+        day = date.fromordinal(TODAY.toordinal() - 28 + i).isoformat()
+        for key, v in (("visitors", 1000.0), ("buyers", 30.0)):
+            conn.execute(
+                "INSERT INTO observations (shop_id, metric_id, day, value) VALUES (?, ?, ?, ?)",
+                (shop, ids[key], day, v),
+            )
+    c = pdca.open_cycle(
+        conn, today=TODAY, title="Lift conversion", metric_key="conversion_rate", shop_key="jd-home"
+    )
     opened = last_id(conn)
-    pdca.edit(conn, c.id, today=TODAY, hypothesis="new images", title="Lift CR")
-    undo(conn, actor=ME)
+    pdca.edit(conn, c.id, today=TODAY, hypothesis="new images", plan="swap", title="Lift CR")
+    edited = last_id(conn)
+    pdca.add_action(conn, c.id, "shoot new images", ME, None)
+    pdca.move(conn, c.id, "do", today=TODAY)
+    assert pdca.get(conn, c.id).baseline_frozen
+    result = undo(conn, actor=ME)  # the move: back to Plan, the baseline open again
     back = pdca.get(conn, c.id)
-    assert (back.title, back.hypothesis) == ("Lift conversion", "")
+    assert (back.stage, back.baseline_frozen) == ("plan", False)
+    assert pdca.history(conn, c.id)[-1].reason == f"undo of change #{result.change}"
     with pytest.raises(UndoRefused) as refused:
-        undo(conn, actor=ME)  # the opening of the cycle
+        undo(conn, actor=ME)  # my last change now: the action item, not undoable
+    assert "cannot be undone: no undo for action_item create" in str(refused.value)
+    undo(conn, edited)  # the edit, named: the move after it is undone, so not in the way
+    back = pdca.get(conn, c.id)
+    assert (back.title, back.hypothesis, back.plan) == ("Lift conversion", "", "")
+    with pytest.raises(UndoRefused) as refused:
+        undo(conn, opened)
     assert str(refused.value) == (
-        f"#{opened} cannot be undone: only a cycle's field edits are undone;"
-        " a stage is moved back with `opsdesk pdca back`, a cycle is closed with "
-        "`opsdesk pdca act`"
+        f"#{opened} cannot be undone: a cycle's field edits and stage moves are undone; a cycle"
+        " is closed with `opsdesk pdca act` (decision abandon), its Act decision is final"
     )
 
 
@@ -359,7 +382,8 @@ def test_nothing_to_undo_an_undo_itself_and_not_undoable_changes(
     assert code == 1 and out.startswith("Error: #") and "shop jd-home  create" in out
     assert out.endswith("cannot be undone: no undo for shop create (undoable: import import,"
                         " metric_note create, metric_note update, observation delete,"
-                        " observation set, pdca edit, risk edit, risk review, risk score,"
+                        " observation set, pdca edit, pdca move, pdca move_back, risk edit,"
+                        " risk review, risk score,"
                         " sop_run_item note, sop_run_item skip, sop_run_item tick,"
                         " sop_run_item untick, target create, target update)\n")  # fmt: skip
     observations.set_values(conn, "jd-home", DAY, {"orders": 5.0})

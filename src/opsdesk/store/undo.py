@@ -180,8 +180,8 @@ def _recorded(conn: sqlite3.Connection, change: int) -> list[AuditEvent]:
 def _why_not(e: AuditEvent) -> str:
     if e.object_type == "pdca":
         return (
-            "only a cycle's field edits are undone; a stage is moved back with "
-            "`opsdesk pdca back`, a cycle is closed with `opsdesk pdca act`"
+            "a cycle's field edits and stage moves are undone; a cycle is closed with "
+            "`opsdesk pdca act` (decision abandon), its Act decision is final"
         )
     return f"no undo for {e.object_type} {e.action} (undoable: {UNDOABLE})"
 
@@ -397,6 +397,25 @@ def _cycles(u: Undoing, events: list[AuditEvent]) -> None:
         pdca.edit(conn, cycle.id, today=u.today, expected_version=cycle.version, **fields)
 
 
+def _stage_moves(u: Undoing, events: list[AuditEvent]) -> None:
+    """A stage move: the cycle moved back (with the undo as its reason), or a move back
+    taken forward again through the gate (which may refuse, saying why)."""
+    from opsdesk.store import pdca
+
+    for e in events:
+        cycle = pdca.get(u.conn, int(e.object_key))
+        if cycle.stage != e.new.get("stage"):
+            raise UndoRefused(f"cycle {cycle.id} is now at {cycle.stage}, not {e.new.get('stage')}")
+        pdca.move(
+            u.conn,
+            cycle.id,
+            e.old["stage"],
+            today=u.today,
+            reason=f"undo of change #{e.change}",
+            expected_version=cycle.version,
+        )
+
+
 def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
@@ -466,6 +485,8 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("sop_run_item", "skip"): _checklist_items,
     ("sop_run_item", "note"): _checklist_items,
     ("pdca", "edit"): _cycles,
+    ("pdca", "move"): _stage_moves,
+    ("pdca", "move_back"): _stage_moves,
     ("risk", "edit"): _risks,
     ("risk", "score"): _risks,
     ("risk", "review"): _risks,
