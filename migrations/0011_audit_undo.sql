@@ -1,4 +1,4 @@
--- 0011: the audit trail made readable and undoable (`opsdesk log`, `opsdesk undo`, ctrl+z).
+-- 0011 (assigned; renumbered at merge): the audit trail made readable and undoable (`opsdesk log`, `opsdesk undo`, ctrl+z).
 -- change_id: the first event of the write transaction that recorded this one (NULL: this
 -- event is the first, or the only one), so one user action (a tick and the run it completed,
 -- the values of one manual entry) is one change. session: the process (a CLI command, one app
