@@ -8,5 +8,6 @@ ALTER TABLE audit_events ADD COLUMN change_id INTEGER;
 ALTER TABLE audit_events ADD COLUMN session TEXT;
 ALTER TABLE audit_events ADD COLUMN undoes INTEGER;
 CREATE INDEX audit_by_actor ON audit_events (actor, id);
+CREATE INDEX audit_by_session ON audit_events (session, id) WHERE session IS NOT NULL;
 CREATE INDEX audit_by_change ON audit_events (change_id) WHERE change_id IS NOT NULL;
 CREATE INDEX audit_by_undoes ON audit_events (undoes) WHERE undoes IS NOT NULL;
