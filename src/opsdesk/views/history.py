@@ -9,6 +9,7 @@ through `visible` here, once, so every renderer shows it inert; JSON keeps the d
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, time
 from typing import Any
@@ -124,7 +125,7 @@ def _tz(conn: sqlite3.Connection) -> str:
     return settings.read(conn).timezone
 
 
-def describer(conn: sqlite3.Connection) -> Any:
+def describer(conn: sqlite3.Connection) -> Callable[[AuditEvent], str]:
     """A function wording one event as a line, in the store's timezone (for refusals)."""
     tz = _tz(conn)
     return lambda e: row(e, tz).line()
