@@ -128,12 +128,24 @@ first audit event, which every later event of the transaction names as its `chan
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """`BEGIN IMMEDIATE` … `COMMIT`, rolled back whole on any exception.
 
-    Called inside another write transaction on the same connection (an undo replaying a store
-    write), it joins it: one transaction, one change, all or none.
+    Inside a transaction already open on `conn` (a whole `demo --replace` is one; an undo
+    replaying a store write) it is a savepoint: its work commits or rolls back with the outer
+    transaction, and its audit events are part of the outer transaction's change.
     """
     refuse_if_read_only(conn)
-    if conn.in_transaction and CHANGE.get() is not None:
-        yield conn
+    if conn.in_transaction:
+        conn.execute("SAVEPOINT nested_write")
+        own = CHANGE.set({}) if CHANGE.get() is None else None
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK TO nested_write")
+            conn.execute("RELEASE nested_write")
+            raise
+        finally:
+            if own is not None:
+                CHANGE.reset(own)
+        conn.execute("RELEASE nested_write")
         return
     conn.execute("BEGIN IMMEDIATE")
     token = CHANGE.set({})
