@@ -302,6 +302,17 @@ def test_every_cli_output_and_report_shows_stored_text_visibly(
     ]
     assert report["shops"][0]["metrics"][0]["name"] == h.raw
 
+    # the audit trail (`opsdesk log`): the note and the skip reason, old → new
+    log = shown_by("log", "--object", f"sop_run_item:{run_id}/2")
+    assert log[0].endswith(
+        f"  sop_run_item {run_id}/2  skip  open → reason {h.shown}; state skipped"
+    )
+    note = shown_by("log", "--object", f"sop_run_item:{run_id}/1")[0]
+    assert note.endswith(f"  sop_run_item {run_id}/1  note  — → {h.shown}")
+    log_json = cli(db, "log", "--object", f"sop_run_item:{run_id}/1", "--format", "json")[1]
+    assert_inert(log_json)
+    assert json.loads(log_json)[0]["new"] == h.raw  # JSON keeps it as stored, escaped
+
     # the risk register: a risk's title already in the store
     with sqlite3.connect(db) as c:
         risk = c.execute("SELECT key FROM risks ORDER BY key LIMIT 1").fetchone()[0]
@@ -413,6 +424,18 @@ async def test_the_app_draws_stored_text_visibly(
         drawn = row[row.rindex(" note") + 1 :].rstrip().rstrip("…")
         assert len(drawn) >= len("note") and f"note {h.shown}".startswith(drawn), row
         assert f"{h.shown} · " in screen.splitlines()[0]  # the header: title — sub-title
+
+        # the item's history (h): the note as written, old → new, shown visibly
+        from opsdesk.tui.screens.history import HistoryScreen
+
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        changes = app.screen.query_one("#history-table", DataTable)
+        await wait_for(pilot, lambda: changes.row_count > 0)
+        assert str(changes.get_row_at(0)[4]) == f"— → note {h.shown}"
+        assert app.screen.sub_title.startswith(f"Checklist item {run_id}/1: ")
+        await wait_for(pilot, lambda: "— → note" in screen_text(app))  # drawn, and inert
+        assert f"— → note {h.shown}" in screen_text(app)
 
 
 def _section_text(app: OpsdeskApp) -> str:

@@ -107,6 +107,10 @@ TUI_STORE_ACTIONS = {
         "CycleChanged",
     },
     "opsdesk.store.actions": {"close"},
+    # undo (ctrl+z) of this app session's own changes; an edit conflict to show and answer
+    "opsdesk.store.audit": {"new_session"},
+    "opsdesk.store.undo": {"undo"},
+    "opsdesk.store.versioning": {"EditConflict", "Conflict"},
 }
 
 

@@ -23,7 +23,7 @@ from opsdesk.domain import pdca as rules
 from opsdesk.domain.alert_record import Alert
 from opsdesk.domain.kpis import Daily
 from opsdesk.domain.metrics import Metric
-from opsdesk.store import actions, audit
+from opsdesk.store import actions, audit, versioning
 from opsdesk.store.connection import current_user, now_iso, write_transaction
 
 TEXT_FIELDS = ("title", "problem", "root_cause", "hypothesis", "plan", "scope_note", "lesson")
@@ -538,6 +538,11 @@ def edit(
     ops_day = today - timedelta(days=1)
     with write_transaction(conn):
         old = get(conn, cycle_id)
+        # a field changed since it was read: EditConflict, old → theirs → yours (one check)
+        versioning.check_counted(
+            conn, "pdca", str(cycle_id), based_on=expected_version, now=old.version,
+            record=old, fields=fields,
+        )  # fmt: skip
         _refuse_if_changed(conn, old, expected_version, None)
         new = old
         for name, value in fields.items():

@@ -243,9 +243,9 @@ class CycleScreen(AreaScreen):
         """A store change on this cycle at the version shown (refused if it moved since)."""
         if self.detail is None:
             return
-        version = self.detail.cycle.version
+        from opsdesk.tui.widgets.conflict_dialog import save_checked
 
-        def run(conn: sqlite3.Connection) -> str:
+        def run(conn: sqlite3.Connection, version: int) -> str:
             from opsdesk.store.pdca import CycleChanged
 
             try:
@@ -254,7 +254,8 @@ class CycleScreen(AreaScreen):
                 self.app.call_from_thread(self.reload)  # show what it is now
                 raise
 
-        self.write(run)
+        # a field changed underneath: old → theirs → yours, keep mine or take theirs
+        save_checked(self, f"Cycle {self.detail.cycle.id}", run, self.detail.cycle.version)
 
     def action_edit_field(self) -> None:
         table = self.query_one("#cycle-fields", CursorGrid)
