@@ -1,5 +1,5 @@
 """Commands: `opsdesk pdca …`: open, list, show, edit, action add/done/drop, move, check, act,
-arm (an A/B experiment's arms).
+follow-up (confirm a standard's follow-up check), arm (an A/B experiment's arms).
 
 Bad input (an unknown cycle, metric, shop or stage, a refused gate, a change date outside its
 range, a target in the wrong unit, an arm with more buyers than visitors) exits 1 with the
@@ -415,6 +415,24 @@ def act_cmd(
             f"opened cycle {c.id} at Plan (iterates {cycle_id}):"
             f" baseline {c.baseline_start}..{c.baseline_end}"
         )
+
+
+@pdca.command("follow-up")
+@click.argument("cycle_id", metavar="ID", type=int)
+@click.argument("result", type=click.Choice(["held", "lost"]))
+@click.option("--note", default="", help="What the follow-up found.")
+@click.pass_context
+@user_errors
+def follow_up_cmd(ctx: click.Context, cycle_id: int, result: str, note: str) -> None:
+    """Confirm the follow-up check of standardised cycle ID: the gain held, or was lost
+    (`pdca show ID` gives the computed comparison and a suggestion)."""
+    from opsdesk.store import pdca as store_pdca
+
+    with store(ctx) as conn:
+        c = store_pdca.confirm_follow_up(
+            conn, cycle_id, today=_today(conn), result=result, note=note
+        )
+    click.echo(f"cycle {cycle_id}: follow-up check confirmed, gain {c.follow_up_result}")
 
 
 @pdca.command("arm")

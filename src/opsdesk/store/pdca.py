@@ -64,6 +64,12 @@ class Cycle:
     sop_version_id: int | None
     follow_up_on: date | None
     due: dict[str, date | None]
+    follow_up_result: str | None
+    """`held` or `lost` once someone confirmed the follow-up check; None before."""
+    follow_up_value: float | None
+    follow_up_note: str
+    follow_up_at: str | None
+    follow_up_by: str | None
     created_at: str
     created_by: str
     updated_at: str
@@ -130,6 +136,11 @@ def _cycle(r: sqlite3.Row) -> Cycle:
         sop_version_id=r["sop_version_id"],
         follow_up_on=_day(r["follow_up_on"]),
         due={s: _day(r[f"due_{s}"]) for s in ("plan", "do", "check", "act")},
+        follow_up_result=r["follow_up_result"],
+        follow_up_value=r["follow_up_value"],
+        follow_up_note=r["follow_up_note"],
+        follow_up_at=r["follow_up_at"],
+        follow_up_by=r["follow_up_by"],
         created_at=r["created_at"],
         created_by=r["created_by"],
         updated_at=r["updated_at"],
@@ -140,7 +151,7 @@ def _cycle(r: sqlite3.Row) -> Cycle:
 def _dict(c: Cycle) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in c.__dict__.items():
-        if k in ("version", "updated_at", "updated_by", "created_at", "created_by"):
+        if k in ("version", "updated_at", "updated_by", "created_at", "created_by", "follow_up_at"):
             continue
         if isinstance(v, date):
             v = v.isoformat()
@@ -360,6 +371,8 @@ def _write(
         " root_cause = ?, hypothesis = ?, plan = ?, scope_note = ?, owner = ?,"
         " change_date = ?, after_end = ?, decision = ?, lesson = ?, sop_version_id = ?,"
         " follow_up_on = ?, due_plan = ?, due_do = ?, due_check = ?, due_act = ?,"
+        " follow_up_result = ?, follow_up_value = ?, follow_up_note = ?, follow_up_at = ?,"
+        " follow_up_by = ?,"
         " updated_at = ?, updated_by = ?, version = version + 1 WHERE id = ? AND version = ?",
         (
             new.title,
@@ -385,6 +398,11 @@ def _write(
             new.sop_version_id,
             None if new.follow_up_on is None else new.follow_up_on.isoformat(),
             *_due_texts(new),
+            new.follow_up_result,
+            new.follow_up_value,
+            new.follow_up_note,
+            new.follow_up_at,
+            new.follow_up_by,
             at,
             actor,
             old.id,
@@ -816,6 +834,72 @@ def act(
                 at=at,
             )
         return ActResult(closed, child, sop)
+
+
+def follow_up_check(
+    conn: sqlite3.Connection, c: Cycle, ops_day: date, rule_set: rules.RuleSet | None = None
+) -> rules.Check | None:
+    """The follow-up check of a standardised cycle: the Check again, with the follow-up window
+    (as long as the after-window, ending on the ops day) against the same baseline, like for
+    like. None for a cycle without a follow-up, or before a day past its after-window."""
+    if c.follow_up_on is None or c.change_date is None or c.after_end is None:
+        return None
+    window = rules.follow_up_window(c.change_date, c.after_end, ops_day)
+    if window is None:
+        return None
+    dailies = metric_dailies(conn, c.shop_key, c.baseline_start, ops_day)
+    metrics = _metrics(conn)
+    return rules.compute_check(
+        metrics[c.metric_key], metrics, dailies, c.baseline, window[0], ops_day, c.target, rule_set
+    )
+
+
+def confirm_follow_up(
+    conn: sqlite3.Connection,
+    cycle_id: int,
+    *,
+    today: date,
+    result: str,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Cycle:
+    """A person confirms the follow-up check of a standardised cycle: the gain `held` or was
+    `lost` (the computed comparison only suggests it). Stored with the follow-up window's
+    value then, who and when; audited (action `follow_up`). Refused before it is due, for a
+    cycle without a follow-up, and when it was already confirmed."""
+    if result not in rules.FOLLOW_UP_RESULTS:
+        raise ValueError(f"--result: {result!r} is not one of {', '.join(rules.FOLLOW_UP_RESULTS)}")
+    rules.validate_text("--note", note)
+    actor, at = current_user(), now_iso()
+    ops_day = today - timedelta(days=1)
+    with write_transaction(conn):
+        c = get(conn, cycle_id)
+        _refuse_if_changed(conn, c, expected_version, None)
+        if c.follow_up_on is None:
+            raise ValueError(
+                f"ID: cycle {cycle_id} has no follow-up check (a standardised cycle has one)"
+            )
+        if c.follow_up_result is not None:
+            raise CycleChanged(
+                f"the follow-up check of cycle {cycle_id} was already confirmed"
+                f" ({c.follow_up_result}) by {c.follow_up_by} at"
+                f" {local_time(conn, c.follow_up_at or at)}; nothing changed"
+            )
+        if ops_day < c.follow_up_on:
+            raise ValueError(
+                f"ID: the follow-up check of cycle {cycle_id} is due on {c.follow_up_on}"
+                f" ({rules.FOLLOW_UP_DAYS} days after standardising): confirm it then"
+            )
+        check = follow_up_check(conn, c, ops_day)
+        new = replace(
+            c,
+            follow_up_result=result,
+            follow_up_value=None if check is None else check.after.value,
+            follow_up_note=note,
+            follow_up_at=at,
+            follow_up_by=actor,
+        )
+        return _write(conn, c, new, "follow_up", actor, at)
 
 
 # --- confounders -------------------------------------------------------------------------

@@ -118,6 +118,12 @@ class CycleDetail:
     children: list[int]
     where_else: list[str] = field(default_factory=list)
     """Other shops whose same metric shows the same signal over the same windows."""
+    follow_up: rules.Check | None = None
+    """A standardised cycle's follow-up check (the follow-up window against the baseline),
+    once a day past the after-window has data; `follow_up_suggestion` says held or lost."""
+    follow_up_suggestion: tuple[str | None, str] = (None, "")
+    follow_up_at: str | None = None
+    """When the follow-up was confirmed, in the store's wall time."""
 
     def fmt(self, value: float | None, *, signed: bool = False) -> str:
         return format_value(self.metric, value, signed=signed)
@@ -202,6 +208,11 @@ def build_detail(
         else rules.missing_for(next_stage, pdca.gate_facts(conn, c, today - timedelta(days=1)))
     )
     check = build_check(conn, c, today, rule_set)
+    follow_up = (
+        None
+        if c.follow_up_result is not None
+        else pdca.follow_up_check(conn, c, today - timedelta(days=1), rule_set)
+    )
     return CycleDetail(
         cycle=c,
         metric=metric,
@@ -217,7 +228,34 @@ def build_detail(
         sop=pdca.sop_version(conn, c.sop_version_id),
         children=pdca.children(conn, c.id),
         where_else=where_else(conn, c, check, today, rule_set),
+        follow_up=follow_up,
+        follow_up_suggestion=rules.suggest_follow_up(metric, follow_up),
+        follow_up_at=None if c.follow_up_at is None else pdca.local_time(conn, c.follow_up_at),
     )
+
+
+def follow_up_lines(d: CycleDetail) -> list[str]:
+    """The follow-up check of a standard in words (none for a cycle that has no follow-up)."""
+    c = d.cycle
+    if c.follow_up_on is None:
+        return []
+    if c.follow_up_result is not None:
+        note = f": {c.follow_up_note}" if c.follow_up_note else ""
+        return [
+            f"follow-up check (due {c.follow_up_on}): gain {c.follow_up_result}, confirmed by"
+            f" {c.follow_up_by} at {d.follow_up_at}; value then {d.fmt(c.follow_up_value)}{note}"
+        ]
+    lines = [f"follow-up check: due {c.follow_up_on}, not confirmed yet"]
+    f = d.follow_up
+    if f is not None:
+        lines.append(
+            f"follow-up: {d.fmt(f.after.value)} ({f.after.start}..{f.after.end}, {f.after.days}"
+            f" days) against the baseline's {d.fmt(f.before.value)} ({f.before.start}.."
+            f"{f.before.end}, {f.before.days} days)"
+        )
+    result, why = d.follow_up_suggestion
+    lines.append(f"follow-up suggestion: {result or 'none'} ({why})")
+    return lines
 
 
 def check_lines(d: CycleDetail) -> list[str]:
@@ -244,7 +282,7 @@ def check_lines(d: CycleDetail) -> list[str]:
     if check.experiment is not None:
         lines.append(f"experiment: {check.experiment.describe()}")
     lines.extend(f"where else: {w}" for w in d.where_else)
-    return lines
+    return lines + follow_up_lines(d)
 
 
 # --- JSON --------------------------------------------------------------------------------
@@ -337,6 +375,16 @@ def cycle_json(c: pdca.Cycle, today: date | None = None) -> dict[str, Any]:
         "lesson": c.lesson,
         "due": {k: _d(v) for k, v in c.due.items()},
         "follow_up_on": _d(c.follow_up_on),
+        "follow_up": None
+        if c.follow_up_on is None
+        else {
+            "due": _d(c.follow_up_on),
+            "result": c.follow_up_result,
+            "value": c.follow_up_value,
+            "note": c.follow_up_note,
+            "by": c.follow_up_by,
+            "at": c.follow_up_at,
+        },
         "alert_id": c.alert_id,
         "parent_id": c.parent_id,
         "opened_on": _d(c.opened_on),
@@ -356,6 +404,9 @@ def detail_json(d: CycleDetail) -> dict[str, Any]:
     out["children"] = d.children
     out["where_else"] = d.where_else
     out["check"] = check_json(d.check)
+    if out["follow_up"] is not None:
+        out["follow_up"]["check"] = check_json(d.follow_up)
+        out["follow_up"]["suggestion"] = d.follow_up_suggestion[0]
     return out
 
 
@@ -399,11 +450,13 @@ def steps_due(conn: sqlite3.Connection, day: date) -> list[StepDue]:
                     c.id,
                 )
             )
-        if c.follow_up_on is not None and c.follow_up_on <= day <= c.follow_up_on + timedelta(7):
+        if c.follow_up_on is not None and c.follow_up_result is None and c.follow_up_on <= day:
+            late = (day - c.follow_up_on).days
             out.append(
                 StepDue(
-                    "due",
-                    f"#{c.id} {c.title}: follow-up check of the standard (did the gain hold?)",
+                    "overdue" if late > rules.FOLLOW_UP_GRACE_DAYS else "due",
+                    f"#{c.id} {c.title}: follow-up check of the standard (did the gain hold?)"
+                    + (f", due {late} d ago" if late else ""),
                     c.id,
                 )
             )

@@ -1,6 +1,7 @@
 """One PDCA cycle: every field editable from the keyboard (Enter on a field), the action items
 (`a` add, space done, `d` drop), `>` to the next stage through its gate (at Act: closes with
-the decision and the lesson; standardise asks for the SOP template), `<` back with a reason;
+the decision and the lesson; standardise asks for the SOP template), `<` back with a reason,
+`f` confirms a standard's follow-up check (held or lost);
 the Check as a chart (baseline and after-window, median, target, limits, signal days) and in
 words, and the stage history.
 
@@ -439,6 +440,53 @@ class CycleScreen(AreaScreen):
 
         self.app.push_screen(
             ChecklistTextDialog(f"Why back to {stage_name(to)}?", required=True), done
+        )
+
+    def action_confirm_follow_up(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+        c = d.cycle
+        if c.follow_up_on is None or c.follow_up_result is not None:
+            self.notify(
+                "No follow-up check to confirm (a standardised cycle has one)."
+                if c.follow_up_on is None
+                else f"The follow-up check was confirmed: gain {c.follow_up_result}.",
+                timeout=4,
+            )
+            return
+        today = self.today
+        from opsdesk.tui.widgets.checklist_dialog import ChecklistTextDialog
+
+        def done(text: str | None) -> None:
+            if not text:
+                return
+            result, _, note = text.strip().partition(" ")
+
+            def confirm(conn: sqlite3.Connection, version: int) -> str:
+                from opsdesk.store.pdca import confirm_follow_up
+
+                confirm_follow_up(
+                    conn,
+                    c.id,
+                    today=today,
+                    result=result.lower(),
+                    note=note.strip(),
+                    expected_version=version,
+                )
+                return f"Follow-up confirmed: gain {result.lower()}"
+
+            self._change(confirm)
+
+        suggested = d.follow_up_suggestion[0]
+        self.app.push_screen(
+            ChecklistTextDialog(
+                "Follow-up check: `held` or `lost`, then a note"
+                + (f" (suggested: {suggested})" if suggested else "")
+                + ":",
+                required=True,
+            ),
+            done,
         )
 
     def action_back(self) -> None:
