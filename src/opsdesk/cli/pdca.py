@@ -46,13 +46,15 @@ def _day(text: str | None, name: str) -> date | None:
 
 
 def _plain(text: str) -> Any:
-    from rich.text import Text
+    from opsdesk.rich_text import plain
 
-    return Text(text)
+    return plain(text)
 
 
 def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    from opsdesk.domain.text import json_safe
+
+    click.echo(json_safe(json.dumps(data, ensure_ascii=False, indent=2)))
 
 
 @click.group()

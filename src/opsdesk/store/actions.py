@@ -12,6 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date
 
+from opsdesk.domain.text import refuse_control
 from opsdesk.store import audit
 from opsdesk.store.connection import current_user, now_iso, write_transaction
 
@@ -97,8 +98,7 @@ def add_in_transaction(
         raise ValueError(f"source: unknown kind {source_kind!r} (one of {', '.join(SOURCE_KINDS)})")
     if not text.strip():
         raise ValueError("text: an action item needs a text")
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
-        raise ValueError("text: control characters are not allowed")
+    refuse_control(text, "text")
     validate_login(owner)
     actor = actor or current_user()
     at = at or now_iso()

@@ -560,7 +560,8 @@ def edit(
         new = old
         for name, value in fields.items():
             if name in TEXT_FIELDS:
-                rules.validate_text(f"--{name.replace('_', '-')}", value, required=name == "title")
+                option = "--scope" if name == "scope_note" else f"--{name.replace('_', '-')}"
+                rules.validate_text(option, value, required=name == "title")
                 new = replace(new, **{name: value})
             elif name == "owner":
                 new = replace(new, owner=actions.validate_login(value))

@@ -262,7 +262,7 @@ def check_lines(d: CycleDetail) -> list[str]:
     """The Check in words, a line each (the CLI prints them, the cycle screen shows them)."""
     check = d.check
     if check is None:
-        return ["check: no change date yet"]
+        return ["check: no change date yet", *follow_up_lines(d)]
     b, a = check.before, check.after
     lines = [
         f"before: {d.fmt(b.value)} ({b.start}..{b.end}, {b.days} days with data)",

@@ -18,6 +18,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Header
 
 from opsdesk.domain.pdca import STAGES, stage_name
+from opsdesk.domain.text import visible
 from opsdesk.tui import commands
 from opsdesk.tui.messages import LoadFailed
 from opsdesk.tui.screens.area import AreaScreen
@@ -32,6 +33,8 @@ CARD_HEIGHT = 3
 
 
 def _fit(text: str, width: int) -> str:
+    """`text` with its control characters shown (`visible`), cut to `width` with `…`."""
+    text = visible(text)
     return text if len(text) <= width else text[: max(1, width - 1)] + "…"
 
 

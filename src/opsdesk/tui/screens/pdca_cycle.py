@@ -24,6 +24,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, Static
 
 from opsdesk.domain.pdca import STAGES, stage_name
+from opsdesk.domain.text import visible
+from opsdesk.rich_text import plain
 from opsdesk.tui import commands
 from opsdesk.tui.screens.area import AreaScreen
 from opsdesk.tui.widgets.grid import Cell, Column, Grid
@@ -196,7 +198,7 @@ class CycleScreen(AreaScreen):
                 "ready (>)" if not data.missing else "missing " + "; ".join(data.missing)
             )
         summary = Text(no_wrap=False)
-        summary.append(f"#{c.id} {c.title}", style="bold")
+        summary.append(visible(f"#{c.id} {c.title}"), style="bold")
         summary.append(
             f"\n{stage_name(c.stage)} · {c.metric_key} @ {c.shop_label} · owner {c.owner}"
             + (f" · iterates #{c.parent_id}" if c.parent_id else "")
@@ -207,7 +209,7 @@ class CycleScreen(AreaScreen):
         rows = []
         for key, label in FIELDS:
             shown, _ = field_text(data, key)
-            rows.append((key, [Cell(label), Cell(" ".join(shown.split()))]))
+            rows.append((key, [Cell(label), Cell(visible(" ".join(shown.split())))]))
         self.query_one("#cycle-fields", CursorGrid).set_rows(rows)
         overdue = str(theme_style(self.app, "overdue"))
         self.query_one("#cycle-actions", CursorGrid).set_rows(
@@ -217,7 +219,7 @@ class CycleScreen(AreaScreen):
                     [
                         Cell(str(i.number)),
                         Cell(MARKS[i.status]),
-                        Cell(i.text, overdue if i.days_overdue(self.today) else ""),
+                        Cell(visible(i.text), overdue if i.days_overdue(self.today) else ""),
                         Cell(i.owner),
                         Cell("—" if i.due is None else str(i.due)),
                     ],
@@ -229,14 +231,14 @@ class CycleScreen(AreaScreen):
         for h in data.history:
             frm = stage_name(h.from_stage) + " → " if h.from_stage else ""
             reason = f" ({h.reason})" if h.reason else ""
-            history.append(f"{h.at} {h.by}: {frm}{stage_name(h.to_stage)}{reason}\n", style="")
+            history.append(visible(f"{h.at} {h.by}: {frm}{stage_name(h.to_stage)}{reason}\n"))
         self.query_one("#cycle-history", Static).update(history)
         chart_data = check_chart(data)
         chart = self.query_one("#cycle-chart")
         chart.display = chart_data is not None
         if chart_data is not None:
             chart.show_check(chart_data)  # type: ignore[attr-defined]
-        self.query_one("#cycle-check", Static).update(Text("\n".join(check_lines(data))))
+        self.query_one("#cycle-check", Static).update(plain("\n".join(check_lines(data))))
 
     # -- editing ----------------------------------------------------------------------------
 
