@@ -15,6 +15,7 @@ date is also an event (`events`, kind `pdca`) so the explorer's chart marks it.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -252,22 +253,42 @@ def _metrics(conn: sqlite3.Connection) -> dict[str, Metric]:
 
 
 def metric_dailies(
-    conn: sqlite3.Connection, shop_key: str | None, start: date, end: date
+    conn: sqlite3.Connection,
+    shop_key: str | None,
+    start: date,
+    end: date,
+    metric: Metric | None = None,
 ) -> list[Daily]:
-    """One shop's daily values (`[daily]`), or every shop's with data in the range."""
+    """One shop's daily values (`[daily]`; only the values `metric` is computed from, when
+    given), or every shop's with any data in the range."""
+    if shop_key is not None:
+        return [shop_dailies(conn, [shop_key], start, end, metric).get(shop_key, {})]
+    grouped = shop_dailies(conn, None, start, end)  # every shop with any data counts
+    return [grouped[k] for k in sorted(grouped)]
+
+
+def shop_dailies(
+    conn: sqlite3.Connection,
+    shop_keys: list[str] | None,
+    start: date,
+    end: date,
+    metric: Metric | None = None,
+) -> Mapping[str, Daily]:
+    """Shop key -> its daily values (every shop with data when `shop_keys` is None), in one
+    read; only the values `metric` is computed from, when given."""
     from opsdesk.store.observations import by_shop, load_daily
 
-    grouped = by_shop(load_daily(conn, start, end, None if shop_key is None else [shop_key]))
-    if shop_key is not None:
-        return [grouped.get(shop_key, {})]
-    return [grouped[k] for k in sorted(grouped)]
+    inputs = None
+    if metric is not None:
+        inputs = sorted(metric.formula.inputs) if metric.formula else [metric.key]
+    return by_shop(load_daily(conn, start, end, shop_keys, metric_keys=inputs))
 
 
 def baseline_value(
     conn: sqlite3.Connection, metric: Metric, shop_key: str | None, start: date, end: date
 ) -> float | None:
     """The metric over the baseline window (days with data), by the KPI engine."""
-    dailies = metric_dailies(conn, shop_key, start, end)
+    dailies = metric_dailies(conn, shop_key, start, end, metric)
     days = [d for d in rules.days_between(start, end) if rules.has_metric(metric, dailies, d)]
     return rules.value_over(metric, _metrics(conn), dailies, days)
 
@@ -277,7 +298,7 @@ def days_with_data(
 ) -> int:
     if end < start:
         return 0
-    dailies = metric_dailies(conn, shop_key, start, end)
+    dailies = metric_dailies(conn, shop_key, start, end, metric)
     return sum(1 for d in rules.days_between(start, end) if rules.has_metric(metric, dailies, d))
 
 
@@ -848,8 +869,8 @@ def follow_up_check(
     window = rules.follow_up_window(c.change_date, c.after_end, ops_day)
     if window is None:
         return None
-    dailies = metric_dailies(conn, c.shop_key, c.baseline_start, ops_day)
     metrics = _metrics(conn)
+    dailies = metric_dailies(conn, c.shop_key, c.baseline_start, ops_day, metrics[c.metric_key])
     return rules.compute_check(
         metrics[c.metric_key], metrics, dailies, c.baseline, window[0], ops_day, c.target, rule_set
     )

@@ -40,16 +40,21 @@ class Board:
     metrics: list[str]
 
 
-def _age(conn: sqlite3.Connection, at: str, today: date) -> int:
+def _zone(conn: sqlite3.Connection) -> Any:
     from zoneinfo import ZoneInfo
 
     from opsdesk.store import settings
 
-    local = datetime.fromisoformat(at).astimezone(ZoneInfo(settings.read(conn).timezone)).date()
+    return ZoneInfo(settings.read(conn).timezone)
+
+
+def _age(conn: sqlite3.Connection, at: str, today: date, zone: Any = None) -> int:
+    """Whole days from the store-local day of the instant `at` to `today`."""
+    local = datetime.fromisoformat(at).astimezone(zone or _zone(conn)).date()
     return max(0, (today - local).days)
 
 
-def card(conn: sqlite3.Connection, c: pdca.Cycle, today: date) -> Card:
+def card(conn: sqlite3.Connection, c: pdca.Cycle, today: date, zone: Any = None) -> Card:
     due = c.due_for_stage()
     return Card(
         id=c.id,
@@ -58,7 +63,7 @@ def card(conn: sqlite3.Connection, c: pdca.Cycle, today: date) -> Card:
         shop=c.shop_label,
         metric=c.metric_key,
         owner=c.owner,
-        days_in_stage=_age(conn, c.stage_since, today),
+        days_in_stage=_age(conn, c.stage_since, today, zone),
         overdue=due is not None and due < today and c.stage != "closed",
         due=due,
     )
@@ -74,6 +79,7 @@ def build_board(
     include_closed: bool = True,
 ) -> Board:
     everything = pdca.list_cycles(conn, include_closed=True)
+    zone = _zone(conn)
     columns: dict[str, list[Card]] = {s: [] for s in rules.STAGES}
     for c in everything:
         if c.stage == "closed" and not include_closed:
@@ -84,7 +90,7 @@ def build_board(
             continue
         if metric_key is not None and c.metric_key != metric_key:
             continue
-        columns[c.stage].append(card(conn, c, today))
+        columns[c.stage].append(card(conn, c, today, zone))
     return Board(
         columns=columns,
         shops=sorted({c.shop_label for c in everything}),
@@ -134,6 +140,7 @@ def build_check(
     c: pdca.Cycle,
     today: date,
     rule_set: rules.RuleSet | None = None,
+    metrics: dict[str, Metric] | None = None,
 ) -> rules.Check | None:
     """The computed Check (None without a change date). Once the cycle reached Act its
     after-window end is frozen; before that it runs to the ops day."""
@@ -143,8 +150,10 @@ def build_check(
     last = c.after_end or ops_day
     window = rules.after_window(c.baseline, c.change_date, last)
     end = window[1] if window else c.change_date
-    dailies = pdca.metric_dailies(conn, c.shop_key, c.baseline_start, max(end, c.baseline_end))
-    metrics = load_metrics(conn)
+    metrics = metrics or load_metrics(conn)
+    dailies = pdca.metric_dailies(
+        conn, c.shop_key, c.baseline_start, max(end, c.baseline_end), metrics[c.metric_key]
+    )
     arm_map = pdca.arms(conn, c.id)
     experiment = (arm_map["A"], arm_map["B"]) if {"A", "B"} <= arm_map.keys() else None
     return rules.compute_check(
@@ -167,6 +176,7 @@ def where_else(
     check: rules.Check | None,
     today: date,
     rule_set: rules.RuleSet | None = None,
+    metrics: dict[str, Metric] | None = None,
 ) -> list[str]:
     """For an agency: the other shops whose same metric, over the cycle's baseline and
     after-window, shows a signal of the same rule and direction as the cycle's own."""
@@ -175,14 +185,17 @@ def where_else(
     wanted = {(s.rule, s.direction) for s in check.signals}
     ops_day = today - timedelta(days=1)
     last = c.after_end or ops_day
-    metrics = load_metrics(conn)
+    metrics = metrics or load_metrics(conn)
     out = []
     shops = [
         r[0]
         for r in conn.execute("SELECT key FROM shops WHERE key != ? ORDER BY key", (c.shop_key,))
     ]
+    every = pdca.shop_dailies(  # one read for every other shop
+        conn, shops, c.baseline_start, max(last, c.baseline_end), metrics[c.metric_key]
+    )
     for shop in shops:
-        dailies = pdca.metric_dailies(conn, shop, c.baseline_start, max(last, c.baseline_end))
+        dailies = [every.get(shop, {})]
         other = rules.compute_check(
             metrics[c.metric_key], metrics, dailies, c.baseline, c.change_date, last, None, rule_set
         )
@@ -199,7 +212,8 @@ def build_detail(
     rule_set: rules.RuleSet | None = None,
 ) -> CycleDetail:
     c = pdca.get(conn, cycle_id)
-    metric = load_metrics(conn)[c.metric_key]
+    metrics = load_metrics(conn)
+    metric = metrics[c.metric_key]
     i = rules.STAGES.index(c.stage)
     next_stage = rules.STAGES[i + 1] if i + 1 < len(rules.STAGES) else None
     missing = (
@@ -207,7 +221,7 @@ def build_detail(
         if next_stage is None
         else rules.missing_for(next_stage, pdca.gate_facts(conn, c, today - timedelta(days=1)))
     )
-    check = build_check(conn, c, today, rule_set)
+    check = build_check(conn, c, today, rule_set, metrics)
     follow_up = (
         None
         if c.follow_up_result is not None
@@ -227,7 +241,7 @@ def build_detail(
         missing=missing,
         sop=pdca.sop_version(conn, c.sop_version_id),
         children=pdca.children(conn, c.id),
-        where_else=where_else(conn, c, check, today, rule_set),
+        where_else=where_else(conn, c, check, today, rule_set, metrics),
         follow_up=follow_up,
         follow_up_suggestion=rules.suggest_follow_up(metric, follow_up),
         follow_up_at=None if c.follow_up_at is None else pdca.local_time(conn, c.follow_up_at),

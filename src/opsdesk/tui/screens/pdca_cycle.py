@@ -26,7 +26,7 @@ from textual.widgets import Header, Static
 from opsdesk.domain.pdca import STAGES, stage_name
 from opsdesk.domain.text import visible
 from opsdesk.rich_text import plain
-from opsdesk.tui import commands
+from opsdesk.tui import commands, textual_hooks
 from opsdesk.tui.screens.area import AreaScreen
 from opsdesk.tui.widgets.grid import Cell, Column, Grid
 from opsdesk.tui.widgets.keybar import KeyBar
@@ -152,6 +152,12 @@ class CycleScreen(AreaScreen):
             self.show(detail)
         else:
             self.preloaded = detail
+
+    def lay_out_hidden(self) -> None:
+        """Lay this (hidden) screen out and render it once off screen, as the areas are
+        (AreaScreen._lay_out_offscreen), so showing it repaints from the widgets' caches."""
+        if textual_hooks.usable(textual_hooks.OFFSCREEN_RENDER):
+            self.set_timer(0.05, self._lay_out_offscreen)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -506,6 +512,14 @@ def board_cycle_screen(app: Any, detail: CycleDetail) -> CycleScreen:
     screen: CycleScreen = app.get_screen(BOARD_SCREEN)
     screen.open_loaded(detail)
     return screen
+
+
+def kept_cycle_screen(app: Any) -> CycleScreen | None:
+    """The board's kept cycle screen, once it has been shown (mounted); None before."""
+    if not app.is_screen_installed(BOARD_SCREEN):
+        return None
+    screen: CycleScreen = app.get_screen(BOARD_SCREEN)
+    return screen if screen.is_mounted else None
 
 
 def open_cycle_screen(app: Any, cycle_id: int) -> None:
