@@ -193,3 +193,19 @@ def open_due(
         sql += " AND source_kind = ?"
         params.append(source_kind)
     return [_item(r) for r in conn.execute(sql + " ORDER BY due, id", params)]
+
+
+def list_items(
+    conn: sqlite3.Connection, *, status: str | None = None, open_only: bool | None = None
+) -> list[ActionItem]:
+    """Every action item (of every source), by source and number; `open_only` True: the open
+    ones, False: the closed ones (done or dropped); `status` one status."""
+    sql, params = "SELECT * FROM action_items WHERE 1 = 1", list[object]()
+    if status is not None:
+        sql += " AND status = ?"
+        params.append(status)
+    if open_only is not None:
+        sql += " AND status = 'open'" if open_only else " AND status != 'open'"
+    return [
+        _item(r) for r in conn.execute(sql + " ORDER BY source_kind, source_id, number", params)
+    ]
