@@ -316,3 +316,39 @@ async def test_a_standards_follow_up_check_is_confirmed_with_keys(
         "[b]still up[/b]",
         current_user(),
     )
+
+
+async def test_slash_search_jumps_to_a_cycle_and_to_its_action_item(
+    app: OpsdeskApp, tiny_store: Path
+) -> None:
+    from textual.widgets import OptionList
+
+    from opsdesk.tui.widgets.search_dialog import SearchDialog
+
+    [cid, other, _] = _seed(tiny_store)
+    conn = open_store(tiny_store)
+    try:
+        pdca.edit(conn, cid, today=TODAY, hypothesis="quokka images lift conversion")
+        pdca.add_action(conn, other, "Call the numbat agency", "li.na", None)
+    finally:
+        conn.close()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, StandupScreen))
+        for query, wanted, label in (
+            ("quokka images", cid, f"PDCA #{cid} · Lift conversion · hypothesis"),
+            ("numbat agency", other, f"PDCA #{other} · action 1"),
+        ):
+            await pilot.press("slash")
+            await wait_for(pilot, lambda: isinstance(app.screen, SearchDialog))
+            await pilot.press(*query)
+            hits = app.screen.query_one("#search-hits", OptionList)
+            await wait_for(pilot, lambda: hits.option_count == 1)
+            assert label in str(hits.get_option_at_index(0).prompt)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, CycleScreen))
+            screen = app.screen
+            assert isinstance(screen, CycleScreen) and screen.cycle_id == wanted
+            await wait_for(pilot, lambda: screen.detail is not None)
+            assert app.current_mode == "pdca"
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, PdcaBoardScreen))
