@@ -342,13 +342,13 @@ async def test_slash_search_jumps_to_a_cycle_and_to_its_action_item(
             await wait_for(pilot, lambda: isinstance(app.screen, SearchDialog))
             await pilot.press(*query)
             hits = app.screen.query_one("#search-hits", OptionList)
-            await wait_for(pilot, lambda: hits.option_count == 1)
+            await wait_for(pilot, lambda h=hits: h.option_count == 1)  # type: ignore[misc]
             assert label in str(hits.get_option_at_index(0).prompt)
             await pilot.press("enter")
             await wait_for(pilot, lambda: isinstance(app.screen, CycleScreen))
             screen = app.screen
             assert isinstance(screen, CycleScreen) and screen.cycle_id == wanted
-            await wait_for(pilot, lambda: screen.detail is not None)
+            await wait_for(pilot, lambda s=screen: s.detail is not None)  # type: ignore[misc]
             assert app.current_mode == "pdca"
             await pilot.press("escape")
             await wait_for(pilot, lambda: isinstance(app.screen, PdcaBoardScreen))
