@@ -72,29 +72,12 @@ def pdca() -> None:
 @click.option("--problem", default="", help="The problem statement.")
 @click.pass_context
 @user_errors
-def open_cmd(
-    ctx: click.Context,
-    title: str | None,
-    metric_key: str | None,
-    shop_key: str | None,
-    alert_id: int | None,
-    owner: str | None,
-    problem: str,
-) -> None:
+def open_cmd(ctx: click.Context, **fields: Any) -> None:
     """Open a cycle at Plan; prints the new cycle's id first."""
     from opsdesk.store import pdca as store_pdca
 
     with store(ctx) as conn:
-        c = store_pdca.open_cycle(
-            conn,
-            today=_today(conn),
-            title=title,
-            metric_key=metric_key,
-            shop_key=shop_key,
-            owner=owner,
-            alert_id=alert_id,
-            problem=problem,
-        )
+        c = store_pdca.open_cycle(conn, today=_today(conn), **fields)
     click.echo(str(c.id))
     out = console()
     out.print(
