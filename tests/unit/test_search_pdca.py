@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from opsdesk.cli import main
-from opsdesk.store import pdca, review
+from opsdesk.store import pdca, review, shops
 from opsdesk.store.connection import current_user
 from opsdesk.store.db import open_store
 from opsdesk.views.search import find
@@ -23,15 +23,14 @@ TODAY = date(2026, 11, 23)
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "s.sqlite"
-    runner = CliRunner()
-    assert runner.invoke(main, ["--db", str(path), "init"]).exit_code == 0
-    result = runner.invoke(
-        main, ["--db", str(path), "shop", "add", "jd-home", "--name", "JD", "--platform", "jd"]
-    )
-    assert result.exit_code == 0, result.output
-    return path
+def db(store_path: Path) -> Path:
+    """The shared initialised store, with one shop."""
+    connection = open_store(store_path)
+    try:
+        shops.add(connection, "jd-home", "JD home", "jd")
+    finally:
+        connection.close()
+    return store_path
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from opsdesk.domain.checklists import local_label
 from opsdesk.store import settings
@@ -89,6 +90,15 @@ def _marks(ids: Sequence[object]) -> str:
     return ", ".join("?" * len(ids))
 
 
+def _by_id(
+    conn: sqlite3.Connection, table: str, columns: str, hits: Sequence[Hit]
+) -> dict[int, tuple[Any, ...]]:
+    """The hits' rows of `table` (object id = its id): id -> `columns` (names from the code)."""
+    ids = sorted({int(h.object_id) for h in hits})
+    sql = f"SELECT id, {columns} FROM {table} WHERE id IN ({_marks(ids)})"  # noqa: S608
+    return {r[0]: tuple(r[1:]) for r in conn.execute(sql, ids)}
+
+
 def _cycles(conn: sqlite3.Connection, hits: Sequence[Hit]) -> dict[Ident, tuple[str, object]]:
     """A cycle's fields and stage moves (object: the cycle id; opens the cycle)."""
     ids = sorted({int(h.object_id) for h in hits})
@@ -120,15 +130,7 @@ def _meeting_name(kind: str, period: str) -> str:
 def _actions(conn: sqlite3.Connection, hits: Sequence[Hit]) -> dict[Ident, tuple[str, object]]:
     """Action items of every source (opens: (source kind, cycle id / risk key / meeting's
     kind and period))."""
-    ids = sorted({int(h.object_id) for h in hits})
-    items = {
-        r[0]: (r[1], r[2], r[3])
-        for r in conn.execute(
-            "SELECT id, source_kind, source_id, number FROM action_items"  # noqa: S608
-            f" WHERE id IN ({_marks(ids)})",
-            ids,
-        )
-    }
+    items = _by_id(conn, "action_items", "source_kind, source_id, number", hits)
     meetings = _meeting_period(conn, [i[1] for i in items.values() if i[0] == "review"])
     risk_ids = [i[1] for i in items.values() if i[0] == "risk"]
     risks = dict(
@@ -167,15 +169,7 @@ def _meetings(conn: sqlite3.Connection, hits: Sequence[Hit]) -> dict[Ident, tupl
 
 def _metric_notes(conn: sqlite3.Connection, hits: Sequence[Hit]) -> dict[Ident, tuple[str, object]]:
     """Owners' notes on a metric and week (opens: the weekly review of that week)."""
-    ids = sorted({int(h.object_id) for h in hits})
-    notes = {
-        r[0]: (r[1], r[2], r[3])
-        for r in conn.execute(
-            "SELECT id, metric_key, shop_key, week FROM metric_notes"  # noqa: S608
-            f" WHERE id IN ({_marks(ids)})",
-            ids,
-        )
-    }
+    notes = _by_id(conn, "metric_notes", "metric_key, shop_key, week", hits)
     out: dict[Ident, tuple[str, object]] = {}
     for h in hits:
         metric, shop, week = notes.get(int(h.object_id), ("?", "?", "?"))
