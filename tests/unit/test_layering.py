@@ -102,6 +102,7 @@ TUI_STORE_ACTIONS = {
         "edit",
         "move",
         "act",
+        "confirm_follow_up",
         "add_action",
         "set_arm",
         "CycleChanged",

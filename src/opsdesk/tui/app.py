@@ -334,7 +334,9 @@ class OpsdeskApp(App[None]):
             self.push_screen(SearchDialog(self.db), self.open_hit)
 
     def open_hit(self, hit: SearchRow | None) -> None:
-        """Open the object a search hit belongs to (a checklist run: on the item)."""
+        """Open the object a search hit belongs to (a checklist run: on the item; a PDCA text
+        or a cycle's action item: the cycle; a review note, decision or metric note, or a
+        review's action item: the weekly review on its week)."""
         if hit is None:
             return
         if hit.object_type == "sop_run":
@@ -349,6 +351,33 @@ class OpsdeskApp(App[None]):
 
             self.action_switch_area("risks")
             self.push_screen(RiskScreen(str(hit.opens)))
+            return
+        opens = hit.opens if isinstance(hit.opens, tuple) else (hit.object_type, hit.opens)
+        if hit.object_type == "pdca_cycle" or opens[0] == "pdca":
+            from opsdesk.tui.screens.pdca_cycle import CycleScreen
+
+            self.action_switch_area("pdca")
+            self.push_screen(CycleScreen(int(str(opens[1]))))
+            return
+        if opens[0] == "risk":
+            from opsdesk.tui.screens.risk import RiskScreen
+
+            self.action_switch_area("risks")
+            self.push_screen(RiskScreen(str(opens[1])))
+            return
+        if opens[0] == "review" and len(opens) == 3:  # a meeting: ("review", kind, period)
+            opens = (opens[1], opens[2])
+        if opens[0] == "review":  # the weekly review of that ISO week
+            from opsdesk.domain import periods
+
+            self.action_switch_area("review")
+            screen = self.screen
+            if hasattr(screen, "week") and hasattr(screen, "reload"):
+                screen.week = periods.parse("week", str(opens[1]))
+                screen.reload()
+            return
+        if opens[0] == "standup":
+            self.action_switch_area("standup")
             return
         self.notify(f"{hit.object_type} {hit.object_id} cannot be opened from search yet")
 

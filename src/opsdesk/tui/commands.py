@@ -509,6 +509,15 @@ COMMANDS += (
         show=False,
     ),
     Command(
+        "cycle.follow_up",
+        "f",
+        "Follow-up",
+        "Confirm a standard's follow-up check: the gain held or was lost, and a note",
+        "confirm_follow_up",
+        PDCA_CYCLE,
+        show=False,
+    ),
+    Command(
         "cycle.back", "escape", "Back", "Back to where the cycle was opened", "back", PDCA_CYCLE
     ),
 )
