@@ -18,10 +18,10 @@ from opsdesk.store import review as store
 from opsdesk.store.db import open_store
 from opsdesk.store.targets import set_target
 from opsdesk.tui.screens.review import ReviewScreen
-from opsdesk.tui.screens.review_conflict import ConflictDialog
 from opsdesk.tui.screens.standup import StandupScreen
 from opsdesk.tui.screens.standup_meeting import StandupMeetingScreen
 from opsdesk.tui.widgets.chart import SixTwelveChart
+from opsdesk.tui.widgets.conflict_dialog import ConflictDialog
 
 W46 = "2026-W46"
 OPS_DAY = date(2026, 11, 21)
@@ -35,6 +35,11 @@ def _db(db: Path, sql: str) -> list[tuple[Any, ...]]:
 def _rows(screen: Any, table_id: str) -> list[str]:
     table = screen.query_one(table_id, DataTable)
     return [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+
+
+def _conflict_rows(app: Any) -> list[list[str]]:
+    table = app.screen.query_one("#conflict-table", DataTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
 def _other_session(db: Path) -> sqlite3.Connection:
@@ -131,9 +136,9 @@ async def test_second_writer_of_a_note_sees_old_theirs_yours_and_chooses(
         await pilot.press(*" ended", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConflictDialog))
         question = str(app.screen.query_one("#conflict-question", Label).render())
-        assert "note on conversion_rate (all) 2026-W46: changed by" in question
-        assert "old:    (none)\ntheirs: price war at jd\nyours:  promo ended" in question
-        await pilot.press("y")  # keep mine, knowingly
+        assert question.startswith("note on conversion_rate (all) 2026-W46 was changed by")
+        assert _conflict_rows(app) == [["note", "—", "price war at jd", "promo ended"]]
+        await pilot.press("m")  # keep mine, knowingly
         await wait_for(
             pilot,
             lambda: (
@@ -148,9 +153,10 @@ async def test_second_writer_of_a_note_sees_old_theirs_yours_and_chooses(
         await pilot.pause(0.5)
         await pilot.press(*" to search", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConflictDialog))
-        question = str(app.screen.query_one("#conflict-question", Label).render())
-        assert "theirs (added): 1. more budget to search\nyours: more budget to search" in question
-        await pilot.press("escape")  # keep theirs: mine would say the same
+        assert _conflict_rows(app) == [
+            ["decisions", "—", "1. more budget to search", "more budget to search"]
+        ]
+        await pilot.press("t")  # take theirs: mine would say the same
         await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen))
         await pilot.pause(0.3)
         # an action: "edit" puts mine back in the text line

@@ -27,6 +27,7 @@ from opsdesk.domain.text import refuse_control
 from opsdesk.store import actions, audit
 from opsdesk.store.actions import ActionItem
 from opsdesk.store.connection import current_user, now_iso, write_transaction
+from opsdesk.store.versioning import Conflict
 
 MAX_TEXT = 2000
 _LOGIN = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$")
@@ -51,6 +52,22 @@ class ConflictError(ValueError):
         super().__init__(message)
         self.what, self.theirs, self.yours = what, theirs, yours
         self.by, self.at, self.version = by, at, version
+
+    def as_conflict(self, old: str) -> Conflict:
+        """As the edit-conflict record every screen's dialog shows (`old`: what the writer
+        read; for decisions and actions, theirs are added ones and old is empty)."""
+        field = self.what.split(" ", 1)[0]  # note, attendees, notes, decisions, actions
+        return Conflict(
+            "meeting",
+            self.what,
+            (field,),
+            {field: old},
+            {field: self.theirs},
+            {field: self.yours},
+            self.by,
+            self.at,
+            self.version,
+        )
 
 
 @dataclass(frozen=True)

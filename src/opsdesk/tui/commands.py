@@ -30,6 +30,7 @@ RISK = "risk"
 UNSAVED = "unsaved"
 REVIEW = "review"
 MEETING = "meeting"
+HISTORY = "history"
 CONFLICT = "conflict"
 SCOPE_TITLES = {
     APP: "Everywhere",
@@ -45,6 +46,7 @@ SCOPE_TITLES = {
     UNSAVED: "Unsaved values dialog",
     REVIEW: "Weekly review",
     MEETING: "Stand-up meeting",
+    HISTORY: "History",
     CONFLICT: "Edit conflict dialog",
 }
 
@@ -509,6 +511,15 @@ COMMANDS += (
         show=False,
     ),
     Command(
+        "cycle.follow_up",
+        "f",
+        "Follow-up",
+        "Confirm a standard's follow-up check: the gain held or was lost, and a note",
+        "confirm_follow_up",
+        PDCA_CYCLE,
+        show=False,
+    ),
+    Command(
         "cycle.back", "escape", "Back", "Back to where the cycle was opened", "back", PDCA_CYCLE
     ),
 )
@@ -753,6 +764,44 @@ REVIEW_COMMANDS: tuple[Command, ...] = (
     ),
 )
 COMMANDS = COMMANDS + REVIEW_COMMANDS
+UNDO_COMMANDS: tuple[Command, ...] = (
+    Command(
+        "app.undo",
+        "ctrl+z",
+        "Undo",
+        "Take back this session's last change (when nothing newer touched it); a toast says what",
+        "app.undo",
+        APP,
+        show=False,
+    ),
+    Command(
+        "app.history",
+        "h",
+        "History",
+        "Every change of the KPI value, checklist item, cycle or risk under the cursor",
+        "app.history",
+        APP,
+        show=False,
+    ),
+    Command("history.back", "escape", "Back", "Close the history", "back", HISTORY),
+    Command(
+        "conflict.mine",
+        "m",
+        "Keep mine",
+        "Save what you typed over the change made meanwhile",
+        "choose('mine')",
+        CONFLICT,
+    ),
+    Command(
+        "conflict.theirs",
+        "t",
+        "Take theirs",
+        "Drop what you typed and keep what was saved meanwhile",
+        "choose('theirs')",
+        CONFLICT,
+    ),
+)
+COMMANDS = COMMANDS + UNDO_COMMANDS
 
 MEETING_COMMANDS: tuple[Command, ...] = (
     Command(
@@ -826,28 +875,11 @@ MEETING_COMMANDS: tuple[Command, ...] = (
         MEETING,
     ),
     Command(
-        "conflict.yours",
-        "y",
-        "Keep yours",
-        "Store what you typed (replacing theirs; decisions and actions are added after theirs)",
-        "choose('yours')",
-        CONFLICT,
-        label="Yours",
-    ),
-    Command(
-        "conflict.theirs",
-        "escape",
-        "Keep theirs",
-        "Keep what the other person stored and drop what you typed",
-        "choose('theirs')",
-        CONFLICT,
-        label="Theirs",
-    ),
-    Command(
         "conflict.edit",
         "e",
-        "Edit yours",
-        "Back to the text line with what you typed, to change it first",
+        "Edit mine",
+        "Back to the text line with what you typed, to change it first (where one was typed:"
+        " a review's or stand-up's note, attendees, decision or action)",
         "choose('edit')",
         CONFLICT,
         label="Edit",
