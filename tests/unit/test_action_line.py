@@ -29,3 +29,23 @@ def test_text_owner_and_due_anywhere_on_the_line() -> None:
 def test_refused_with_the_reason(typed: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_action(typed)
+
+
+def test_an_action_reads_the_same_in_the_review_and_the_stand_up_record() -> None:
+    from datetime import date
+
+    from opsdesk.domain.review import action_text
+
+    one = action_text("3/1", "open", "fix the feed", "li.na", origin="2026-W46", age=1)
+    assert one == "3/1 [open 1 day] fix the feed — li.na, from 2026-W46"
+    flagged = action_text(
+        "3/2", "open", "call", "wang", origin="review 2026-W44", due=date(2026, 12, 4),
+        age=20, carried=3, flagged=True,
+    )  # fmt: skip
+    assert flagged == (
+        "3/2 [open 20 days] call — wang, due 2026-12-04, from review 2026-W44;"
+        " carried 3 reviews without progress: decide"
+    )
+    assert action_text("3/3", "done", "x", "li.na", origin="2026-W46", age=4) == (
+        "3/3 [done] x — li.na, from 2026-W46"
+    )

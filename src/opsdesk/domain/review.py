@@ -313,6 +313,28 @@ def age_days(created: date, day: date) -> int:
     return max(0, (day - created).days)
 
 
+def action_text(
+    key: str,
+    status: str,
+    text: str,
+    owner: str,
+    *,
+    origin: str,
+    due: object = None,
+    age: int | None = None,
+    carried: int = 0,
+    flagged: bool = False,
+) -> str:
+    """One action as the review and the stand-up record list it:
+    `3/1 [open 9 days] text — owner, due D, from 2026-W46; carried 3 reviews …: decide`."""
+    bits = [owner, *([f"due {due}"] if due else []), f"from {origin}"]
+    state = status
+    if status == "open" and age is not None:
+        state = f"open {age} day{'' if age == 1 else 's'}"
+    extra = f"; carried {carried} reviews without progress: decide" if flagged else ""
+    return f"{key} [{state}] {text} — {', '.join(bits)}{extra}"
+
+
 def reviews_carried(review_weeks: Sequence[str], from_week: str, week: str) -> int:
     """How many reviews after the one an open action came from (`from_week`), up to and
     including `week`, it was carried through (ISO week keys sort in time order)."""

@@ -56,17 +56,17 @@ class MeetingAction:
 
     def line(self) -> str:
         """`standup/3/1 [open 9 days] call the carrier — li.na, due 2026-12-04 (stand-up …)`."""
-        bits = [self.item.owner]
-        if self.item.due is not None:
-            bits.append(f"due {self.item.due}")
-        bits.append(f"from {self.origin}")
-        state = self.status
-        if self.status == "open" and self.age_days is not None:
-            state = f"open {self.age_days} days"
-        extra = ""
-        if self.flagged:
-            extra = f"; carried {self.carried} reviews without progress: decide"
-        return f"{self.key} [{state}] {self.item.text} — {', '.join(bits)}{extra}"
+        return rules.action_text(
+            self.key,
+            self.status,
+            self.item.text,
+            self.item.owner,
+            origin=self.origin,
+            due=self.item.due,
+            age=self.age_days,
+            carried=self.carried,
+            flagged=self.flagged,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {

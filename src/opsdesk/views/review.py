@@ -746,15 +746,15 @@ def agenda(review: Review) -> list[AgendaItem]:
 
 
 def action_line(a: dict[str, Any]) -> str:
-    """`[open 9 days] text — owner, due D (from 2026-W46); carried 3 reviews …: decide`."""
-    bits = [a["owner"]]
-    if a.get("due"):
-        bits.append(f"due {a['due']}")
-    bits.append(f"from {a['from_week']}")
-    state = a["status"]
-    if state == "open" and a.get("age_days") is not None:
-        state = f"open {a['age_days']} days"
-    extra = ""
-    if a.get("flagged"):
-        extra = f"; carried {a['carried']} reviews without progress: decide"
-    return f"{a['action']} [{state}] {a['text']} — {', '.join(bits)}{extra}"
+    """`[open 9 days] text — owner, due D, from 2026-W46; carried 3 reviews …: decide`."""
+    return rules.action_text(
+        a["action"],
+        a["status"],
+        a["text"],
+        a["owner"],
+        origin=a["from_week"],
+        due=a.get("due"),
+        age=a.get("age_days"),
+        carried=a.get("carried", 0),
+        flagged=bool(a.get("flagged")),
+    )
