@@ -91,11 +91,13 @@ def build_risk_demo(
                     " WHERE run_id = ? AND position = ?",
                     (at, who, run_id, item.position),
                 )
+            done_at = (start + timedelta(minutes=DRILL_MINUTES[-1])).isoformat()
             conn.execute(
                 "UPDATE sop_runs SET status = 'done', completed_at = ? WHERE id = ?",
-                ((start + timedelta(minutes=DRILL_MINUTES[-1])).isoformat(), run_id),
+                (done_at, run_id),
             )
             audit.record(conn, "risk", DRILL_RISK, "demo-drill", None, {"run": run_id}, actor=who)
+            risks.record_run_done(conn, run_id, done_at, who)  # as the last tick would
     return triggers
 
 

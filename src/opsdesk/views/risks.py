@@ -336,7 +336,6 @@ class RiskDetail:
     row: RiskRow
     reviews: list[store.Review]
     runs: list[store.LinkedRun]
-    last_drill: date | None
 
     @property
     def risk(self) -> Risk:
@@ -372,9 +371,7 @@ def build_detail(conn: sqlite3.Connection, key: str, today: date) -> RiskDetail:
         kris=tuple(_kri_views(readings, metrics)),
         triggers=tuple(triggers),
     )
-    return RiskDetail(
-        row, store.reviews_for(conn, stored.id), runs, store.last_drill(stored.risk, runs)
-    )
+    return RiskDetail(row, store.reviews_for(conn, stored.id), runs)
 
 
 def detail_dict(d: RiskDetail) -> dict[str, Any]:
@@ -386,7 +383,8 @@ def detail_dict(d: RiskDetail) -> dict[str, Any]:
             "mitigation": r.mitigation,
             "contingency": r.contingency,
             "review_days": r.review_days,
-            "last_drill": d.last_drill.isoformat() if d.last_drill else None,
+            "drill_days": r.drill_days,
+            "last_drill": r.last_drill.isoformat() if r.last_drill else None,
             "next_drill": r.next_drill.isoformat() if r.next_drill else None,
             "reviews": [
                 {
@@ -408,15 +406,43 @@ def detail_dict(d: RiskDetail) -> dict[str, Any]:
                     "shop": x.shop_key,
                     "day": x.run_day.isoformat(),
                     "status": x.status,
-                    "time_to_respond_s": (
-                        int(x.time_to_respond.total_seconds()) if x.time_to_respond else None
-                    ),
+                    "completed_at": x.completed_at.isoformat() if x.completed_at else None,
+                    "completed_by": x.completed_by,
+                    "time_to_respond_s": x.time_to_respond_s,
                 }
                 for x in d.runs
             ],
         }
     )
     return out
+
+
+def run_line(x: store.LinkedRun, tz: str) -> str:
+    """A linked run as one line (CLI and app): `run 12 drill risk-drill 2026-11-29 done ·
+    time to respond 26 min by zhao.min at 2026-11-29 10:26` (times in the store's zone)."""
+    from opsdesk.domain.times import local_label
+
+    line = f"run {x.run_id} {x.purpose} {x.template_key} {x.run_day} {x.status}"
+    if x.time_to_respond_s is not None and x.completed_at is not None:
+        line += (
+            f" · time to respond {duration_text(x.time_to_respond_s)}"
+            f" by {x.completed_by} at {local_label(x.completed_at, tz)}"
+        )
+    return line
+
+
+def duration_text(seconds: int) -> str:
+    """`45 s`, `26 min`, `3 h 05 min`, `2 d 4 h`."""
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
 
 
 # ---- the stand-up's Risks section -----------------------------------------------------------
