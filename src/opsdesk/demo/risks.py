@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from opsdesk.demo.checklists import DEMO_PEOPLE
 from opsdesk.demo.incidents import Placed
 from opsdesk.domain.risks import Score
-from opsdesk.store import audit, risks, settings
+from opsdesk.store import audit, risk_runs, risks, settings
 from opsdesk.store.checklists import get_run
 from opsdesk.store.connection import write_transaction
 
@@ -97,7 +97,7 @@ def build_risk_demo(
                 (done_at, run_id),
             )
             audit.record(conn, "risk", DRILL_RISK, "demo-drill", None, {"run": run_id}, actor=who)
-            risks.record_run_done(conn, run_id, done_at, who)  # as the last tick would
+            risk_runs.record_run_done(conn, run_id, done_at, who)  # as the last tick would
     return triggers
 
 

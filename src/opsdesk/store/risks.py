@@ -5,9 +5,9 @@
   person's edits; a user's file refuses keys already in the register.
 - Every change (add, edit, score, review, trigger, a run started) is one short write
   transaction with an audit event carrying the OS login; edited risks are marked `edited`.
-- A linked run done (its last item ticked, `record_run_done`, called by the checklist store
-  in the same transaction) stores when, by whom and its time to respond; a drill's also sets
-  the risk's last and next drill (audited). Reopened (an item unticked): put back.
+- A linked run done (its last item ticked) stores when, by whom and its time to respond; a
+  drill's also sets the risk's last and next drill (`opsdesk.store.risk_runs`, which the
+  checklist store calls in the same transaction). Reopened (an item unticked): put back.
 - `evaluate_kris(conn, day, today)` is what the stand-up and `opsdesk check` call: a breached
   KRI records a trigger (once per KRI, shop and day), makes the risk triggered, pulls its next
   review to today and voids an acceptance that was conditional on it. A KRI that stops
@@ -593,83 +593,6 @@ def runs_for(conn: sqlite3.Connection, risk_id: int | None = None) -> list[Linke
         )
         for r in rows
     ]
-
-
-def record_run_done(conn: sqlite3.Connection, run_id: int, completed_at: str, actor: str) -> None:
-    """Inside the caller's write transaction, as checklist run `run_id` became done at
-    `completed_at` (ISO, UTC) by `actor`: for every risk it is linked to, store when, by whom
-    and the time to respond (start to done); a drill also sets the risk's last drill (its
-    run's day) and next drill (+ drill_days). Audited as the risk's `drill-done` / `run-done`.
-    """
-    rows = conn.execute(
-        "SELECT l.risk_id, l.purpose, k.key, k.last_drill, k.next_drill, k.drill_days,"
-        " r.run_day, r.created_at FROM risk_runs l JOIN risks k ON k.id = l.risk_id"
-        " JOIN sop_runs r ON r.id = l.run_id WHERE l.run_id = ?",
-        (run_id,),
-    ).fetchall()
-    for row in rows:
-        started = datetime.fromisoformat(row["created_at"])
-        seconds = round((datetime.fromisoformat(completed_at) - started).total_seconds())
-        old = {"last_drill": row["last_drill"], "next_drill": row["next_drill"]}
-        new: dict[str, Any] = {}
-        if row["purpose"] == "drill":
-            last, nxt = rules.after_drill(
-                _d(row["last_drill"]), date.fromisoformat(row["run_day"]), row["drill_days"]
-            )
-            new = {"last_drill": last.isoformat(), "next_drill": nxt.isoformat()}
-            conn.execute(
-                "UPDATE risks SET last_drill = ?, next_drill = ? WHERE id = ?",
-                (new["last_drill"], new["next_drill"], row["risk_id"]),
-            )
-        conn.execute(
-            "UPDATE risk_runs SET completed_at = ?, completed_by = ?, time_to_respond_s = ?,"
-            " prior_last_drill = ?, prior_next_drill = ? WHERE risk_id = ? AND run_id = ?",
-            (completed_at, actor, seconds, *old.values(), row["risk_id"], run_id),
-        )
-        audit.record(
-            conn,
-            "risk",
-            row["key"],
-            f"{row['purpose'] if row['purpose'] == 'drill' else 'run'}-done",
-            old if new else None,
-            {**new, "run": run_id, "completed_at": completed_at, "time_to_respond_s": seconds},
-            actor=actor,
-        )
-
-
-def record_run_reopened(conn: sqlite3.Connection, run_id: int, actor: str) -> None:
-    """Inside the caller's write transaction, as done run `run_id` was reopened: its stored
-    completion is cleared and a drill's risk gets back the drill dates it had before."""
-    rows = conn.execute(
-        "SELECT l.risk_id, l.purpose, l.prior_last_drill, l.prior_next_drill, k.key,"
-        " k.last_drill, k.next_drill FROM risk_runs l JOIN risks k ON k.id = l.risk_id"
-        " WHERE l.run_id = ? AND l.completed_at IS NOT NULL",
-        (run_id,),
-    ).fetchall()
-    for row in rows:
-        old = {"last_drill": row["last_drill"], "next_drill": row["next_drill"]}
-        new = {"last_drill": row["prior_last_drill"], "next_drill": row["prior_next_drill"]}
-        if row["purpose"] == "drill":
-            conn.execute(
-                "UPDATE risks SET last_drill = ?, next_drill = ? WHERE id = ?",
-                (*new.values(), row["risk_id"]),
-            )
-        conn.execute(
-            "UPDATE risk_runs SET completed_at = NULL, completed_by = NULL,"
-            " time_to_respond_s = NULL, prior_last_drill = NULL, prior_next_drill = NULL"
-            " WHERE risk_id = ? AND run_id = ?",
-            (row["risk_id"], run_id),
-        )
-        drill = row["purpose"] == "drill"
-        audit.record(
-            conn,
-            "risk",
-            row["key"],
-            f"{'drill' if drill else 'run'}-reopen",
-            {**(old if drill else {}), "run": run_id},
-            new if drill else None,
-            actor=actor,
-        )
 
 
 # ---- runs linked to a risk --------------------------------------------------------------
