@@ -58,7 +58,7 @@ async def test_heat_map_cursor_moves_the_cell_list_and_toggles(app: OpsdeskApp) 
             "platform-rule-change-throttle",
         ]
         status = str(screen.query_one("#risk-status", Static).render())
-        assert status.startswith("cell likelihood 3 × impact 3 = 9 (residual): 3 risks")
+        assert status.startswith("cell 3×3=9 (residual): 3 risks · register 1/16 · sort score")
         for _ in range(5):
             await pilot.press("up")
         assert grid.cursor == (5, 3)  # stops at the edge
@@ -76,8 +76,14 @@ async def test_register_sort_and_filter(app: OpsdeskApp) -> None:
             "platform-rule-change-throttle",
             "pipl-crm-export",
         ]
+        status = screen.query_one("#risk-status", Static)
+        assert " · register 1/16 · sort score" in str(status.render())  # no scrollbar drawn
+        table.move_cursor(row=4, animate=False)
+        await pilot.pause()
+        assert " · register 5/16 · " in str(status.render())
         await pilot.press("f", *"category:service", "enter")
         assert _keys(table) == ["chat-response-peak"]
+        assert " · register 1/1 · sort score · filter: category:service" in str(status.render())
         await pilot.press("escape")
         assert screen.query_one(HeatMapGrid).has_focus
         screen.query_one("#risk-filter").value = "owner:manager"  # type: ignore[attr-defined]
