@@ -234,12 +234,12 @@ async def test_a_drill_started_ticked_and_done_from_the_keyboard(
         risk = app.screen
         assert isinstance(risk, RiskScreen)
         await wait_for(pilot, lambda: risk.view is not None)
-        await pilot.press("t")  # nothing to tick yet
+        await pilot.press("l")  # nothing to tick yet
         await wait_for(pilot, lambda: any("no open linked run" in t for t in toasts(app)))
         await pilot.press("d")
         await wait_for(pilot, lambda: bool(_db_rows(tiny_store, "SELECT 1 FROM risk_runs")))
         await wait_for(pilot, lambda: risk.view is not None and len(risk.view.detail.runs) == 1)
-        await pilot.press("t")
+        await pilot.press("l")
         await wait_for(pilot, lambda: isinstance(app.screen, ChecklistRunScreen))
         run = app.screen
         assert isinstance(run, ChecklistRunScreen)

@@ -587,8 +587,8 @@ RISK_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "risk.tick_run",
-        "t",
-        "Tick run",
+        "l",
+        "Linked run",
         "Open the risk's latest open contingency or drill run to tick it (a drill done sets"
         " the last and next drill)",
         "tick_run",

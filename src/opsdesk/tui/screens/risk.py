@@ -2,7 +2,7 @@
 KRIs with their current values, the score history, triggers and linked checklist runs.
 
 `v` records a review (note, next date), `c` starts the contingency SOP and `d` a risk-drill,
-each a checklist run linked to the risk; `t` opens the latest open one to tick it (a drill
+each a checklist run linked to the risk; `l` opens the latest open one to tick it (a drill
 done sets the risk's last and next drill and keeps its time to respond). Every change is
 checked by the domain's rules (the same as a TOML file) in a worker and audited; a refusal is
 shown with its reason.
@@ -160,7 +160,7 @@ class RiskScreen(AreaScreen):
             from opsdesk.store.risks import start_linked_run
 
             run_id = start_linked_run(conn, key, purpose, today)
-            return f"{key}: {purpose} run {run_id} started (t or area 4 to tick it)"
+            return f"{key}: {purpose} run {run_id} started (l or area 4 to tick it)"
 
         self.write(change)
 
