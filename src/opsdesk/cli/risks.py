@@ -180,8 +180,7 @@ def show_cmd(ctx: click.Context, key: str, fmt: str) -> None:
         note = f" — {v.note}" if v.note else ""
         lines.append(
             f"  {local_label(datetime.fromisoformat(v.at), tz)} {v.kind:<6} {v.by:<12} "
-            f"inherent {v.inherent.value:>2} "
-            f"residual {v.residual.value:>2} next {v.next_review}{note}"
+            f"{views.review_scores(v)} next {v.next_review}{note}"
         )
     lines.append(f"runs: {len(d.runs)}")
     lines.extend(f"  {views.run_line(x, tz)}" for x in d.runs)

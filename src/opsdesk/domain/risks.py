@@ -186,6 +186,11 @@ def after_drill(last_drill: date | None, day: date, drill_days: int) -> tuple[da
     return last, last + timedelta(days=drill_days)
 
 
+def drill_overdue(risk: Risk, today: date) -> bool:
+    """Its next drill has passed (never for a closed risk or one without a drill date)."""
+    return risk.status != "closed" and risk.next_drill is not None and risk.next_drill < today
+
+
 def pulled_review(next_review: date, today: date) -> date:
     """A trigger pulls the next review to today (never later than it was)."""
     return min(next_review, today)

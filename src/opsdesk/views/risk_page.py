@@ -76,13 +76,12 @@ def build_risk_page(conn: sqlite3.Connection, key: str, today: date) -> RiskScre
         f"  {'BREACHED' if k.breached else 'ok'} {k.rule} · {k.shop} {k.value_text}"
         for k in d.row.kris
     ] or ["  none"]
-    lines.append("Score history (inherent / residual):")
+    lines.append("Score history:")
     for v in d.reviews:
         note = f" — {v.note}" if v.note else ""
         at = local_label(datetime.fromisoformat(v.at), tz)
         lines.append(
-            f"  {at} {v.kind:<6} {v.by:<10} {v.inherent.value:>2} / {v.residual.value:>2}"
-            f" next {v.next_review}{note}"
+            f"  {at} {v.kind:<6} {v.by:<10} {risks.review_scores(v)} next {v.next_review}{note}"
         )
     lines.append(f"Triggers ({len(d.row.triggers)}):")
     lines += [f"  {t.day} {t.message}" for t in d.row.triggers[:20]] or ["  none"]

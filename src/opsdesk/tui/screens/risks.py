@@ -30,10 +30,10 @@ from opsdesk.views import risks as views
 
 SORT_CYCLE = ("score", "level", "next_review", "owner")
 REGISTER_COLUMNS: tuple[tuple[str, int | None], ...] = (
-    ("", 2), ("Risk", 22), ("Score", 5), ("Status", 9), ("Owner", 12), ("Review", 10),
+    ("", 3), ("Risk", 22), ("Score", 5), ("Status", 9), ("Owner", 12), ("Review", 10),
     ("Title", None),
 )  # fmt: skip
-CELL_COLUMNS = (("", 2), ("Risk", 24), ("Score", 5))
+CELL_COLUMNS = (("", 3), ("Risk", 24), ("Score", 5))
 MOVES = {"up": "↑", "down": "↓"}
 
 
