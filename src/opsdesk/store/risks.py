@@ -140,9 +140,9 @@ def _kri_values(k: Kri) -> tuple[Any, ...]:
 def _kris(conn: sqlite3.Connection) -> dict[int, list[StoredKri]]:
     out: dict[int, list[StoredKri]] = {}
     for k in conn.execute("SELECT * FROM risk_kris ORDER BY risk_id, position"):
-        kri = Kri(**{c: k[c] for c in KRI_COLUMNS})
-        kri = replace(kri, voids_acceptance=bool(kri.voids_acceptance))
-        out.setdefault(k["risk_id"], []).append(StoredKri(k["id"], kri))
+        values = {c: k[c] for c in KRI_COLUMNS}
+        values["voids_acceptance"] = bool(values["voids_acceptance"])
+        out.setdefault(k["risk_id"], []).append(StoredKri(k["id"], Kri(**values)))
     return out
 
 
@@ -696,13 +696,18 @@ def read_kris(conn: sqlite3.Connection, day: date, risks: Sequence[StoredRisk]) 
 
 
 def evaluate_kris(
-    conn: sqlite3.Connection, day: date, today: date, *, keys: Sequence[str] | None = None
+    conn: sqlite3.Connection,
+    day: date,
+    today: date,
+    *,
+    keys: Sequence[str] | None = None,
+    stored: Sequence[StoredRisk] | None = None,
 ) -> Evaluation:
     """Evaluate every open risk's KRIs (or those of `keys`) on `day`; record new triggers
-    (see the module doc)."""
+    (see the module doc). `stored`: the register as the caller just read it (else read here)."""
     watched = [
         s
-        for s in list_risks(conn)
+        for s in (list_risks(conn) if stored is None else stored)
         if s.risk.status != "closed" and s.kris and (keys is None or s.risk.key in keys)
     ]
     readings = read_kris(conn, day, watched)

@@ -111,12 +111,14 @@ def build_register(
     *,
     with_kris: bool = False,
     with_triggers: bool = False,
+    stored: Sequence[store.StoredRisk] | None = None,
 ) -> Register:
-    """Every risk with its marks; with_kris evaluates the KRIs (read-only) for the ops day."""
+    """Every risk with its marks; with_kris evaluates the KRIs (read-only) for the ops day.
+    `stored`: the risks as the caller just read them (else read here)."""
     from opsdesk.store.catalogue import load_metrics
 
     day = today - timedelta(days=1)
-    stored = store.list_risks(conn)
+    stored = store.list_risks(conn) if stored is None else stored
     latest = store.latest_triggers(conn)
     last = store.last_reviews(conn)
     readings: dict[str, list[store.KriReading]] = {}
@@ -493,8 +495,10 @@ class StandupRisks:
 
 def build_standup_risks(conn: sqlite3.Connection, day: date, today: date) -> StandupRisks:
     """Evaluate the KRIs for the ops day (recording new triggers), then what to talk about."""
-    evaluation = store.evaluate_kris(conn, day, today)
-    rows = build_register(conn, today).rows
+    stored = store.list_risks(conn)
+    evaluation = store.evaluate_kris(conn, day, today, stored=stored)
+    # the register read once when nothing was triggered (a trigger changes statuses and dates)
+    rows = build_register(conn, today, stored=None if evaluation.new_triggers else stored).rows
     triggered = sorted(
         (r for r in rows if r.risk.status == "triggered"),
         key=lambda r: (r.risk.response_level != "major", -r.risk.inherent.value, r.key),
