@@ -30,6 +30,17 @@ async def _open_area(app: OpsdeskApp, pilot: Any) -> RisksScreen:
     return screen
 
 
+async def _open_risk(app: OpsdeskApp, pilot: Any, key: str) -> RiskScreen:
+    """Area 6, then the risk `key`, with its data."""
+    screen = await _open_area(app, pilot)
+    screen.open_risk(key)
+    await wait_for(pilot, lambda: isinstance(app.screen, RiskScreen))
+    risk = app.screen
+    assert isinstance(risk, RiskScreen)
+    await wait_for(pilot, lambda: risk.view is not None)
+    return risk
+
+
 def _db_rows(db: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
     with sqlite3.connect(db) as c:
         return [tuple(r) for r in c.execute(sql, params)]
@@ -187,12 +198,7 @@ async def test_standup_risks_section(app: OpsdeskApp, tiny_store: Path) -> None:
 
 async def test_a_kri_edited_from_the_keyboard(app: OpsdeskApp, tiny_store: Path) -> None:
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        screen = await _open_area(app, pilot)
-        screen.open_risk("stockout-bestseller")
-        await wait_for(pilot, lambda: isinstance(app.screen, RiskScreen))
-        risk = app.screen
-        assert isinstance(risk, RiskScreen)
-        await wait_for(pilot, lambda: risk.view is not None)
+        risk = await _open_risk(app, pilot, "stockout-bestseller")
         assert risk.view is not None
         names = [name for name, _ in risk.view.fields]
         assert names[-2:] == ["kri 1", "kri +"]
@@ -228,12 +234,7 @@ async def test_a_drill_started_ticked_and_done_from_the_keyboard(
     from opsdesk.tui.screens.checklists_run import ChecklistRunScreen
 
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        screen = await _open_area(app, pilot)
-        screen.open_risk("system-outage")
-        await wait_for(pilot, lambda: isinstance(app.screen, RiskScreen))
-        risk = app.screen
-        assert isinstance(risk, RiskScreen)
-        await wait_for(pilot, lambda: risk.view is not None)
+        risk = await _open_risk(app, pilot, "system-outage")
         await pilot.press("l")  # nothing to tick yet
         await wait_for(pilot, lambda: any("no open linked run" in t for t in toasts(app)))
         await pilot.press("d")
