@@ -317,3 +317,37 @@ def test_editing_kris_keeps_the_trigger_history(conn: sqlite3.Connection) -> Non
         )
     event = events_for(conn, "risk", "stockout-bestseller")[-1]
     assert json.loads(event["new"])["kris"] == []
+
+
+def test_the_drill_migration_backfills_what_a_drill_done_records(
+    conn: sqlite3.Connection,
+) -> None:
+    """A store upgraded with drills already done gets, from the migration's backfill, what
+    ticking the drill done records today: the time to respond, who and when, the dates."""
+    from opsdesk.store import migrations
+
+    start = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    drill_id = risks.start_linked_run(conn, "system-outage", "drill", TODAY, now=start)
+    for item in get_run(conn, drill_id).items:
+        tick(conn, drill_id, item.position, now=start + timedelta(minutes=item.position * 7))
+    recorded = _drill_state(conn)
+    assert recorded[1:] == ("2026-11-23T02:42:00+00:00", 42 * 60, "2026-11-23", "2027-05-24")
+    conn.execute(  # as before the migration: nothing of it stored
+        "UPDATE risk_runs SET completed_at = NULL, completed_by = NULL, time_to_respond_s = NULL,"
+        " prior_last_drill = NULL, prior_next_drill = NULL"
+    )
+    conn.execute("UPDATE risks SET last_drill = NULL, next_drill = NULL")
+    (drills,) = [m for m in migrations.available() if m.name == "risk_drills"]
+    for statement in migrations.split_statements(drills.path.read_text(encoding="utf-8")):
+        if "ALTER TABLE" not in statement.sql:  # the backfill (the columns are there)
+            conn.execute(statement.sql)
+    assert _drill_state(conn) == recorded
+
+
+def _drill_state(conn: sqlite3.Connection) -> tuple[object, ...]:
+    row = conn.execute(
+        "SELECT l.completed_by, l.completed_at, l.time_to_respond_s, r.last_drill,"
+        " r.next_drill FROM risk_runs l JOIN risks r ON r.id = l.risk_id"
+        " WHERE r.key = 'system-outage'"
+    ).fetchone()
+    return tuple(row)
