@@ -276,6 +276,12 @@ def test_a_drill_done_records_its_dates_and_time_to_respond_and_a_reopen_puts_th
     linked = risks.runs_for(conn, s.id)[0]
     assert (linked.time_to_respond_s, linked.completed_by) == (25 * 60, "li.na")
     assert risks.get_risk(conn, "price-war").risk.next_drill == date(2026, 12, 23)
+    # a person sets the last drill by hand; reopening the run then leaves the dates alone
+    risks.update_fields(conn, "price-war", {"last_drill": "2026-11-24"}, TODAY)
+    untick(conn, drill_id, items[0].position, now=start + timedelta(minutes=30))
+    s = risks.get_risk(conn, "price-war")
+    assert (s.risk.last_drill, s.risk.next_drill) == (date(2026, 11, 24), date(2026, 12, 23))
+    assert risks.runs_for(conn, s.id)[0].time_to_respond is None
 
 
 def test_a_contingency_run_done_keeps_its_time_to_respond_but_is_not_a_drill(

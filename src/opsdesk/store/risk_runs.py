@@ -30,7 +30,7 @@ def record_run_done(conn: sqlite3.Connection, run_id: int, completed_at: str, ac
     ).fetchall()
     for row in rows:
         started = datetime.fromisoformat(row["created_at"])
-        seconds = round((datetime.fromisoformat(completed_at) - started).total_seconds())
+        seconds = max(0, round((datetime.fromisoformat(completed_at) - started).total_seconds()))
         old = {"last_drill": row["last_drill"], "next_drill": row["next_drill"]}
         new: dict[str, Any] = {}
         if row["purpose"] == "drill":
@@ -60,17 +60,21 @@ def record_run_done(conn: sqlite3.Connection, run_id: int, completed_at: str, ac
 
 def record_run_reopened(conn: sqlite3.Connection, run_id: int, actor: str) -> None:
     """Inside the caller's write transaction, as done run `run_id` was reopened: its stored
-    completion is cleared and a drill's risk gets back the drill dates it had before."""
+    completion is cleared and a drill's risk gets back the drill dates it had before (unless a
+    person changed its last drill since)."""
     rows = conn.execute(
         "SELECT l.risk_id, l.purpose, l.prior_last_drill, l.prior_next_drill, k.key,"
-        " k.last_drill, k.next_drill FROM risk_runs l JOIN risks k ON k.id = l.risk_id"
+        " k.last_drill, k.next_drill, r.run_day FROM risk_runs l"
+        " JOIN risks k ON k.id = l.risk_id JOIN sop_runs r ON r.id = l.run_id"
         " WHERE l.run_id = ? AND l.completed_at IS NOT NULL",
         (run_id,),
     ).fetchall()
     for row in rows:
         old = {"last_drill": row["last_drill"], "next_drill": row["next_drill"]}
         new = {"last_drill": row["prior_last_drill"], "next_drill": row["prior_next_drill"]}
-        if row["purpose"] == "drill":
+        set_by_it = max(filter(None, (row["run_day"], row["prior_last_drill"])))
+        drill = row["purpose"] == "drill" and row["last_drill"] == set_by_it
+        if drill:
             conn.execute(
                 "UPDATE risks SET last_drill = ?, next_drill = ? WHERE id = ?",
                 (*new.values(), row["risk_id"]),
@@ -81,12 +85,11 @@ def record_run_reopened(conn: sqlite3.Connection, run_id: int, actor: str) -> No
             " WHERE risk_id = ? AND run_id = ?",
             (row["risk_id"], run_id),
         )
-        drill = row["purpose"] == "drill"
         audit.record(
             conn,
             "risk",
             row["key"],
-            f"{'drill' if drill else 'run'}-reopen",
+            f"{'drill' if row['purpose'] == 'drill' else 'run'}-reopen",
             {**(old if drill else {}), "run": run_id},
             new if drill else None,
             actor=actor,
