@@ -357,3 +357,23 @@ def _drill_state(conn: sqlite3.Connection) -> tuple[object, ...]:
         " WHERE r.key = 'system-outage'"
     ).fetchone()
     return tuple(row)
+
+
+def test_undoing_the_tick_that_finished_a_drill_puts_the_risk_back(
+    conn: sqlite3.Connection,
+) -> None:
+    from opsdesk.store.undo import undo
+
+    start = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    drill_id = risks.start_linked_run(conn, "system-outage", "drill", TODAY, now=start)
+    for item in get_run(conn, drill_id).items:
+        tick(conn, drill_id, item.position, now=start + timedelta(minutes=9))
+    assert risks.get_risk(conn, "system-outage").risk.last_drill == TODAY
+    last_tick = conn.execute(
+        "SELECT max(id) FROM audit_events WHERE object_type = 'sop_run_item'"
+    ).fetchone()[0]
+    undo(conn, last_tick)
+    s = risks.get_risk(conn, "system-outage")
+    assert (s.risk.last_drill, s.risk.next_drill) == (None, None)
+    assert risks.runs_for(conn, s.id)[0].status == "open"
+    assert risks.runs_for(conn, s.id)[0].time_to_respond is None

@@ -12,6 +12,7 @@ import pwd
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -126,6 +127,11 @@ def refuse_if_read_only(conn: sqlite3.Connection) -> None:
         raise StoreError(read_only_message(conn.path, current_user()))  # type: ignore[attr-defined]
 
 
+CHANGE: ContextVar[dict[str, int] | None] = ContextVar("opsdesk_change", default=None)
+"""The write transaction under way in this thread: `store.audit` keeps in it the id of its
+first audit event, which every later event of the transaction names as its `change_id`."""
+
+
 @contextmanager
 def brief_wait(conn: sqlite3.Connection, ms: int = BRIEF_WAIT_MS) -> Iterator[None]:
     """Within the block, a busy store makes `conn` give up after `ms` instead of waiting the
@@ -141,24 +147,32 @@ def brief_wait(conn: sqlite3.Connection, ms: int = BRIEF_WAIT_MS) -> Iterator[No
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """`BEGIN IMMEDIATE` … `COMMIT`, rolled back whole on any exception.
 
-    Inside a transaction already open on `conn` (a whole `demo --replace` is one) it is a
-    savepoint: its work commits or rolls back with the outer transaction.
+    Inside a transaction already open on `conn` (a whole `demo --replace` is one; an undo
+    replaying a store write) it is a savepoint: its work commits or rolls back with the outer
+    transaction, and its audit events are part of the outer transaction's change.
     """
     refuse_if_read_only(conn)
     if conn.in_transaction:
         conn.execute("SAVEPOINT nested_write")
+        own = CHANGE.set({}) if CHANGE.get() is None else None
         try:
             yield conn
         except BaseException:
             conn.execute("ROLLBACK TO nested_write")
             conn.execute("RELEASE nested_write")
             raise
+        finally:
+            if own is not None:
+                CHANGE.reset(own)
         conn.execute("RELEASE nested_write")
         return
     conn.execute("BEGIN IMMEDIATE")
+    token = CHANGE.set({})
     try:
         yield conn
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    finally:
+        CHANGE.reset(token)
     conn.execute("COMMIT")

@@ -40,7 +40,12 @@ def is_read_only(path: Path) -> bool:
         return True
     side = [Path(f"{path}{s}") for s in SIDE_FILES]
     if all(p.exists() for p in side):
-        return not all(os.access(p, os.W_OK) for p in side)
+        unwritable = [p for p in side if not os.access(p, os.W_OK)]
+        if any(p.exists() for p in unwritable):
+            return True
+        if not unwritable:
+            return False
+        # the last session closed and removed them since: whoever opens next makes them
     return not os.access(path.parent, os.W_OK | os.X_OK)
 
 

@@ -1,4 +1,5 @@
--- 0007 (assigned 0008 to h-risks2; numbered 7 here because the loader refuses gaps): a finished drill is recorded when its run is done, not worked out on every read.
+-- 0009: a finished drill is recorded when its run is done, not worked out on every read
+-- (h-risks2 was assigned 0008; main already has 0007 and 0008 and the loader refuses gaps).
 --
 -- risks.drill_days: how often the risk is drilled (default 90: the risk-drill SOP is
 -- quarterly); a drill done sets last_drill to its run's day and next_drill to that + drill_days.
