@@ -74,7 +74,7 @@ def list_cmd(
     sort_by: str,
     fmt: str,
 ) -> None:
-    """The register, highest score first; `!` triggered, `R` review overdue."""
+    """The register, highest score first; `!` triggered, `R` review overdue, `D` drill overdue."""
     from opsdesk.views import risks as views
 
     with store(ctx) as conn:

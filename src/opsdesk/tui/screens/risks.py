@@ -1,7 +1,8 @@
 """Area 6: the risk register. The 5×5 heat map (likelihood up, impact across) with the list of
 the cell under the cursor beside it, and the register table below (sortable, filterable;
-`!` triggered, `R` review overdue). `r` toggles inherent / residual scores, Enter opens a risk
-(`RiskScreen`), `/` filters (words, category:C, owner:LOGIN, status:S, level:L, due).
+`!` triggered, `R` review overdue, `D` drill overdue). `r` toggles inherent / residual scores,
+Enter opens a risk (`RiskScreen`), `f` filters (words, category:C, owner:LOGIN, status:S,
+level:L, due). The tables draw no scrollbars; the status line says where the cursor is.
 
 Read-only: reading the register never evaluates KRIs (the stand-up and `opsdesk check` do).
 """
