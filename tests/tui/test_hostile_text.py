@@ -452,6 +452,83 @@ def _section_text(app: OpsdeskApp) -> str:
     return "\n".join(out)
 
 
+# -- the risk register: every free-text field, review notes, search, the app --------------------
+
+
+@pytest.mark.parametrize("h", HOSTILE, ids=lambda h: h.id)
+async def test_risk_text_is_shown_visibly_everywhere(
+    h: Hostile, tiny_store: Path, clock: Clock
+) -> None:
+    from opsdesk.tui.screens.risk import RiskScreen
+
+    key = "price-war"
+    with sqlite3.connect(tiny_store) as c:  # as an older opsdesk or another tool could leave it
+        c.execute(
+            "UPDATE risks SET title = ?, description = ?, mitigation = ?, contingency = ?"
+            " WHERE key = ?",
+            (h.raw, f"zebra {h.raw}", f"mitig {h.raw}", f"conting {h.raw}", key),
+        )
+    # free text typed on the command line is kept as typed
+    assert cli(tiny_store, "risk", "review", key, "--note", f"looked {h.raw}")[0] == 0
+    code, out = cli(
+        tiny_store, "risk", "score", key, "--likelihood", "3", "--impact", "3", "--note", h.raw
+    )
+    assert code == 0, out
+    with sqlite3.connect(tiny_store) as c:
+        assert c.execute(
+            "SELECT v.note FROM risk_reviews v JOIN risks r ON r.id = v.risk_id"
+            " WHERE r.key = ? AND v.kind != 'create' ORDER BY v.id",
+            (key,),
+        ).fetchall() == [(f"looked {h.raw}",), (h.raw,)]
+
+    def shown_by(*args: str) -> list[str]:
+        code, out = cli(tiny_store, *args)
+        assert code == 0, out
+        assert_inert(out)
+        return out.splitlines()
+
+    show = shown_by("risk", "show", key)
+    assert show[0] == f"{key}: {h.shown}"
+    for line in (
+        f"description: zebra {h.shown}",
+        f"mitigation: mitig {h.shown}",
+        f"contingency: conting {h.shown}",
+    ):
+        assert line in show
+    assert any(line.endswith(f" — looked {h.shown}") for line in show), show
+    assert any(line.endswith(f" — {h.shown}") for line in show), show
+    detail = cli(tiny_store, "risk", "show", key, "--format", "json")[1]
+    assert_inert(detail)
+    assert [r["note"] for r in json.loads(detail)["reviews"]][1:] == [f"looked {h.raw}", h.raw]
+    assert any(line.endswith(f"  {h.shown}") for line in shown_by("risk", "list"))
+    # the search index holds the risk's text and shows it visibly
+    found = shown_by("search", "zebra", "--kind", "risks")
+    assert f"  zebra {h.shown}" in found, found
+    assert json.loads(cli(tiny_store, "search", "zebra", "--format", "json")[1])[0]["text"] == (
+        f"zebra {h.raw}"
+    )
+
+    app = make_app(tiny_store, clock)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("6")
+        table = app.screen.query_one("#risk-table", DataTable)
+        await wait_for(pilot, lambda: table.row_count > 0)
+        await pilot.pause()
+        assert any(line.rstrip().endswith(h.shown) for line in screen_text(app).splitlines())
+        app.screen.open_risk(key)  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: isinstance(app.screen, RiskScreen))
+        risk = app.screen
+        assert isinstance(risk, RiskScreen)
+        await wait_for(pilot, lambda: risk.view is not None)
+        await pilot.pause()
+        screen = screen_text(app)
+        assert h.shown in screen.splitlines()[1], screen  # the summary's first line: the title
+        assert [line.split()[1:3] for line in screen.splitlines()
+                if line.split()[:1] == ["description"]] == [["zebra", h.shown]], screen  # fmt: skip
+        assert f"— looked {h.shown}" in screen
+        assert_inert(app.title + app.screen.title + app.screen.sub_title)
+
+
 # -- PDCA cycles: every free-text field, at the door and wherever it is shown ---------------------
 
 PDCA_TEXT = ("title", "problem", "root_cause", "hypothesis", "plan", "scope_note", "lesson")

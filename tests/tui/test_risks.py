@@ -30,6 +30,17 @@ async def _open_area(app: OpsdeskApp, pilot: Any) -> RisksScreen:
     return screen
 
 
+async def _open_risk(app: OpsdeskApp, pilot: Any, key: str) -> RiskScreen:
+    """Area 6, then the risk `key`, with its data."""
+    screen = await _open_area(app, pilot)
+    screen.open_risk(key)
+    await wait_for(pilot, lambda: isinstance(app.screen, RiskScreen))
+    risk = app.screen
+    assert isinstance(risk, RiskScreen)
+    await wait_for(pilot, lambda: risk.view is not None)
+    return risk
+
+
 def _db_rows(db: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
     with sqlite3.connect(db) as c:
         return [tuple(r) for r in c.execute(sql, params)]
@@ -58,7 +69,7 @@ async def test_heat_map_cursor_moves_the_cell_list_and_toggles(app: OpsdeskApp) 
             "platform-rule-change-throttle",
         ]
         status = str(screen.query_one("#risk-status", Static).render())
-        assert status.startswith("cell likelihood 3 × impact 3 = 9 (residual): 3 risks")
+        assert status.startswith("cell 3×3=9 (residual): 3 risks · register 1/16 · sort score")
         for _ in range(5):
             await pilot.press("up")
         assert grid.cursor == (5, 3)  # stops at the edge
@@ -76,8 +87,14 @@ async def test_register_sort_and_filter(app: OpsdeskApp) -> None:
             "platform-rule-change-throttle",
             "pipl-crm-export",
         ]
+        status = screen.query_one("#risk-status", Static)
+        assert " · register 1/16 · sort score" in str(status.render())  # no scrollbar drawn
+        table.move_cursor(row=4, animate=False)
+        await pilot.pause()
+        assert " · register 5/16 · " in str(status.render())
         await pilot.press("f", *"category:service", "enter")
         assert _keys(table) == ["chat-response-peak"]
+        assert " · register 1/1 · sort score · filter: category:service" in str(status.render())
         await pilot.press("escape")
         assert screen.query_one(HeatMapGrid).has_focus
         screen.query_one("#risk-filter").value = "owner:manager"  # type: ignore[attr-defined]
@@ -181,12 +198,7 @@ async def test_standup_risks_section(app: OpsdeskApp, tiny_store: Path) -> None:
 
 async def test_a_kri_edited_from_the_keyboard(app: OpsdeskApp, tiny_store: Path) -> None:
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        screen = await _open_area(app, pilot)
-        screen.open_risk("stockout-bestseller")
-        await wait_for(pilot, lambda: isinstance(app.screen, RiskScreen))
-        risk = app.screen
-        assert isinstance(risk, RiskScreen)
-        await wait_for(pilot, lambda: risk.view is not None)
+        risk = await _open_risk(app, pilot, "stockout-bestseller")
         assert risk.view is not None
         names = [name for name, _ in risk.view.fields]
         assert names[-2:] == ["kri 1", "kri +"]
@@ -204,7 +216,7 @@ async def test_a_kri_edited_from_the_keyboard(app: OpsdeskApp, tiny_store: Path)
                 == [(1, "above"), (2, "target")]
             ),
         )
-        await wait_for(pilot, lambda: risk.view is not None and len(risk.view.fields) == 22)
+        await wait_for(pilot, lambda: risk.view is not None and len(risk.view.fields) == 23)
         fields.move_cursor(row=len(names) - 2, animate=False)  # kri 1: a bad metric is refused
         await pilot.press("enter", "ctrl+u", *"kind=above metric=nope threshold=1", "enter")
         await wait_for(pilot, lambda: any("unknown metric 'nope'" in t for t in toasts(app)))
@@ -213,3 +225,57 @@ async def test_a_kri_edited_from_the_keyboard(app: OpsdeskApp, tiny_store: Path)
             "SELECT k.metric_key FROM risk_kris k JOIN risks r ON r.id = k.risk_id"
             " WHERE r.key = 'stockout-bestseller' ORDER BY k.position",
         ) == [("stockout_rate",), ("stockout_rate",)]
+
+
+async def test_a_drill_started_ticked_and_done_from_the_keyboard(
+    app: OpsdeskApp, tiny_store: Path
+) -> None:
+    from opsdesk.store.connection import current_user
+    from opsdesk.tui.screens.checklists_run import ChecklistRunScreen
+
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        risk = await _open_risk(app, pilot, "system-outage")
+        await pilot.press("l")  # nothing to tick yet
+        await wait_for(pilot, lambda: any("no open linked run" in t for t in toasts(app)))
+        await pilot.press("d")
+        await wait_for(pilot, lambda: bool(_db_rows(tiny_store, "SELECT 1 FROM risk_runs")))
+        await wait_for(pilot, lambda: risk.view is not None and len(risk.view.detail.runs) == 1)
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChecklistRunScreen))
+        run = app.screen
+        assert isinstance(run, ChecklistRunScreen)
+        items = run.query_one("#item-table", DataTable)
+        await wait_for(pilot, lambda: items.row_count == 6)
+        for n in range(6):
+            items.move_cursor(row=n, animate=False)
+            await pilot.press("space")
+            await wait_for(
+                pilot,
+                lambda n=n: (
+                    _db_rows(
+                        tiny_store,
+                        "SELECT count(*) FROM sop_run_items WHERE run_id = ? AND state = 'done'",
+                        run.run_id,
+                    )
+                    == [(n + 1,)]
+                ),
+            )
+        stored = _db_rows(
+            tiny_store,
+            "SELECT r.last_drill, r.next_drill, l.completed_by, l.time_to_respond_s"
+            " FROM risks r JOIN risk_runs l ON l.risk_id = r.id WHERE r.key = 'system-outage'",
+        )
+        assert [row[:3] for row in stored] == [("2026-11-22", "2027-05-23", current_user())]
+        assert 0 <= stored[0][3] < 60
+        # back on the risk: the fields and the linked run as stored
+        await pilot.press("6")
+        await wait_for(pilot, lambda: app.screen is risk)
+        await wait_for(
+            pilot,
+            lambda: risk.view is not None and dict(risk.view.fields)["last_drill"] == "2026-11-22",
+        )
+        assert risk.view is not None
+        fields = dict(risk.view.fields)
+        assert (fields["next_drill"], fields["drill_days"]) == ("2027-05-23", "182")
+        body = str(risk.query_one("#risk-detail", Static).render())
+        assert f"drill risk-drill 2026-11-22 done · time to respond {stored[0][3]} s by " in body

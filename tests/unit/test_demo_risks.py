@@ -42,7 +42,9 @@ def test_demo_triggers_the_incidents_risks_and_records_a_drill(tmp_path: Path) -
         assert rows["paid-share-cpc"].moved_inherent == "up"
         drill = risks.runs_for(conn, rows["system-outage"].id)
         assert [(r.purpose, r.status, r.run_day) for r in drill] == [("drill", "done", END)]
+        assert (drill[0].time_to_respond_s, drill[0].completed_by) == (26 * 60, "zhao.min")
         assert drill[0].time_to_respond == timedelta(minutes=26)
-        assert risks.last_drill(rows["system-outage"].risk, drill) == END
+        outage = rows["system-outage"].risk  # drilled twice a year (drill_days 182)
+        assert (outage.last_drill, outage.next_drill) == (END, END + timedelta(days=182))
     finally:
         conn.close()

@@ -238,3 +238,47 @@ def test_check_counts_a_triggered_major_risk_as_red(db: Path) -> None:
     assert again == (code, out)  # the same day does not trigger twice
     with sqlite3.connect(db) as c:
         assert c.execute("SELECT count(*) FROM risk_triggers").fetchone()[0] == 1
+
+
+def test_a_drill_ticked_done_on_the_command_line_is_recorded_on_the_risk(db: Path) -> None:
+    code, out = run(db, "risk", "drill", "system-outage")
+    run_id = out.split("started drill run ")[1].split()[0]
+    assert code == 0 and out == (
+        f"system-outage: started drill run {run_id} (see `opsdesk checklists show {run_id}`;"
+        f" tick it with `opsdesk checklists tick {run_id} 1 2 3 4 5 6` or in area 4: once"
+        " done, its time to respond and the risk's last and next drill are recorded)\n"
+    )
+    assert run(db, "checklists", "tick", run_id, "1", "2", "3", "4", "5")[0] == 0
+    assert (
+        json.loads(run(db, "risk", "show", "system-outage", "--format", "json")[1])["last_drill"]
+        is None
+    )
+    assert run(db, "checklists", "tick", run_id, "6")[0] == 0
+    detail = json.loads(run(db, "risk", "show", "system-outage", "--format", "json")[1])
+    today = local_today(system_clock, "Asia/Shanghai")
+    assert (detail["drill_days"], detail["last_drill"], detail["next_drill"]) == (
+        182,
+        today.isoformat(),
+        (today + timedelta(days=182)).isoformat(),
+    )
+    (drill,) = detail["runs"]
+    with sqlite3.connect(db) as c:
+        stored = c.execute(
+            "SELECT completed_at, completed_by, time_to_respond_s FROM risk_runs WHERE run_id = ?",
+            (int(run_id),),
+        ).fetchone()
+    assert (drill["completed_at"], drill["completed_by"], drill["time_to_respond_s"]) == stored
+    assert stored[1] == getpass_login() and 0 <= stored[2] < 60
+    text = run(db, "risk", "show", "system-outage")[1].splitlines()
+    assert f"drill every 182 days · last drill {today} · next drill" in text[4]
+    assert any(
+        line.startswith(f"  run {run_id} drill risk-drill {today} done · time to respond ")
+        and f" by {stored[1]} at " in line
+        for line in text
+    ), text
+
+
+def getpass_login() -> str:
+    from opsdesk.store.connection import current_user
+
+    return current_user()

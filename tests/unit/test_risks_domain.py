@@ -263,3 +263,17 @@ def test_kri_text_round_trip() -> None:
     with pytest.raises(risk_kris.KriError) as e:
         risk_kris.parse_kri_text("kind=above metric=gmv threshold=lots", {"gmv"})
     assert e.value.problems == [("threshold", "'lots' is not a number")]
+
+
+def test_drill_dates_and_cadence() -> None:
+    assert risks.after_drill(None, TODAY, 90) == (TODAY, date(2027, 2, 21))
+    later = date(2026, 12, 1)  # a later date typed by hand is kept
+    assert risks.after_drill(later, TODAY, 30) == (later, date(2026, 12, 31))
+    risk, _ = _validate(next_drill="2026-11-22", drill_days=182)
+    assert risk is not None and risk.drill_days == 182
+    assert risks.drill_overdue(risk, TODAY) and not risks.drill_overdue(risk, date(2026, 11, 22))
+    never, _ = _validate()
+    assert never is not None
+    assert (never.drill_days, risks.drill_overdue(never, TODAY)) == (90, False)
+    _, problems = _validate(drill_days=0)
+    assert problems == [("drill_days", "0 is not a number of days (1 or more)")]

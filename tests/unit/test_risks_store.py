@@ -221,13 +221,81 @@ def test_contingency_and_drill_runs_are_linked(conn: sqlite3.Connection) -> None
         (drill_id, "drill", "risk-drill", "done")
     ]
     assert linked[0].time_to_respond == timedelta(minutes=42)
-    assert risks.last_drill(s.risk, linked) == TODAY
+    assert (s.risk.last_drill, s.risk.next_drill) == (TODAY, TODAY + timedelta(days=182))
     with pytest.raises(ValueError, match="runs per shop: name the shop"):
         risks.start_linked_run(conn, "stockout-bestseller", "contingency", TODAY)
     with pytest.raises(ValueError, match="no contingency SOP"):
         risks.start_linked_run(conn, "price-war", "contingency", TODAY)
-    event = events_for(conn, "risk", "system-outage")[-1]
+    event = events_for(conn, "risk", "system-outage")[-2]
     assert (event["action"], json.loads(event["new"])["sop"]) == ("drill", "risk-drill")
+
+
+def test_a_drill_done_records_its_dates_and_time_to_respond_and_a_reopen_puts_them_back(
+    conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opsdesk.store.checklists import untick
+
+    risks.update_fields(conn, "price-war", {"last_drill": "2026-08-01", "drill_days": 30}, TODAY)
+    start = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)
+    drill_id = risks.start_linked_run(conn, "price-war", "drill", TODAY, now=start)
+    items = get_run(conn, drill_id).items
+    monkeypatch.setattr("opsdesk.store.checklists.ticks.current_user", lambda: "li.na")
+    for item in items[:-1]:
+        tick(conn, drill_id, item.position, now=start + timedelta(minutes=5))
+    s = risks.get_risk(conn, "price-war")
+    assert (s.risk.last_drill, s.risk.next_drill) == (date(2026, 8, 1), None)  # not done yet
+    tick(conn, drill_id, items[-1].position, now=start + timedelta(minutes=17, seconds=30))
+    s = risks.get_risk(conn, "price-war")
+    assert (s.risk.last_drill, s.risk.next_drill) == (TODAY, date(2026, 12, 23))
+    stored = conn.execute(
+        "SELECT completed_at, completed_by, time_to_respond_s, prior_last_drill,"
+        " prior_next_drill FROM risk_runs WHERE run_id = ?",
+        (drill_id,),
+    ).fetchone()
+    assert tuple(stored) == ("2026-11-23T01:47:30+00:00", "li.na", 1050, "2026-08-01", None)
+    done = events_for(conn, "risk", "price-war")[-1]
+    assert (done["action"], done["actor"], json.loads(done["old"]), json.loads(done["new"])) == (
+        "drill-done",
+        "li.na",
+        {"last_drill": "2026-08-01", "next_drill": None},
+        {
+            "last_drill": "2026-11-23",
+            "next_drill": "2026-12-23",
+            "run": drill_id,
+            "completed_at": "2026-11-23T01:47:30+00:00",
+            "time_to_respond_s": 1050,
+        },
+    )
+    # an item unticked: the run reopens, the risk gets its dates back, nothing is stored
+    untick(conn, drill_id, items[0].position, now=start + timedelta(minutes=20))
+    s = risks.get_risk(conn, "price-war")
+    assert (s.risk.last_drill, s.risk.next_drill) == (date(2026, 8, 1), None)
+    assert risks.runs_for(conn, s.id)[0].time_to_respond is None
+    assert events_for(conn, "risk", "price-war")[-1]["action"] == "drill-reopen"
+    tick(conn, drill_id, items[0].position, now=start + timedelta(minutes=25))
+    linked = risks.runs_for(conn, s.id)[0]
+    assert (linked.time_to_respond_s, linked.completed_by) == (25 * 60, "li.na")
+    assert risks.get_risk(conn, "price-war").risk.next_drill == date(2026, 12, 23)
+    # a person sets the last drill by hand; reopening the run then leaves the dates alone
+    risks.update_fields(conn, "price-war", {"last_drill": "2026-11-24"}, TODAY)
+    untick(conn, drill_id, items[0].position, now=start + timedelta(minutes=30))
+    s = risks.get_risk(conn, "price-war")
+    assert (s.risk.last_drill, s.risk.next_drill) == (date(2026, 11, 24), date(2026, 12, 23))
+    assert risks.runs_for(conn, s.id)[0].time_to_respond is None
+
+
+def test_a_contingency_run_done_keeps_its_time_to_respond_but_is_not_a_drill(
+    conn: sqlite3.Connection,
+) -> None:
+    start = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    key = "ecommerce-law-breach"
+    run_id = risks.start_linked_run(conn, key, "contingency", TODAY, now=start)
+    for item in get_run(conn, run_id).items:
+        tick(conn, run_id, item.position, now=start + timedelta(hours=3))
+    s = risks.get_risk(conn, key)
+    assert (s.risk.last_drill, s.risk.next_drill) == (None, None)
+    assert risks.runs_for(conn, s.id)[0].time_to_respond == timedelta(hours=3)
+    assert events_for(conn, "risk", key)[-1]["action"] == "run-done"
 
 
 def test_editing_kris_keeps_the_trigger_history(conn: sqlite3.Connection) -> None:
@@ -255,3 +323,57 @@ def test_editing_kris_keeps_the_trigger_history(conn: sqlite3.Connection) -> Non
         )
     event = events_for(conn, "risk", "stockout-bestseller")[-1]
     assert json.loads(event["new"])["kris"] == []
+
+
+def test_the_drill_migration_backfills_what_a_drill_done_records(
+    conn: sqlite3.Connection,
+) -> None:
+    """A store upgraded with drills already done gets, from the migration's backfill, what
+    ticking the drill done records today: the time to respond, who and when, the dates."""
+    from opsdesk.store import migrations
+
+    start = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    drill_id = risks.start_linked_run(conn, "system-outage", "drill", TODAY, now=start)
+    for item in get_run(conn, drill_id).items:
+        tick(conn, drill_id, item.position, now=start + timedelta(minutes=item.position * 7))
+    recorded = _drill_state(conn)
+    assert recorded[1:] == ("2026-11-23T02:42:00+00:00", 42 * 60, "2026-11-23", "2027-05-24")
+    conn.execute(  # as before the migration: nothing of it stored
+        "UPDATE risk_runs SET completed_at = NULL, completed_by = NULL, time_to_respond_s = NULL,"
+        " prior_last_drill = NULL, prior_next_drill = NULL"
+    )
+    conn.execute("UPDATE risks SET last_drill = NULL, next_drill = NULL")
+    (drills,) = [m for m in migrations.available() if m.name == "risk_drills"]
+    for statement in migrations.split_statements(drills.path.read_text(encoding="utf-8")):
+        if "ALTER TABLE" not in statement.sql:  # the backfill (the columns are there)
+            conn.execute(statement.sql)
+    assert _drill_state(conn) == recorded
+
+
+def _drill_state(conn: sqlite3.Connection) -> tuple[object, ...]:
+    row = conn.execute(
+        "SELECT l.completed_by, l.completed_at, l.time_to_respond_s, r.last_drill,"
+        " r.next_drill FROM risk_runs l JOIN risks r ON r.id = l.risk_id"
+        " WHERE r.key = 'system-outage'"
+    ).fetchone()
+    return tuple(row)
+
+
+def test_undoing_the_tick_that_finished_a_drill_puts_the_risk_back(
+    conn: sqlite3.Connection,
+) -> None:
+    from opsdesk.store.undo import undo
+
+    start = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    drill_id = risks.start_linked_run(conn, "system-outage", "drill", TODAY, now=start)
+    for item in get_run(conn, drill_id).items:
+        tick(conn, drill_id, item.position, now=start + timedelta(minutes=9))
+    assert risks.get_risk(conn, "system-outage").risk.last_drill == TODAY
+    last_tick = conn.execute(
+        "SELECT max(id) FROM audit_events WHERE object_type = 'sop_run_item'"
+    ).fetchone()[0]
+    undo(conn, last_tick)
+    s = risks.get_risk(conn, "system-outage")
+    assert (s.risk.last_drill, s.risk.next_drill) == (None, None)
+    assert risks.runs_for(conn, s.id)[0].status == "open"
+    assert risks.runs_for(conn, s.id)[0].time_to_respond is None

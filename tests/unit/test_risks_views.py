@@ -62,3 +62,24 @@ def test_standup_lists_triggered_then_due_and_lapsed_acceptances(
         ("ip-complaint", False, None),
         ("cross-border-customs", True, "expired"),
     ]
+
+
+def test_a_drill_overdue_is_marked_and_reviews_show_their_old_scores(
+    conn: sqlite3.Connection,
+) -> None:
+    risks.update_fields(conn, "price-war", {"next_drill": "2026-11-22"}, TODAY)
+    risks.rescore(conn, "price-war", Score(4, 4), Score(2, 2), "competitor cut 20%", TODAY)
+    rows = {r.key: r for r in views.build_register(conn, TODAY).rows}
+    assert (rows["price-war"].drill_overdue, rows["price-war"].marks) == (True, "D")
+    assert views.risk_dict(rows["price-war"])["drill_overdue"] is True
+    assert not rows["slow-stock"].drill_overdue  # no drill date: never overdue
+    detail = views.build_detail(conn, "price-war", TODAY)
+    assert views.review_scores(detail.reviews[-1]) == (
+        "inherent 4×4=16 (was 3×3=9) · residual 2×2=4 (was 3×2=6)"
+    )
+    score = views.detail_dict(detail)["reviews"][-1]
+    assert (score["old"]["inherent"], score["new"]["residual"]) == (
+        {"likelihood": 3, "impact": 3, "score": 9, "level": "medium"},
+        {"likelihood": 2, "impact": 2, "score": 4, "level": "low"},
+    )
+    assert views.detail_dict(detail)["reviews"][0]["old"] is None  # its creation

@@ -74,7 +74,7 @@ def list_cmd(
     sort_by: str,
     fmt: str,
 ) -> None:
-    """The register, highest score first; `!` triggered, `R` review overdue."""
+    """The register, highest score first; `!` triggered, `R` review overdue, `D` drill overdue."""
     from opsdesk.views import risks as views
 
     with store(ctx) as conn:
@@ -152,8 +152,9 @@ def show_cmd(ctx: click.Context, key: str, fmt: str) -> None:
         f"{r.residual.value} {r.residual.level}",
         f"response {r.response} · level {RESPONSE_LEVEL_LABELS[r.response_level]}"
         + (f" · accepted until {r.accept_until} ({d.row.acceptance})" if r.accept_until else ""),
-        f"review every {r.review_days} days · next {r.next_review} · last drill "
-        f"{d.last_drill or '—'} · next drill {r.next_drill or '—'}",
+        f"review every {r.review_days} days · next {r.next_review} · drill every "
+        f"{r.drill_days} days · last drill {r.last_drill or '—'} · next drill "
+        f"{r.next_drill or '—'}",
     ]
     for label, text in (
         ("description", r.description),
@@ -179,13 +180,10 @@ def show_cmd(ctx: click.Context, key: str, fmt: str) -> None:
         note = f" — {v.note}" if v.note else ""
         lines.append(
             f"  {local_label(datetime.fromisoformat(v.at), tz)} {v.kind:<6} {v.by:<12} "
-            f"inherent {v.inherent.value:>2} "
-            f"residual {v.residual.value:>2} next {v.next_review}{note}"
+            f"{views.review_scores(v)} next {v.next_review}{note}"
         )
     lines.append(f"runs: {len(d.runs)}")
-    for x in d.runs:
-        ttr = f" · time to respond {x.time_to_respond}" if x.time_to_respond else ""
-        lines.append(f"  run {x.run_id} {x.purpose} {x.template_key} {x.run_day} {x.status}{ttr}")
+    lines.extend(f"  {views.run_line(x, tz)}" for x in d.runs)
     click.echo(visible("\n".join(lines)))  # titles, notes and trigger messages are stored text
 
 
@@ -288,10 +286,19 @@ def review_cmd(
 
 def _start(ctx: click.Context, key: str, purpose: str, shop: str | None) -> None:
     from opsdesk.store import risks as store_risks
+    from opsdesk.store.checklists import get_run
 
     with store(ctx) as conn:
         run_id = store_risks.start_linked_run(conn, key, purpose, _today(conn), shop_key=shop)
-    click.echo(f"{key}: started {purpose} run {run_id} (see `opsdesk checklists show {run_id}`)")
+        items = " ".join(str(i.position) for i in get_run(conn, run_id).items)
+    recorded = "its time to respond" + (
+        " and the risk's last and next drill" if purpose == "drill" else ""
+    )
+    click.echo(
+        f"{key}: started {purpose} run {run_id} (see `opsdesk checklists show {run_id}`; "
+        f"tick it with `opsdesk checklists tick {run_id} {items}` or in area 4: once done, "
+        f"{recorded} are recorded)"
+    )
 
 
 @risk.command("contingency")
@@ -309,7 +316,9 @@ def contingency_cmd(ctx: click.Context, key: str, shop: str | None) -> None:
 @click.pass_context
 @user_errors
 def drill_cmd(ctx: click.Context, key: str) -> None:
-    """Start a risk-drill run linked to the risk; its time to respond is kept when done."""
+    """Start a risk-drill run linked to the risk. When its last item is ticked, its time to
+    respond is stored and the risk's last drill (the run's day) and next drill (+ drill_days)
+    are set, with who and when."""
     _start(ctx, key, "drill", None)
 
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from opsdesk.demo.checklists import DEMO_PEOPLE
 from opsdesk.demo.incidents import Placed
 from opsdesk.domain.risks import Score
-from opsdesk.store import audit, risks, settings
+from opsdesk.store import audit, risk_runs, risks, settings
 from opsdesk.store.checklists import get_run
 from opsdesk.store.connection import write_transaction
 
@@ -91,11 +91,13 @@ def build_risk_demo(
                     " WHERE run_id = ? AND position = ?",
                     (at, who, run_id, item.position),
                 )
+            done_at = (start + timedelta(minutes=DRILL_MINUTES[-1])).isoformat()
             conn.execute(
                 "UPDATE sop_runs SET status = 'done', completed_at = ? WHERE id = ?",
-                ((start + timedelta(minutes=DRILL_MINUTES[-1])).isoformat(), run_id),
+                (done_at, run_id),
             )
             audit.record(conn, "risk", DRILL_RISK, "demo-drill", None, {"run": run_id}, actor=who)
+            risk_runs.record_run_done(conn, run_id, done_at, who)  # as the last tick would
     return triggers
 
 

@@ -9,6 +9,9 @@
   acceptance no longer holds and the risk is in the review queue.
 - Review scheduling: every `review_days` days from the last review; a risk whose next review
   is today or earlier is due, earlier than today overdue. Closed risks are never due.
+- Drills: every `drill_days` days (default 90: the risk-drill SOP is quarterly). A drill done
+  sets the last drill to its day (never earlier than the one recorded) and the next drill to
+  that + `drill_days` (`after_drill`).
 
 `validate_risk` checks a risk's fields and is what every path (TOML file, CLI, app) calls.
 """
@@ -145,6 +148,7 @@ class Risk:
     next_drill: date | None = None
     status: str = "open"
     kris: tuple[Kri, ...] = ()
+    drill_days: int = 90
 
 
 def acceptance_state(risk: Risk, today: date) -> str | None:
@@ -174,6 +178,17 @@ def review_overdue(risk: Risk, today: date) -> bool:
     if risk.status == "closed":
         return False
     return risk.next_review < today or acceptance_state(risk, today) in ("expired", "void")
+
+
+def after_drill(last_drill: date | None, day: date, drill_days: int) -> tuple[date, date]:
+    """The last and next drill dates once a drill held on `day` is done."""
+    last = max(day, last_drill) if last_drill is not None else day
+    return last, last + timedelta(days=drill_days)
+
+
+def drill_overdue(risk: Risk, today: date) -> bool:
+    """Its next drill has passed (never for a closed risk or one without a drill date)."""
+    return risk.status != "closed" and risk.next_drill is not None and risk.next_drill < today
 
 
 def pulled_review(next_review: date, today: date) -> date:
@@ -233,6 +248,16 @@ def _int(entry: Mapping[str, Any], name: str, problems: list[tuple[str, str]]) -
     return value
 
 
+def _days(
+    entry: Mapping[str, Any], name: str, default: int, problems: list[tuple[str, str]]
+) -> int:
+    value = entry.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        problems.append((name, f"{value!r} is not a number of days (1 or more)"))
+        return default
+    return value
+
+
 def check_login(owner: str) -> str | None:
     """Why `owner` is not an OS login (lower-case, letters, digits, . _ -), or None."""
     if not _LOGIN.match(owner):
@@ -251,14 +276,14 @@ def validate_risk(
     """A risk from a mapping of its fields (a TOML table, a form), or every (field, problem).
 
     `residual_likelihood` / `residual_impact` default to the inherent ones; `review_days` to
-    30; `next_review` to today + review_days; `response` to mitigate.
+    30; `drill_days` to 90; `next_review` to today + review_days; `response` to mitigate.
     """
     problems: list[tuple[str, str]] = []
     known = {
         "key", "title", "category", "description", "owner", "likelihood", "impact",
         "residual_likelihood", "residual_impact", "response", "accept_until", "mitigation",
         "contingency", "contingency_sop", "response_level", "review_days", "next_review",
-        "last_drill", "next_drill", "status", "kri",
+        "last_drill", "next_drill", "drill_days", "status", "kri",
     }  # fmt: skip
     for name in entry:
         if name not in known:
@@ -299,10 +324,8 @@ def validate_risk(
     level_ = entry.get("response_level", "general")
     if level_ not in RESPONSE_LEVELS:
         problems.append(("response_level", f"{level_!r} is not major or general"))
-    review_days = entry.get("review_days", 30)
-    if isinstance(review_days, bool) or not isinstance(review_days, int) or review_days < 1:
-        problems.append(("review_days", f"{review_days!r} is not a number of days (1 or more)"))
-        review_days = 30
+    review_days = _days(entry, "review_days", 30, problems)
+    drill_days = _days(entry, "drill_days", 90, problems)
     next_review = _day(entry, "next_review", problems) or next_review_after(today, review_days)
     status = entry.get("status", "open")
     if status not in STATUSES:
@@ -349,12 +372,20 @@ def validate_risk(
             next_drill=next_drill,
             status=str(status),
             kris=tuple(kris),
+            drill_days=drill_days,
         ),
         [],
     )
 
 
-INT_FIELDS = ("likelihood", "impact", "residual_likelihood", "residual_impact", "review_days")
+INT_FIELDS = (
+    "likelihood",
+    "impact",
+    "residual_likelihood",
+    "residual_impact",
+    "review_days",
+    "drill_days",
+)
 OPTIONAL_FIELDS = ("accept_until", "contingency_sop", "last_drill", "next_drill")
 
 

@@ -5,6 +5,9 @@
   person's edits; a user's file refuses keys already in the register.
 - Every change (add, edit, score, review, trigger, a run started) is one short write
   transaction with an audit event carrying the OS login; edited risks are marked `edited`.
+- A linked run done (its last item ticked) stores when, by whom and its time to respond; a
+  drill's also sets the risk's last and next drill (`opsdesk.store.risk_runs`, which the
+  checklist store calls in the same transaction). Reopened (an item unticked): put back.
 - `evaluate_kris(conn, day, today)` is what the stand-up and `opsdesk check` call: a breached
   KRI records a trigger (once per KRI, shop and day), makes the risk triggered, pulls its next
   review to today and voids an acceptance that was conditional on it. A KRI that stops
@@ -84,14 +87,16 @@ class LinkedRun:
     run_day: date
     status: str
     started_at: datetime
-    completed_at: datetime | None
+    completed_at: datetime | None  # stored when the run was done (record_run_done)
+    completed_by: str | None = None
+    time_to_respond_s: int | None = None
 
     @property
     def time_to_respond(self) -> timedelta | None:
-        """A finished run's time from start to done."""
-        if self.completed_at is None or self.status != "done":
+        """A finished run's time from start to done, as stored when it was done."""
+        if self.time_to_respond_s is None:
             return None
-        return self.completed_at - self.started_at
+        return timedelta(seconds=self.time_to_respond_s)
 
 
 def _d(text: str | None) -> date | None:
@@ -120,24 +125,36 @@ def _risk_from_row(r: sqlite3.Row, kris: tuple[StoredKri, ...]) -> StoredRisk:
         next_drill=_d(r["next_drill"]),
         status=r["status"],
         kris=tuple(k.kri for k in kris),
+        drill_days=r["drill_days"],
     )
     return StoredRisk(r["id"], risk, kris, r["source"], bool(r["edited"]))
+
+
+KRI_COLUMNS = ("metric_key", "kind", "threshold", "baseline", "days", "shop_key",
+               "voids_acceptance")  # fmt: skip
+"""A KRI's columns in risk_kris, named as Kri's fields."""
+
+
+def _kri_values(k: Kri) -> tuple[Any, ...]:
+    """A KRI's values in the order of KRI_COLUMNS."""
+    return tuple(int(v) if isinstance(v, bool) else v for v in (getattr(k, c) for c in KRI_COLUMNS))
 
 
 def _kris(conn: sqlite3.Connection) -> dict[int, list[StoredKri]]:
     out: dict[int, list[StoredKri]] = {}
     for k in conn.execute("SELECT * FROM risk_kris ORDER BY risk_id, position"):
-        kri = Kri(
-            kind=k["kind"],
-            metric_key=k["metric_key"],
-            threshold=k["threshold"],
-            baseline=k["baseline"],
-            days=k["days"],
-            shop_key=k["shop_key"],
-            voids_acceptance=bool(k["voids_acceptance"]),
-        )
-        out.setdefault(k["risk_id"], []).append(StoredKri(k["id"], kri))
+        values = {c: k[c] for c in KRI_COLUMNS}
+        values["voids_acceptance"] = bool(values["voids_acceptance"])
+        out.setdefault(k["risk_id"], []).append(StoredKri(k["id"], Kri(**values)))
     return out
+
+
+def _insert_kri(conn: sqlite3.Connection, risk_id: int, position: int, k: Kri) -> None:
+    conn.execute(
+        f"INSERT INTO risk_kris (risk_id, position, {', '.join(KRI_COLUMNS)})"  # noqa: S608
+        f" VALUES (?, ?, {', '.join('?' for _ in KRI_COLUMNS)})",
+        (risk_id, position, *_kri_values(k)),
+    )
 
 
 def list_risks(conn: sqlite3.Connection) -> list[StoredRisk]:
@@ -202,6 +219,7 @@ def _risk_values(risk: Risk) -> dict[str, Any]:
         "next_review": risk.next_review.isoformat(),
         "last_drill": risk.last_drill.isoformat() if risk.last_drill else None,
         "next_drill": risk.next_drill.isoformat() if risk.next_drill else None,
+        "drill_days": risk.drill_days,
         "status": risk.status,
     }
 
@@ -221,21 +239,7 @@ def _insert(conn: sqlite3.Connection, risk: Risk, source: str, actor: str, at: s
     )
     risk_id = int(cur.lastrowid or 0)
     for i, k in enumerate(risk.kris, 1):
-        conn.execute(
-            "INSERT INTO risk_kris (risk_id, position, metric_key, kind, threshold, baseline,"
-            " days, shop_key, voids_acceptance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                risk_id,
-                i,
-                k.metric_key,
-                k.kind,
-                k.threshold,
-                k.baseline,
-                k.days,
-                k.shop_key,
-                int(k.voids_acceptance),
-            ),
-        )
+        _insert_kri(conn, risk_id, i, k)
     _review_row(conn, risk_id, "create", None, risk, at, actor, "")
     audit.record(
         conn,
@@ -362,27 +366,14 @@ def _replace_kris(conn: sqlite3.Connection, stored: StoredRisk, kris: Sequence[K
     """The risk's KRIs become `kris`: changed positions updated in place (their triggers stay
     theirs), new ones added, dropped ones deleted (their triggers stay, kri_id NULL)."""
     for i, k in enumerate(kris, 1):
-        values = (
-            k.metric_key,
-            k.kind,
-            k.threshold,
-            k.baseline,
-            k.days,
-            k.shop_key,
-            int(k.voids_acceptance),
-        )
         if i <= len(stored.kris):
             conn.execute(
-                "UPDATE risk_kris SET metric_key = ?, kind = ?, threshold = ?, baseline = ?,"
-                " days = ?, shop_key = ?, voids_acceptance = ? WHERE id = ?",
-                (*values, stored.kris[i - 1].id),
+                f"UPDATE risk_kris SET {', '.join(f'{c} = ?' for c in KRI_COLUMNS)}"  # noqa: S608
+                " WHERE id = ?",
+                (*_kri_values(k), stored.kris[i - 1].id),
             )
         else:
-            conn.execute(
-                "INSERT INTO risk_kris (risk_id, position, metric_key, kind, threshold,"
-                " baseline, days, shop_key, voids_acceptance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (stored.id, i, *values),
-            )
+            _insert_kri(conn, stored.id, i, k)
     for dropped in stored.kris[len(kris) :]:
         conn.execute("DELETE FROM risk_kris WHERE id = ?", (dropped.id,))
 
@@ -478,6 +469,7 @@ EDITABLE = (
     "next_review",
     "last_drill",
     "next_drill",
+    "drill_days",
     "status",
 )
 
@@ -533,33 +525,29 @@ def _check_version(
 # ---- reading the history ----------------------------------------------------------------
 
 
+def _score(likelihood: int | None, impact: int | None) -> Score | None:
+    return Score(likelihood, impact) if likelihood is not None and impact is not None else None
+
+
+def _review(r: sqlite3.Row) -> Review:
+    return Review(
+        r["id"],
+        r["kind"],
+        r["at"],
+        r["by"],
+        _score(r["old_likelihood"], r["old_impact"]),
+        _score(r["old_residual_likelihood"], r["old_residual_impact"]),
+        Score(r["likelihood"], r["impact"]),
+        Score(r["residual_likelihood"], r["residual_impact"]),
+        date.fromisoformat(r["next_review"]),
+        r["note"],
+    )
+
+
 def reviews_for(conn: sqlite3.Connection, risk_id: int) -> list[Review]:
     """The risk's reviews and re-scorings, oldest first: its score history."""
-    out = []
-    for r in conn.execute("SELECT * FROM risk_reviews WHERE risk_id = ? ORDER BY id", (risk_id,)):
-        old_i = (
-            Score(r["old_likelihood"], r["old_impact"]) if r["old_likelihood"] is not None else None
-        )
-        old_r = (
-            Score(r["old_residual_likelihood"], r["old_residual_impact"])
-            if r["old_residual_likelihood"] is not None
-            else None
-        )
-        out.append(
-            Review(
-                r["id"],
-                r["kind"],
-                r["at"],
-                r["by"],
-                old_i,
-                old_r,
-                Score(r["likelihood"], r["impact"]),
-                Score(r["residual_likelihood"], r["residual_impact"]),
-                date.fromisoformat(r["next_review"]),
-                r["note"],
-            )
-        )
-    return out
+    rows = conn.execute("SELECT * FROM risk_reviews WHERE risk_id = ? ORDER BY id", (risk_id,))
+    return [_review(r) for r in rows]
 
 
 def last_reviews(conn: sqlite3.Connection) -> dict[int, Review]:
@@ -567,24 +555,8 @@ def last_reviews(conn: sqlite3.Connection) -> dict[int, Review]:
     rows = conn.execute(
         "SELECT * FROM risk_reviews WHERE id IN (SELECT max(id) FROM risk_reviews"
         " WHERE kind != 'create' GROUP BY risk_id)"
-    ).fetchall()
-    out = {}
-    for r in rows:
-        out[r["risk_id"]] = Review(
-            r["id"],
-            r["kind"],
-            r["at"],
-            r["by"],
-            Score(r["old_likelihood"], r["old_impact"]) if r["old_likelihood"] else None,
-            Score(r["old_residual_likelihood"], r["old_residual_impact"])
-            if r["old_residual_likelihood"]
-            else None,
-            Score(r["likelihood"], r["impact"]),
-            Score(r["residual_likelihood"], r["residual_impact"]),
-            date.fromisoformat(r["next_review"]),
-            r["note"],
-        )
-    return out
+    )
+    return {r["risk_id"]: _review(r) for r in rows}
 
 
 def _trigger(r: sqlite3.Row) -> Trigger:
@@ -627,7 +599,8 @@ def runs_for(conn: sqlite3.Connection, risk_id: int | None = None) -> list[Linke
     where, params = ("WHERE l.risk_id = ?", (risk_id,)) if risk_id is not None else ("", ())
     rows = conn.execute(
         "SELECT l.run_id, l.purpose, t.key AS template_key, s.key AS shop_key, r.run_day,"  # noqa: S608
-        " r.status, r.created_at, r.completed_at FROM risk_runs l"
+        " r.status, r.created_at, l.completed_at, l.completed_by, l.time_to_respond_s"
+        " FROM risk_runs l"
         " JOIN sop_runs r ON r.id = l.run_id JOIN sop_templates t ON t.id = r.template_id"
         f" LEFT JOIN shops s ON s.id = r.shop_id {where} ORDER BY r.id DESC",
         params,
@@ -642,16 +615,11 @@ def runs_for(conn: sqlite3.Connection, risk_id: int | None = None) -> list[Linke
             r["status"],
             datetime.fromisoformat(r["created_at"]),
             datetime.fromisoformat(r["completed_at"]) if r["completed_at"] else None,
+            r["completed_by"],
+            r["time_to_respond_s"],
         )
         for r in rows
     ]
-
-
-def last_drill(risk: Risk, runs: Sequence[LinkedRun]) -> date | None:
-    """The latest finished drill's day, else the date recorded on the risk."""
-    done = [r.run_day for r in runs if r.purpose == "drill" and r.status == "done"]
-    candidates = [d for d in (*done, risk.last_drill) if d is not None]
-    return max(candidates) if candidates else None
 
 
 # ---- runs linked to a risk --------------------------------------------------------------
@@ -755,13 +723,18 @@ def read_kris(conn: sqlite3.Connection, day: date, risks: Sequence[StoredRisk]) 
 
 
 def evaluate_kris(
-    conn: sqlite3.Connection, day: date, today: date, *, keys: Sequence[str] | None = None
+    conn: sqlite3.Connection,
+    day: date,
+    today: date,
+    *,
+    keys: Sequence[str] | None = None,
+    stored: Sequence[StoredRisk] | None = None,
 ) -> Evaluation:
     """Evaluate every open risk's KRIs (or those of `keys`) on `day`; record new triggers
-    (see the module doc)."""
+    (see the module doc). `stored`: the register as the caller just read it (else read here)."""
     watched = [
         s
-        for s in list_risks(conn)
+        for s in (list_risks(conn) if stored is None else stored)
         if s.risk.status != "closed" and s.kris and (keys is None or s.risk.key in keys)
     ]
     readings = read_kris(conn, day, watched)

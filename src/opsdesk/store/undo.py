@@ -37,9 +37,10 @@ AUTOMATIC = (
     ("risk", "trigger"),
 )
 """Events the program records by itself: never a person's "last change"."""
-FOLLOWS = (("sop_run", "done"), ("sop_run", "reopen"))
-"""Events that follow from another one of the same change (the run a tick completed): undoing
-that one undoes them."""
+FOLLOWS: tuple[tuple[str, str], ...] = (("sop_run", "done"), ("sop_run", "reopen"))
+FOLLOWS += tuple(("risk", a) for a in ("drill-done", "run-done", "drill-reopen", "run-reopen"))
+"""Events that follow from another one of the same change (the run a tick completed, and the
+risk that run was a drill or contingency of: `store.risk_runs`): undoing that one undoes them."""
 
 _NOT_UNDONE = (
     "undoes IS NULL AND coalesce(change_id, id) NOT IN"

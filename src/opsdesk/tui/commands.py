@@ -601,6 +601,15 @@ RISK_COMMANDS: tuple[Command, ...] = (
         RISK,
     ),
     Command(
+        "risk.tick_run",
+        "l",
+        "Linked run",
+        "Open the risk's latest open contingency or drill run to tick it (a drill done sets"
+        " the last and next drill)",
+        "tick_run",
+        RISK,
+    ),
+    Command(
         "risk.back",
         "escape",
         "Back",

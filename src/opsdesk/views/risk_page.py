@@ -48,8 +48,9 @@ def field_values(detail: risks.RiskDetail) -> tuple[tuple[str, str], ...]:
         "response_level": r.response_level,
         "review_days": r.review_days,
         "next_review": r.next_review,
-        "last_drill": detail.last_drill,
+        "last_drill": r.last_drill,
         "next_drill": r.next_drill,
+        "drill_days": r.drill_days,
         "status": r.status,
     }
     rows = [(name, "" if values[name] is None else str(values[name])) for name in EDITABLE]
@@ -75,20 +76,17 @@ def build_risk_page(conn: sqlite3.Connection, key: str, today: date) -> RiskScre
         f"  {'BREACHED' if k.breached else 'ok'} {k.rule} · {k.shop} {k.value_text}"
         for k in d.row.kris
     ] or ["  none"]
-    lines.append("Score history (inherent / residual):")
+    lines.append("Score history:")
     for v in d.reviews:
         note = f" — {v.note}" if v.note else ""
         at = local_label(datetime.fromisoformat(v.at), tz)
         lines.append(
-            f"  {at} {v.kind:<6} {v.by:<10} {v.inherent.value:>2} / {v.residual.value:>2}"
-            f" next {v.next_review}{note}"
+            f"  {at} {v.kind:<6} {v.by:<10} {risks.review_scores(v)} next {v.next_review}{note}"
         )
     lines.append(f"Triggers ({len(d.row.triggers)}):")
     lines += [f"  {t.day} {t.message}" for t in d.row.triggers[:20]] or ["  none"]
     lines.append(f"Linked runs ({len(d.runs)}):")
-    for x in d.runs:
-        ttr = f" · time to respond {x.time_to_respond}" if x.time_to_respond else ""
-        lines.append(f"  run {x.run_id} {x.purpose} {x.template_key} {x.run_day} {x.status}{ttr}")
+    lines += [f"  {risks.run_line(x, tz)}" for x in d.runs]
     if not d.runs:
         lines.append("  none")
     return RiskScreenView(d, field_values(d), summary, "\n".join(lines))

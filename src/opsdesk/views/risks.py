@@ -54,6 +54,7 @@ class RiskRow:
     moved_residual: str
     kris: tuple[KriView, ...] = ()
     triggers: tuple[store.Trigger, ...] = ()
+    drill_overdue: bool = False
 
     @property
     def key(self) -> str:
@@ -67,8 +68,12 @@ class RiskRow:
 
     @property
     def marks(self) -> str:
-        """`!` triggered, `R` review overdue (text, so it reads without colour)."""
-        return ("!" if self.risk.status == "triggered" else "") + ("R" if self.overdue else "")
+        """`!` triggered, `R` review overdue, `D` drill overdue (text: reads without colour)."""
+        return (
+            ("!" if self.risk.status == "triggered" else "")
+            + ("R" if self.overdue else "")
+            + ("D" if self.drill_overdue else "")
+        )
 
 
 @dataclass(frozen=True)
@@ -106,12 +111,14 @@ def build_register(
     *,
     with_kris: bool = False,
     with_triggers: bool = False,
+    stored: Sequence[store.StoredRisk] | None = None,
 ) -> Register:
-    """Every risk with its marks; with_kris evaluates the KRIs (read-only) for the ops day."""
+    """Every risk with its marks; with_kris evaluates the KRIs (read-only) for the ops day.
+    `stored`: the risks as the caller just read them (else read here)."""
     from opsdesk.store.catalogue import load_metrics
 
     day = today - timedelta(days=1)
-    stored = store.list_risks(conn)
+    stored = store.list_risks(conn) if stored is None else stored
     latest = store.latest_triggers(conn)
     last = store.last_reviews(conn)
     readings: dict[str, list[store.KriReading]] = {}
@@ -120,32 +127,52 @@ def build_register(
         metrics = dict(load_metrics(conn))
         for r in store.read_kris(conn, day, stored):
             readings.setdefault(r.risk_key, []).append(r)
-    rows = []
-    for s in stored:
-        review = last.get(s.id)
-        old_i = review.old_inherent if review else None
-        old_r = review.old_residual if review else None
-        rows.append(
-            RiskRow(
-                id=s.id,
-                risk=s.risk,
-                overdue=rules.review_overdue(s.risk, today),
-                due=rules.review_due(s.risk, today),
-                acceptance=rules.acceptance_state(s.risk, today),
-                last_trigger=latest.get(s.id),
-                moved_inherent=rules.movement(
-                    old_i.value if old_i else None,
-                    review.inherent.value if review else s.risk.inherent.value,
-                ),
-                moved_residual=rules.movement(
-                    old_r.value if old_r else None,
-                    review.residual.value if review else s.risk.residual.value,
-                ),
-                kris=tuple(_kri_views(readings.get(s.risk.key, []), metrics)),
-                triggers=tuple(store.triggers_for(conn, s.id)) if with_triggers else (),
-            )
+    rows = [
+        _row(
+            s,
+            today,
+            last.get(s.id),
+            latest.get(s.id),
+            kris=_kri_views(readings.get(s.risk.key, []), metrics),
+            triggers=store.triggers_for(conn, s.id) if with_triggers else (),
         )
+        for s in stored
+    ]
     return Register(today, day, rows)
+
+
+def _row(
+    s: store.StoredRisk,
+    today: date,
+    review: store.Review | None,
+    last_trigger: store.Trigger | None,
+    *,
+    kris: Sequence[KriView] = (),
+    triggers: Sequence[store.Trigger] = (),
+) -> RiskRow:
+    """A stored risk as a register row: its marks, and how its scores moved at `review` (its
+    latest review or re-scoring)."""
+    old_i = review.old_inherent if review else None
+    old_r = review.old_residual if review else None
+    return RiskRow(
+        id=s.id,
+        risk=s.risk,
+        overdue=rules.review_overdue(s.risk, today),
+        due=rules.review_due(s.risk, today),
+        acceptance=rules.acceptance_state(s.risk, today),
+        last_trigger=last_trigger,
+        moved_inherent=rules.movement(
+            old_i.value if old_i else None,
+            review.inherent.value if review else s.risk.inherent.value,
+        ),
+        moved_residual=rules.movement(
+            old_r.value if old_r else None,
+            review.residual.value if review else s.risk.residual.value,
+        ),
+        kris=tuple(kris),
+        triggers=tuple(triggers),
+        drill_overdue=rules.drill_overdue(s.risk, today),
+    )
 
 
 def filter_rows(
@@ -231,6 +258,7 @@ def risk_dict(row: RiskRow) -> dict[str, Any]:
         "status": r.status,
         "next_review": r.next_review.isoformat(),
         "overdue": row.overdue,
+        "drill_overdue": row.drill_overdue,
         "contingency_sop": r.contingency_sop,
         "kris": [k.as_dict() for k in row.kris],
         "triggers": [trigger_dict(t) for t in row.triggers],
@@ -336,7 +364,6 @@ class RiskDetail:
     row: RiskRow
     reviews: list[store.Review]
     runs: list[store.LinkedRun]
-    last_drill: date | None
 
     @property
     def risk(self) -> Risk:
@@ -354,27 +381,15 @@ def build_detail(conn: sqlite3.Connection, key: str, today: date) -> RiskDetail:
     last = store.last_reviews(conn).get(stored.id)
     triggers = store.triggers_for(conn, stored.id)
     runs = store.runs_for(conn, stored.id)
-    row = RiskRow(
-        id=stored.id,
-        risk=stored.risk,
-        overdue=rules.review_overdue(stored.risk, today),
-        due=rules.review_due(stored.risk, today),
-        acceptance=rules.acceptance_state(stored.risk, today),
-        last_trigger=triggers[0] if triggers else None,
-        moved_inherent=rules.movement(
-            last.old_inherent.value if last and last.old_inherent else None,
-            last.inherent.value if last else stored.risk.inherent.value,
-        ),
-        moved_residual=rules.movement(
-            last.old_residual.value if last and last.old_residual else None,
-            last.residual.value if last else stored.risk.residual.value,
-        ),
-        kris=tuple(_kri_views(readings, metrics)),
-        triggers=tuple(triggers),
+    row = _row(
+        stored,
+        today,
+        last,
+        triggers[0] if triggers else None,
+        kris=_kri_views(readings, metrics),
+        triggers=triggers,
     )
-    return RiskDetail(
-        row, store.reviews_for(conn, stored.id), runs, store.last_drill(stored.risk, runs)
-    )
+    return RiskDetail(row, store.reviews_for(conn, stored.id), runs)
 
 
 def detail_dict(d: RiskDetail) -> dict[str, Any]:
@@ -386,7 +401,8 @@ def detail_dict(d: RiskDetail) -> dict[str, Any]:
             "mitigation": r.mitigation,
             "contingency": r.contingency,
             "review_days": r.review_days,
-            "last_drill": d.last_drill.isoformat() if d.last_drill else None,
+            "drill_days": r.drill_days,
+            "last_drill": r.last_drill.isoformat() if r.last_drill else None,
             "next_drill": r.next_drill.isoformat() if r.next_drill else None,
             "reviews": [
                 {
@@ -395,6 +411,12 @@ def detail_dict(d: RiskDetail) -> dict[str, Any]:
                     "by": v.by,
                     "inherent": v.inherent.value,
                     "residual": v.residual.value,
+                    "old": (
+                        {"inherent": v.old_inherent.as_dict(), "residual": v.old_residual.as_dict()}
+                        if v.old_inherent and v.old_residual
+                        else None
+                    ),
+                    "new": {"inherent": v.inherent.as_dict(), "residual": v.residual.as_dict()},
                     "next_review": v.next_review.isoformat(),
                     "note": v.note,
                 }
@@ -408,15 +430,57 @@ def detail_dict(d: RiskDetail) -> dict[str, Any]:
                     "shop": x.shop_key,
                     "day": x.run_day.isoformat(),
                     "status": x.status,
-                    "time_to_respond_s": (
-                        int(x.time_to_respond.total_seconds()) if x.time_to_respond else None
-                    ),
+                    "completed_at": x.completed_at.isoformat() if x.completed_at else None,
+                    "completed_by": x.completed_by,
+                    "time_to_respond_s": x.time_to_respond_s,
                 }
                 for x in d.runs
             ],
         }
     )
     return out
+
+
+def review_scores(v: store.Review) -> str:
+    """A review's scores as likelihood×impact, and what they were when they changed:
+    `inherent 4×4=16 (was 3×3=9) · residual 3×2=6`."""
+
+    def one(name: str, new: Score, old: Score | None) -> str:
+        was = f" (was {old.likelihood}×{old.impact}={old.value})" if old and old != new else ""
+        return f"{name} {new.likelihood}×{new.impact}={new.value}{was}"
+
+    return (
+        f"{one('inherent', v.inherent, v.old_inherent)} · "
+        f"{one('residual', v.residual, v.old_residual)}"
+    )
+
+
+def run_line(x: store.LinkedRun, tz: str) -> str:
+    """A linked run as one line (CLI and app): `run 12 drill risk-drill 2026-11-29 done ·
+    time to respond 26 min by zhao.min at 2026-11-29 10:26` (times in the store's zone)."""
+    from opsdesk.domain.times import local_label
+
+    line = f"run {x.run_id} {x.purpose} {x.template_key} {x.run_day} {x.status}"
+    if x.time_to_respond_s is not None and x.completed_at is not None:
+        line += (
+            f" · time to respond {duration_text(x.time_to_respond_s)}"
+            f" by {x.completed_by} at {local_label(x.completed_at, tz)}"
+        )
+    return line
+
+
+def duration_text(seconds: int) -> str:
+    """`45 s`, `26 min`, `3 h 05 min`, `2 d 4 h`."""
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
 
 
 # ---- the stand-up's Risks section -----------------------------------------------------------
@@ -431,8 +495,10 @@ class StandupRisks:
 
 def build_standup_risks(conn: sqlite3.Connection, day: date, today: date) -> StandupRisks:
     """Evaluate the KRIs for the ops day (recording new triggers), then what to talk about."""
-    evaluation = store.evaluate_kris(conn, day, today)
-    rows = build_register(conn, today).rows
+    stored = store.list_risks(conn)
+    evaluation = store.evaluate_kris(conn, day, today, stored=stored)
+    # the register read once when nothing was triggered (a trigger changes statuses and dates)
+    rows = build_register(conn, today, stored=None if evaluation.new_triggers else stored).rows
     triggered = sorted(
         (r for r in rows if r.risk.status == "triggered"),
         key=lambda r: (r.risk.response_level != "major", -r.risk.inherent.value, r.key),

@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from opsdesk.store import audit, versioning
+from opsdesk.store import audit, risk_runs, versioning
 from opsdesk.store.checklists._common import _iso, _now, _parse_time
 from opsdesk.store.connection import current_user, write_transaction
 
@@ -93,7 +93,9 @@ def _set_item(
 
 
 def _settle_run(conn: sqlite3.Connection, run: sqlite3.Row, moment: str, actor: str) -> str:
-    """Done when no item is open; reopened when an item of a done run is unticked."""
+    """Done when no item is open; reopened when an item of a done run is unticked. A run
+    linked to a risk (a drill, a contingency) is recorded on the risk in the same transaction."""
+
     open_items = conn.execute(
         "SELECT count(*) FROM sop_run_items WHERE run_id = ? AND state = 'open'", (run["id"],)
     ).fetchone()[0]
@@ -103,12 +105,14 @@ def _settle_run(conn: sqlite3.Connection, run: sqlite3.Row, moment: str, actor: 
             (moment, run["id"]),
         )
         audit.record(conn, "sop_run", run["slot"], "done", "open", "done", actor=actor)
+        risk_runs.record_run_done(conn, run["id"], moment, actor)
         return "done"
     if open_items and run["status"] == "done":
         conn.execute(
             "UPDATE sop_runs SET status = 'open', completed_at = NULL WHERE id = ?", (run["id"],)
         )
         audit.record(conn, "sop_run", run["slot"], "reopen", "done", "open", actor=actor)
+        risk_runs.record_run_reopened(conn, run["id"], actor)
         return "open"
     return str(run["status"])
 

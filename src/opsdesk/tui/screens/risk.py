@@ -2,8 +2,10 @@
 KRIs with their current values, the score history, triggers and linked checklist runs.
 
 `v` records a review (note, next date), `c` starts the contingency SOP and `d` a risk-drill,
-each a checklist run linked to the risk. Every change is checked by the domain's rules (the
-same as a TOML file) in a worker and audited; a refusal is shown with its reason.
+each a checklist run linked to the risk; `l` opens the latest open one to tick it (a drill
+done sets the risk's last and next drill and keeps its time to respond). Every change is
+checked by the domain's rules (the same as a TOML file) in a worker and audited; a refusal is
+shown with its reason.
 """
 
 from __future__ import annotations
@@ -165,7 +167,7 @@ class RiskScreen(AreaScreen):
             from opsdesk.store.risks import start_linked_run
 
             run_id = start_linked_run(conn, key, purpose, today)
-            return f"{key}: {purpose} run {run_id} started (area 4 to tick it)"
+            return f"{key}: {purpose} run {run_id} started (l or area 4 to tick it)"
 
         self.write(change)
 
@@ -174,6 +176,20 @@ class RiskScreen(AreaScreen):
 
     def action_drill(self) -> None:
         self._start("drill")
+
+    def action_tick_run(self) -> None:
+        """The latest open linked run, on the checklists area to tick (Esc goes back there)."""
+        if self.view is None:
+            return
+        open_runs = [x for x in self.view.detail.runs if x.status == "open"]
+        if not open_runs:
+            self.notify(
+                visible(f"{self.key}: no open linked run (c: contingency, d: drill)"),
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.ops.open_run(open_runs[0].run_id)
 
     def action_back(self) -> None:
         self.app.pop_screen()

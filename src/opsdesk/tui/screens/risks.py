@@ -1,7 +1,8 @@
 """Area 6: the risk register. The 5×5 heat map (likelihood up, impact across) with the list of
 the cell under the cursor beside it, and the register table below (sortable, filterable;
-`!` triggered, `R` review overdue). `r` toggles inherent / residual scores, Enter opens a risk
-(`RiskScreen`), `/` filters (words, category:C, owner:LOGIN, status:S, level:L, due).
+`!` triggered, `R` review overdue, `D` drill overdue). `r` toggles inherent / residual scores,
+Enter opens a risk (`RiskScreen`), `f` filters (words, category:C, owner:LOGIN, status:S,
+level:L, due). The tables draw no scrollbars; the status line says where the cursor is.
 
 Read-only: reading the register never evaluates KRIs (the stand-up and `opsdesk check` do).
 """
@@ -30,10 +31,10 @@ from opsdesk.views import risks as views
 
 SORT_CYCLE = ("score", "level", "next_review", "owner")
 REGISTER_COLUMNS: tuple[tuple[str, int | None], ...] = (
-    ("", 2), ("Risk", 22), ("Score", 5), ("Status", 9), ("Owner", 12), ("Review", 10),
+    ("", 3), ("Risk", 22), ("Score", 5), ("Status", 9), ("Owner", 12), ("Review", 10),
     ("Title", None),
 )  # fmt: skip
-CELL_COLUMNS = (("", 2), ("Risk", 24), ("Score", 5))
+CELL_COLUMNS = (("", 3), ("Risk", 24), ("Score", 5))
 MOVES = {"up": "↑", "down": "↓"}
 
 
@@ -99,8 +100,8 @@ class RisksScreen(AreaScreen):
             if dirs:
                 moves[cell] = dirs.pop() if len(dirs) == 1 else "both"
         self.query_one(HeatMapGrid).set_cells(counts, moves, self.residual)
-        self._fill_cell_list()
         self._fill_register()
+        self._fill_cell_list()
 
     def _mark_text(self, row: views.RiskRow) -> Text:
         status = "overdue" if row.risk.status == "triggered" else "due" if row.overdue else "info"
@@ -124,12 +125,19 @@ class RisksScreen(AreaScreen):
         self.cell_rows = heat.at(*grid.cursor)
         for r in self.cell_rows:
             table.add_row(self._mark_text(r), plain(r.key), self._score_text(r), key=r.key)
-        lk, im = grid.cursor
+        self._show_status()
+
+    def _show_status(self) -> None:
+        """The cursor cell, where the register's cursor is (no scrollbars are drawn), the sort
+        and the filter."""
+        lk, im = self.query_one(HeatMapGrid).cursor
         which = "residual" if self.residual else "inherent"
+        table = self.query_one("#risk-table", DataTable)
+        at = f"{table.cursor_row + 1}/{table.row_count}" if table.row_count else "0/0"
         self.query_one("#risk-status", Static).update(
             plain(
-                f"cell likelihood {lk} × impact {im} = {lk * im} ({which}): "
-                f"{len(self.cell_rows)} risks · sort {self.sort_by}"
+                f"cell {lk}×{im}={lk * im} ({which}): {len(self.cell_rows)} risks · "
+                f"register {at} · sort {self.sort_by}"
                 + (f" · filter: {self.filter_text}" if self.filter_text else "")
             )
         )
@@ -163,6 +171,10 @@ class RisksScreen(AreaScreen):
             table.move_cursor(row=min(keep, table.row_count - 1), animate=False)
 
     # -- events and actions ---------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#risk-table")
+    def _register_moved(self, _: DataTable.RowHighlighted) -> None:
+        self._show_status()
 
     @on(HeatMapGrid.CellChanged)
     def _cell_changed(self, _: HeatMapGrid.CellChanged) -> None:
