@@ -3,8 +3,11 @@
 Built by `create_app(settings, clock=...)` from injected settings (store path, user config,
 the store's timezone and cutoff, optionally the stand-up already loaded for the first paint)
 and a clock, so tests run it on a temporary store with a fixed clock. Nothing happens at
-import time. The explorer and entry screens are imported when first opened: the path to the
-first paint carries only Textual, the stand-up screen and the store/view modules.
+import time. The other areas' screens are imported when first opened or built in the
+background: the path to the first paint carries only Textual, the stand-up screen and its
+model as plain values (tui/run.py loads it in a helper process). What the first frame does not
+need (sqlite3 and the store's modules for watching the store and the read-only notice, the
+background build) starts once it is out: `after_first_paint`.
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ PREBUILT_AREAS += ("pdca",)
 PREBUILT_AREAS += ("risks",)
 """Areas whose screens are built in the background after the first paint."""
 PREWARM_AFTER = 0.5
-"""Seconds after start-up before that begins (the stand-up's table and alerts settle first)."""
+"""Seconds after the first paint before that begins (the stand-up's table and alerts settle
+first)."""
 LIGHT_THEME = "textual-light"
 DARK_THEME = "textual-dark"
 
@@ -163,6 +167,8 @@ class OpsdeskApp(App[None]):
         self._switching_area = False
         self._building_area = False
         self._initial_standup = settings.initial_standup
+        self._started = False
+        """`after_first_paint` has run."""
         self._stop_watching = threading.Event()
         self.store_generation = 0
         """Counts the store changes seen; a screen that loaded an older one reloads."""
@@ -182,6 +188,15 @@ class OpsdeskApp(App[None]):
             )
         if self.keymap:
             self.set_keymap(self.keymap)
+
+    def after_first_paint(self) -> None:
+        """Once the first screen's first frame is out (the stand-up calls it): what the first
+        frame does not need starts now, not before: watching the store and the read-only
+        notice (sqlite3 and the store's modules, ~10-20 ms of the UI process), the other
+        areas' background build."""
+        if self._started:
+            return
+        self._started = True
         self.watch_store()
         self.set_timer(PREWARM_AFTER, self.prewarm)
         self.say_if_read_only()
@@ -236,6 +251,14 @@ class OpsdeskApp(App[None]):
             self._building_area = False
         for screen in screens:
             textual_hooks.mark_styled(screen)
+
+    def breakpoint_classes(self, width: int) -> set[str]:
+        """The class Textual gives a screen `width` cells wide by HORIZONTAL_BREAKPOINTS (on
+        its first Resize, which restyles the whole screen when the class is new to it)."""
+        for minimum, name in sorted(self.HORIZONTAL_BREAKPOINTS, reverse=True):
+            if width >= minimum:
+                return {name}
+        return set()
 
     def take_initial_standup(self) -> StandupModel | None:
         """The stand-up preloaded before start (once), for the first screen's first paint."""

@@ -185,8 +185,12 @@ class StandupData:
     sections: list[SectionResult]
 
 
-def load_standup(conn: sqlite3.Connection, day: date) -> StandupData:
-    """The stand-up of `day` with its sections (a worker's load after the first paint)."""
+def load_standup(conn: sqlite3.Connection, day: date, sections: bool = True) -> StandupData:
+    """The stand-up of `day` with its sections (a worker's load after the first paint);
+    `sections=False`: the KPIs and alerts only (a load before the first frame: the sections
+    write — today's checklist runs, the KRIs' triggers — and query the PDCA steps due)."""
+    if not sections:
+        return StandupData(build(conn, day), [])
     from opsdesk.views.sections import load_sections
 
     return StandupData(build(conn, day), load_sections(conn, day))
