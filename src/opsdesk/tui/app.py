@@ -15,10 +15,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from textual import work
 from textual.app import App
@@ -53,12 +52,12 @@ LIGHT_THEME = "textual-light"
 DARK_THEME = "textual-dark"
 
 
-@dataclass(frozen=True)
-class AppSettings:
-    """What the app needs to know before it starts."""
+class AppSettings(NamedTuple):
+    """What the app needs to know before it starts (a NamedTuple: cheaper to create at start-up
+    than a frozen dataclass)."""
 
     db: Path
-    config: AppConfig = field(default_factory=AppConfig)
+    config: AppConfig = AppConfig()
     ops_day: date | None = None
     """The day under review; None: from the store's timezone and cutoff and the clock."""
     initial_standup: StandupModel | None = None
