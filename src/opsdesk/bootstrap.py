@@ -9,6 +9,7 @@ the store receives the parsed templates (the store never imports io).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from opsdesk import shipped
 from opsdesk.io.sop_templates import parse_files
@@ -18,16 +19,22 @@ from opsdesk.store.connection import StoreConnection
 from opsdesk.store.db import open_store
 from opsdesk.store.risks import load_seed_today as load_seed_risks
 
+if TYPE_CHECKING:
+    from opsdesk.clock import Clock
 
-def initialise(path: str | Path, *, team_gid: int | None = None) -> StoreConnection:
+
+def initialise(
+    path: str | Path, *, team_gid: int | None = None, clock: Clock | None = None
+) -> StoreConnection:
     """Create or upgrade the store and load the shipped catalogue (idempotent); `team_gid`
-    makes a new store's directory and files a team's (see `open_store`)."""
+    makes a new store's directory and files a team's (see `open_store`); `clock` (default:
+    the system's) dates the seed risks' first reviews."""
     conn = open_store(path, create=True, team_gid=team_gid)
     try:
         load_catalogue(conn)
         # SOP templates + adherence metrics; unchanged ones are kept
         load_shipped(conn, parse_files(sorted(shipped.sops_dir().glob("*.md"))))
-        load_seed_risks(conn)  # the seed risk register: only risks the store does not have
+        load_seed_risks(conn, clock)  # the seed risk register: only risks the store does not have
     except BaseException:
         conn.close()
         raise

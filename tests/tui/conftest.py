@@ -45,7 +45,7 @@ def day_values(i: int) -> dict[str, float]:
 
 
 def build_store(path: Path) -> Path:
-    conn = initialise(path)
+    conn = initialise(path, clock=fixed_clock(CLOCK_AT))  # seeded review dates fixed too
     try:
         shops.add(conn, "tmall-apparel", "Tmall apparel flagship", "tmall")
         shops.add(conn, "jd-home", "JD home store", "jd")

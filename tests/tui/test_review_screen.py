@@ -44,7 +44,7 @@ async def test_walk_a_review_with_keys_only(review_app: Any, tiny_store: Path) -
         await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen))
         screen = app.screen
         assert isinstance(screen, ReviewScreen)
-        await wait_for(pilot, lambda: screen.review is not None)
+        await wait_for(pilot, lambda: screen.review is not None and screen.review.windows)
         assert screen.sub_title.startswith("2026-W46 (2026-11-09 … 2026-11-15)")
         rows = _rows(screen)
         assert rows[0] == "Review 2026-W46 (open): no attendees yet (t)"
@@ -71,7 +71,7 @@ async def test_walk_a_review_with_keys_only(review_app: Any, tiny_store: Path) -
         assert "Conversion (all): 6 weeks | 12 months" in drawn
         assert "W46" in drawn  # the tiny store has no month before November: weeks only
         shown = str(detail.render())
-        assert shown.startswith("Conversion all: 4.27% · WoW +0.26pp · YoY — · MTD 4.22%")
+        assert shown.startswith("Conversion all: 4.27% · WoW +0.39pp · YoY — · MTD 4.22%")
         # the owner's note, typed (markup is text)
         await pilot.press("n")
         await pilot.press(*"promo [b]ended[/b]", "enter")

@@ -52,11 +52,13 @@ async def test_opens_on_the_standup_of_the_ops_day_with_its_numbers(app: Opsdesk
 async def test_switching_shop_shows_that_shops_numbers(app: OpsdeskApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
+        # a loaded machine may take a moment per switch: wait for what the user would see
         await pilot.press("n")  # shops in key order: jd-home, tmall-apparel
-        assert "▶ jd-home" in text_of(app, "#shop-bar")
-        assert kpi_rows(app)["visitors"][2] == "—"
+        await wait_for(pilot, lambda: "▶ jd-home" in text_of(app, "#shop-bar"))
+        await wait_for(pilot, lambda: kpi_rows(app)["visitors"][2] == "—")
         await pilot.press("n")
-        assert "▶ tmall-apparel" in text_of(app, "#shop-bar")
+        await wait_for(pilot, lambda: "▶ tmall-apparel" in text_of(app, "#shop-bar"))
+        await wait_for(pilot, lambda: kpi_rows(app)["visitors"][2] == "1,140")
         rows = kpi_rows(app)
         # visitors 1140 vs 1130 the day before (+0.9%) and 1070 a week before (+6.5%)
         assert rows["visitors"][1:6] == ["Visitors", "1,140", "—", "▲0.9%", "▲6.5%"]
@@ -68,7 +70,7 @@ async def test_switching_shop_shows_that_shops_numbers(app: OpsdeskApp) -> None:
         assert rows["roas"][0:3] == ["✓", "ROAS", "4.00×"]
         assert app.shop_key == "tmall-apparel"
         await pilot.press("p")
-        assert "▶ jd-home" in text_of(app, "#shop-bar")
+        await wait_for(pilot, lambda: "▶ jd-home" in text_of(app, "#shop-bar"))
 
 
 async def test_acknowledging_an_alert_stores_who_and_dims_it(

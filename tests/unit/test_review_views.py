@@ -12,7 +12,7 @@ from review_data import fill
 
 from opsdesk.domain import periods
 from opsdesk.store import review as store
-from opsdesk.views.review import NoData, build_review, resolve_week
+from opsdesk.views.review import NoData, agenda, build_review, resolve_week
 
 W47 = periods.parse("week", "2026-W47")  # 2026-11-16 .. 2026-11-22
 OPS_DAY = date(2026, 11, 23)
@@ -68,8 +68,12 @@ def test_all_shops_ratio_of_sums_and_rates_in_points(review_store: sqlite3.Conne
     conv = r.entry("conversion_rate")  # all shops: (44 + 10) * 7 / ((1100 + 100) * 7)
     assert conv.summary["week"] == pytest.approx(54 / 1200)
     assert conv.summary["week_prev"] == pytest.approx(0.04)
-    assert conv.change("wow").text() == "+0.50pp"
-    assert conv.change("yoy").text() == "+2.50pp"  # 4.5% vs 10 / 500 = 2%
+    # like for like (domain.all_shops): jd-home has no W46, so WoW compares tmall only
+    # (4% vs 4%), and last year's one day (2025-11-17) pairs with W47's Monday only
+    assert conv.change("wow").text() == "+0.00pp"
+    assert conv.compared["wow"] == (pytest.approx(0.04), pytest.approx(0.04))
+    assert conv.summary["week_ly"] == pytest.approx(0.02)
+    assert conv.change("yoy").text() == "+2.00pp"  # tmall's Monday 44 / 1100 vs 10 / 500
     assert conv.status == "red" and conv.exception  # 4.5% < 5% - 0.4% amber band
     jd = r.entry("conversion_rate", "jd-home")
     assert jd.summary["week"] == pytest.approx(0.1) and jd.status == "green" and not jd.exception
@@ -105,3 +109,27 @@ def test_notes_shown_on_the_week_and_later_charts(review_store: sqlite3.Connecti
     note = r.entry("conversion_rate").note
     assert note is not None and note.text() == "investigating"
     assert [n.week for n in store.search_notes(review_store, "WARM")] == ["2026-W46"]
+
+
+def test_quick_first_model_shows_what_the_full_one_does(review_store: sqlite3.Connection) -> None:
+    """The agenda area 7 shows first (a few weeks of data) has the full model's items, titles,
+    statuses, signals and week-over-week changes; only the 6-12 windows and the other summary
+    cells are still to come."""
+    store.set_note(review_store, "gmv", "all", "2026-W47", "warm-up")
+    quick = build_review(review_store, W47, OPS_DAY, windows=False)
+    full = build_review(review_store, W47, OPS_DAY)
+    assert not quick.windows and full.windows
+    assert [i.title for i in agenda(quick)] == [i.title for i in agenda(full)]
+    for q, f in zip(quick.deck, full.deck, strict=True):
+        assert (q.metric, q.shop, q.status, q.signals, q.target) == (
+            f.metric,
+            f.shop,
+            f.status,
+            f.signals,
+            f.target,
+        )
+        assert q.change("wow") == f.change("wow")
+        assert q.summary["week"] == f.summary["week"] and q.weeks == [] and q.months == []
+        assert q.summary["ytd"] is None
+    gmv = next(i for i in agenda(quick) if i.kind == "deck").lines[3]
+    assert gmv == "GMV all: 74,760 · WoW +21.0% · YoY … · MTD … (…) · QTD YoY … · YTD YoY …"

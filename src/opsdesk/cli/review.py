@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 import click
 
 from opsdesk.cli.common import CliError, store, user_errors
+from opsdesk.domain.periods import Period
 from opsdesk.domain.text import visible
 
 
@@ -23,16 +26,34 @@ def _ops_day(conn: sqlite3.Connection) -> date:
     return ops_day(system_clock, s.timezone, s.day_cutoff_hour)
 
 
+@contextmanager
+def _week_store(
+    ctx: click.Context, week_key: str
+) -> Iterator[tuple[sqlite3.Connection, Period, date]]:
+    """The store, the review week WEEK names (refused when not over) and the ops day."""
+    from opsdesk.views.review import resolve_week
+
+    with store(ctx) as conn:
+        today = _ops_day(conn)
+        yield conn, resolve_week(week_key, today), today
+
+
 def live_payload(
-    conn: sqlite3.Connection, week_key: str | None, shops: list[str] | None = None
+    conn: sqlite3.Connection,
+    week_key: str | None,
+    shops: list[str] | None = None,
+    *,
+    month_key: str | None = None,
+    monthly: bool = False,
 ) -> dict[str, Any]:
-    """The review's payload from the store's current figures (ValueError: bad week/no data)."""
+    """The review's payload from the store's current figures (ValueError: bad week or month,
+    no data); `monthly`: the monthly review of `month_key` (default the last complete one)."""
     from opsdesk.reports.review_pack import payload
-    from opsdesk.views.review import build_review, resolve_week
+    from opsdesk.views.review import build_review, resolve_month, resolve_week
 
     today = _ops_day(conn)
-    week = resolve_week(week_key, today)
-    return payload(build_review(conn, week, today, shop_keys=shops))
+    period = resolve_month(month_key, today) if monthly else resolve_week(week_key, today)
+    return payload(build_review(conn, period, today, shop_keys=shops))
 
 
 def pack_payload(
@@ -61,6 +82,15 @@ def pack_payload(
 @click.command("review")
 @click.option("--week", "week_key", metavar="YYYY-Www", help="Default: the last complete week.")
 @click.option(
+    "--month",
+    "month_key",
+    metavar="YYYY-MM",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    help="The monthly review instead (bare --month: the last complete month).",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["md", "html", "json", "xlsx"]),
@@ -78,19 +108,29 @@ def pack_payload(
 def report_review(
     ctx: click.Context,
     week_key: str | None,
+    month_key: str | None,
     fmt: str,
     shop_keys: tuple[str, ...],
     output: Path | None,
 ) -> None:
     """The weekly review pack: the deck (6-12 data and the summary row), exceptions and notes,
     GMV split, traffic and paid ROI, SOP adherence, PDCA, risks, decisions and actions.
-    A closed review is rendered from its frozen copy."""
+    A closed review is rendered from its frozen copy. --month: the monthly review (the month
+    against target, last month and last year, risks re-scored)."""
     from opsdesk.reports import review_pack
+    from opsdesk.reports.review_pack import with_closed
 
     if fmt == "xlsx" and output is None:
         raise CliError("--format xlsx writes a file: add --output FILE.xlsx")
+    if week_key is not None and month_key is not None:
+        raise CliError("--week and --month: give one (a weekly or a monthly review)")
+    shops = list(shop_keys) or None
     with store(ctx) as conn:
-        data = pack_payload(conn, week_key, list(shop_keys) or None)
+        if month_key is not None:
+            data = live_payload(conn, None, shops, month_key=month_key or None, monthly=True)
+            data = with_closed(data, None)
+        else:
+            data = pack_payload(conn, week_key, shops)
     if fmt == "xlsx":
         from opsdesk.reports.review_xlsx import write_xlsx
 
@@ -138,10 +178,8 @@ def review_close(ctx: click.Context, week_key: str) -> None:
 def review_reopen(ctx: click.Context, week_key: str) -> None:
     """Unfreeze a closed review (audited; the frozen copy is kept)."""
     from opsdesk.store.review import reopen_review
-    from opsdesk.views.review import resolve_week
 
-    with store(ctx) as conn:
-        week = resolve_week(week_key, _ops_day(conn))
+    with _week_store(ctx, week_key) as (conn, week, _):
         reopen_review(conn, week.key)
     click.echo(f"reopened {week.key}")
 
@@ -154,10 +192,8 @@ def review_diff(ctx: click.Context, week_key: str) -> None:
     """Which figures changed since the review of WEEK was closed (exit 1 when some did)."""
     from opsdesk.reports.review_pack import diff
     from opsdesk.store.review import frozen_pack
-    from opsdesk.views.review import resolve_week
 
-    with store(ctx) as conn:
-        week = resolve_week(week_key, _ops_day(conn))
+    with _week_store(ctx, week_key) as (conn, week, _):
         pack = frozen_pack(conn, week.key)
         if pack is None:
             raise CliError(f"review {week.key} is not closed: nothing frozen to compare with")
@@ -188,10 +224,8 @@ def review_note(
     from opsdesk.store.catalogue import load_metrics
     from opsdesk.store.review import get_note, set_note
     from opsdesk.store.shops import list_shops
-    from opsdesk.views.review import resolve_week
 
-    with store(ctx) as conn:
-        week = resolve_week(week_key, _ops_day(conn))
+    with _week_store(ctx, week_key) as (conn, week, _):
         if metric not in load_metrics(conn):
             raise CliError(f"METRIC: unknown metric {metric!r} (see `opsdesk metric list`)")
         if shop_key != "all" and shop_key not in {s.key for s in list_shops(conn)}:
@@ -217,11 +251,8 @@ def review_note(
 def review_decide(ctx: click.Context, week_key: str, text: str) -> None:
     """Record a decision of the review of WEEK."""
     from opsdesk.store.review import add_decision
-    from opsdesk.views.review import resolve_week
 
-    with store(ctx) as conn:
-        today = _ops_day(conn)
-        week = resolve_week(week_key, today)
+    with _week_store(ctx, week_key) as (conn, week, today):
         d = add_decision(conn, week.key, today, text)
     click.echo(visible(f"{week.key} decision {d.number}: {d.text}"))
 
@@ -238,7 +269,6 @@ def review_action(
 ) -> None:
     """A new action item of the review of WEEK (carried over until done or dropped)."""
     from opsdesk.store.review import add_action
-    from opsdesk.views.review import resolve_week
 
     due = None
     if due_text is not None:
@@ -246,9 +276,7 @@ def review_action(
             due = date.fromisoformat(due_text)
         except ValueError:
             raise CliError(f"--due: {due_text!r} is not a date like 2026-12-04") from None
-    with store(ctx) as conn:
-        today = _ops_day(conn)
-        week = resolve_week(week_key, today)
+    with _week_store(ctx, week_key) as (conn, week, today):
         item = add_action(conn, week.key, today, text, owner, due)
     click.echo(f"{item.key}: {item.text} — {item.owner}" + (f", due {due}" if due else ""))
 
@@ -263,10 +291,8 @@ def review_done(ctx: click.Context, week_key: str, number: int, reason: str | No
     """Mark action item NUMBER of the review of WEEK done (or dropped with --drop REASON)."""
     from opsdesk.store import actions
     from opsdesk.store.review import get_meeting
-    from opsdesk.views.review import resolve_week
 
-    with store(ctx) as conn:
-        week = resolve_week(week_key, _ops_day(conn))
+    with _week_store(ctx, week_key) as (conn, week, _):
         meeting = get_meeting(conn, "review", week.key)
         if meeting is None:
             raise CliError(f"review {week.key} has no action items")
@@ -283,11 +309,8 @@ def review_done(ctx: click.Context, week_key: str, number: int, reason: str | No
 def review_attend(ctx: click.Context, week_key: str, logins: tuple[str, ...]) -> None:
     """Set the attendees of the review of WEEK (logins)."""
     from opsdesk.store.review import update_meeting
-    from opsdesk.views.review import resolve_week
 
-    with store(ctx) as conn:
-        today = _ops_day(conn)
-        week = resolve_week(week_key, today)
+    with _week_store(ctx, week_key) as (conn, week, today):
         m = update_meeting(conn, "review", week.key, today, based_on=None, attendees=list(logins))
     click.echo(f"{week.key} attendees: {', '.join(m.attendees)}")
 

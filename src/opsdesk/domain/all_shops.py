@@ -29,11 +29,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from opsdesk.domain.decomposition import Factors
+from opsdesk.domain.decomposition import SPLIT_INPUTS, Factors
 from opsdesk.domain.kpis import Daily, PeriodTarget, Targets, aggregate, day_value
 from opsdesk.domain.metrics import Metric
-
-SPLIT_INPUTS = ("visitors", "buyers", "gmv")
 
 
 def _keys(metric: Metric) -> frozenset[str]:

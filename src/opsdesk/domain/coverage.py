@@ -17,9 +17,9 @@ Only reported days count in the all-shops figures (opsdesk.domain.all_shops); th
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from opsdesk.domain.kpis import COMPUTED_METRICS, Daily
 
@@ -29,20 +29,43 @@ HEADLINE = ("visitors", "buyers", "gmv")
 REPORTED, PARTIAL, MISSING = "reported", "partial", "missing"
 
 
-def day_states(daily: Daily) -> dict[date, str]:
-    """`reported` or `partial` for every day of `daily` with a value (missing days absent)."""
+def _classify(days: Iterable[tuple[date, Collection[str]]]) -> dict[date, str]:
+    """The rule, over the days with a value (computed ones aside) in order, each with the
+    headline metrics it has."""
     out: dict[date, str] = {}
     expected: frozenset[str] | None = None  # headline metrics of the latest reported day
-    for d in sorted(daily):
-        row = daily[d]
-        if not any(k not in COMPUTED_METRICS for k in row):
-            continue
-        if expected is None or expected <= row.keys():
+    for d, headline in days:
+        if expected is None or expected <= set(headline):
             out[d] = REPORTED
-            expected = frozenset(k for k in HEADLINE if k in row)
+            expected = frozenset(headline)
         else:
             out[d] = PARTIAL
     return out
+
+
+def day_states(daily: Daily) -> dict[date, str]:
+    """`reported` or `partial` for every day of `daily` with a value (missing days absent)."""
+    return _classify(
+        (d, [k for k in HEADLINE if k in daily[d]])
+        for d in sorted(daily)
+        if any(k not in COMPUTED_METRICS for k in daily[d])
+    )
+
+
+def day_states_of_bits(first: date, recorded: int, headline: Mapping[str, int]) -> dict[date, str]:
+    """`day_states` of a shop's values laid out as bit sets (bit i: day first + i; see
+    opsdesk.domain.columns): `recorded` the days with a value (computed metrics aside),
+    `headline` each headline metric's days."""
+
+    def days() -> Iterator[tuple[date, list[str]]]:
+        bits = recorded
+        while bits:
+            low = bits & -bits
+            i = low.bit_length() - 1
+            bits ^= low
+            yield first + timedelta(days=i), [k for k in HEADLINE if headline.get(k, 0) >> i & 1]
+
+    return _classify(days())
 
 
 def day_state(daily: Daily, day: date) -> str:

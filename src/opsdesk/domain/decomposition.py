@@ -16,7 +16,9 @@ missing or zero in either period — e.g. no visitor counts, as in the olist dat
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
 METHOD = "LMDI-I (additive log-mean Divisia index)"
@@ -94,3 +96,24 @@ def factors(values: dict[str, float | None]) -> Factors | None:
     if v is None or b is None or g is None:
         return None
     return Factors(v, b, g)
+
+
+SPLIT_INPUTS = ("visitors", "buyers", "gmv")
+"""The base metrics behind the split."""
+
+
+def span_factors(
+    values: Mapping[str, float | None],
+    dailies: Sequence[Mapping[date, Mapping[str, float]]],
+    days: Sequence[date],
+) -> Factors | None:
+    """The factors of one span from its rollup (`values`: visitors, buyers, GMV); None unless
+    every (shop, day) of the span with GMV also has visitors and buyers (else the split would
+    credit one shop's sales to another's traffic). The report's and the weekly review's split
+    of one shop; all shops pair the days first (opsdesk.domain.all_shops.split_factors)."""
+    for daily in dailies:
+        for d in days:
+            row = daily.get(d)
+            if row and "gmv" in row and not all(k in row for k in SPLIT_INPUTS):
+                return None
+    return factors(dict(values))

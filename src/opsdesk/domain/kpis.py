@@ -60,12 +60,16 @@ def _mean(values: list[float]) -> float:
     return math.fsum(values) / len(values)
 
 
-def _combine(values: list[float], metric: Metric | None) -> float | None:
+def combine(values: list[float], metric: Metric | None) -> float | None:
+    """Several shops' values of one metric as one: summed; scores (DSR) averaged."""
     if not values:
         return None
     if metric is not None and metric.unit == "score":
         return sum(values) / len(values)
     return sum(values)
+
+
+_combine = combine
 
 
 def aggregate(

@@ -123,18 +123,30 @@ def parse_week(key: str) -> Period:
     return parse("week", key)
 
 
+def last_complete(kind: str, ops_day: date) -> Period:
+    """The latest ISO week (or calendar month) that ended on or before the ops day."""
+    p = month_of(ops_day) if kind == "month" else week_of(ops_day)
+    return p if p.end <= ops_day else p.previous()
+
+
 def last_complete_week(ops_day: date) -> Period:
     """The latest ISO week whose Sunday is on or before the ops day."""
-    w = week_of(ops_day)
-    return w if w.end <= ops_day else w.previous()
+    return last_complete("week", ops_day)
 
 
-def check_reviewable(week: Period, ops_day: date) -> None:
-    """ValueError when the week has not ended by the ops day (a review looks back)."""
-    if week.end > ops_day:
+def last_complete_month(ops_day: date) -> Period:
+    """The latest calendar month whose last day is on or before the ops day."""
+    return last_complete("month", ops_day)
+
+
+def check_reviewable(period: Period, ops_day: date) -> None:
+    """ValueError when the week (or month) has not ended by the ops day (a review looks
+    back)."""
+    if period.end > ops_day:
         raise ValueError(
-            f"week {week.key}: not over yet (it ends {week.end}, the ops day is {ops_day}); "
-            f"the last complete week is {last_complete_week(ops_day).key}"
+            f"{period.kind} {period.key}: not over yet (it ends {period.end}, the ops day is"
+            f" {ops_day}); the last complete {period.kind} is"
+            f" {last_complete(period.kind, ops_day).key}"
         )
 
 
@@ -183,10 +195,76 @@ def summary_spans(week: Period) -> SummarySpans:
     return SummarySpans(this, prev, shift_364(this), mtd, ly(mtd), qtd, ly(qtd), ytd, ly(ytd))
 
 
-def first_day_needed(week: Period) -> date:
-    """The earliest day any number of the review of `week` reads."""
-    candidates = [deck_months(week)[0].last_year.start, summary_spans(week).ytd_ly.start]
-    candidates.append(deck_weeks(week)[0].last_year.start)
+MONTH_SUMMARY_FIELDS = ("month", "month_prev", "month_ly", "qtd", "qtd_ly", "ytd", "ytd_ly")
+"""The monthly review's summary row: the month, last month, the same month a year earlier,
+and quarter and year to the month's last day beside the same dates a year earlier."""
+
+COMPARISONS: dict[str, tuple[tuple[str, str, str, str], ...]] = {
+    "week": (
+        ("wow", "WoW", "week", "week_prev"),
+        ("yoy", "YoY", "week", "week_ly"),
+        ("mtd_yoy", "MTD YoY", "mtd", "mtd_ly"),
+        ("qtd_yoy", "QTD YoY", "qtd", "qtd_ly"),
+        ("ytd_yoy", "YTD YoY", "ytd", "ytd_ly"),
+    ),
+    "month": (
+        ("mom", "MoM", "month", "month_prev"),
+        ("yoy", "YoY", "month", "month_ly"),
+        ("qtd_yoy", "QTD YoY", "qtd", "qtd_ly"),
+        ("ytd_yoy", "YTD YoY", "ytd", "ytd_ly"),
+    ),
+}
+"""Per review kind: each change of the summary row as (name, label, value field, reference
+field)."""
+
+
+def month_summary_spans(month: Period) -> list[tuple[str, Span]]:
+    """The spans behind the monthly summary row (MONTH_SUMMARY_FIELDS), to the month's end."""
+    end = month.end
+    this, prev = _span(month), _span(month.previous())
+    ly = Span(f"{end.year - 1:04d}-{end.month:02d}", minus_year(month.start), minus_year(end))
+    qkey = f"{end.year:04d}-Q{(end.month - 1) // 3 + 1}"
+    qtd = Span(f"{qkey} QTD", quarter_start(end), end)
+    ytd = Span(f"{end.year:04d} YTD", date(end.year, 1, 1), end)
+
+    def back(s: Span) -> Span:
+        return Span(f"{s.start.year - 1:04d}{s.key[4:]}", minus_year(s.start), minus_year(s.end))
+
+    spans = (this, prev, ly, qtd, back(qtd), ytd, back(ytd))
+    return list(zip(MONTH_SUMMARY_FIELDS, spans, strict=True))
+
+
+def summary_fields(kind: str) -> tuple[str, ...]:
+    """The summary row's fields of a `week` or `month` review."""
+    return MONTH_SUMMARY_FIELDS if kind == "month" else SUMMARY_FIELDS
+
+
+def named_spans(period: Period) -> list[tuple[str, Span]]:
+    """The summary row's spans of a week's or a month's review."""
+    return month_summary_spans(period) if period.kind == "month" else summary_spans(period).named()
+
+
+def last_week_in(period: Period) -> Period:
+    """The review's last ISO week: the week itself, or a month's last week ending in it."""
+    if period.kind != "month":
+        return period
+    w = week_of(period.end)
+    return w if w.end <= period.end else w.previous()
+
+
+def windows(period: Period) -> tuple[list[Window], list[Window]]:
+    """The 6-12 windows: for a week as deck_weeks/deck_months; for a month the 6 weeks
+    ending with its last week (last_week_in) and the 12 months ending with the month."""
+    if period.kind != "month":
+        return deck_weeks(period), deck_months(period)
+    return deck_weeks(last_week_in(period)), deck_months(month_of(period.end + timedelta(days=1)))
+
+
+def first_day_needed(period: Period) -> date:
+    """The earliest day any number of the review of `period` (a week or a month) reads."""
+    weeks, months = windows(period)
+    candidates = [months[0].last_year.start, weeks[0].last_year.start]
+    candidates += [s.start for _, s in named_spans(period)]
     return min(candidates)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -48,6 +49,9 @@ def payload(review: Any) -> dict[str, Any]:
                     for p in e.months
                 ],
                 "summary": {k: _num(v) for k, v in e.summary.items()},
+                "changes": {
+                    name: _num(e.change(name).value) for name, *_ in rules.COMPARISONS[e.kind]
+                },
                 "target": _num(e.target),
                 "status": e.status,
                 "signals": list(e.signals),
@@ -82,12 +86,13 @@ def payload(review: Any) -> dict[str, Any]:
             }
         )
     meeting = review.meeting
+    period = review.week
     return {
         "version": PAYLOAD_VERSION,
-        "week": {
-            "key": review.week.key,
-            "start": review.week.start.isoformat(),
-            "end": review.week.end.isoformat(),
+        period.kind: {
+            "key": period.key,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
         },
         "shops": [s.key for s in review.shops],
         "rule_set": review.rule_set,
@@ -218,34 +223,55 @@ def md_text(text: str) -> str:
     return " ".join(out.split())
 
 
+_MD_MARKUP = re.compile(r"(?<!\\)\*\*|\\([\\`*_\[\]<>|#])")
+
+
+def md_plain(text: str) -> str:
+    """The pack's Markdown as plain text: its bold markers dropped, escapes undone (md_text)."""
+    return _MD_MARKUP.sub(lambda m: m.group(1) or "", text)
+
+
 def _metric(e: dict[str, Any]) -> Metric:
     return Metric(e["metric"], e["name"], unit=e["unit"])
 
 
-CHANGE_COLUMNS = (
-    ("WoW", "week", "week_prev"),
-    ("YoY", "week", "week_ly"),
-    ("MTD YoY", "mtd", "mtd_ly"),
-    ("QTD YoY", "qtd", "qtd_ly"),
-    ("YTD YoY", "ytd", "ytd_ly"),
-)
 STATUS_MARK = {"green": "✓", "amber": "!", "red": "✗", "none": "·", "stale": "?"}
 
 
-def summary_cells(e: dict[str, Any]) -> list[str]:
-    """Week, WoW, YoY, MTD, MTD YoY, QTD YoY, YTD YoY, target, status for one deck entry."""
+def period_of(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(`week` or `month`, its key/start/end) of a payload."""
+    kind = "month" if "month" in data else "week"
+    return kind, data[kind]
+
+
+def _to_date(kind: str) -> str:
+    """The to-date value shown beside the period's own (MTD for a week, QTD for a month)."""
+    return "mtd" if kind == "week" else "qtd"
+
+
+def summary_headers(kind: str) -> list[str]:
+    labels = [label for _, label, _, _ in rules.COMPARISONS[kind]]
+    return [kind.title(), *labels[:2], _to_date(kind).upper(), *labels[2:], "Target", "Status"]
+
+
+def summary_cells(e: dict[str, Any], kind: str = "week") -> list[str]:
+    """The period's value, its changes (like for like for all shops: `changes`; a pack frozen
+    before they were stored computes them from the summary), the to-date value, target and
+    status of one deck entry, as summary_headers."""
     m, s = _metric(e), e["summary"]
-    cells = [format_value(m, s["week"])]
-    for _, a, b in CHANGE_COLUMNS:
-        cells.append(rules.change(m.unit, s[a], s[b]).text())
-        if a == "week" and b == "week_ly":
-            cells.append(format_value(m, s["mtd"]))
+    changes = e.get("changes")
+    cells = [format_value(m, s[kind])]
+    for i, (name, _, a, b) in enumerate(rules.COMPARISONS[kind]):
+        if changes is not None:
+            unit_kind = "pp" if m.unit == "%" else "pct"
+            cells.append(rules.Change(unit_kind, changes[name]).text())
+        else:
+            cells.append(rules.change(m.unit, s[a], s[b]).text())
+        if i == 1:
+            cells.append(format_value(m, s[_to_date(kind)]))
     cells.append(format_value(m, e["target"]))
     cells.append(f"{STATUS_MARK.get(e['status'], '·')} {e['status']}")
     return cells
-
-
-SUMMARY_HEADERS = ["Week", "WoW", "YoY", "MTD", "MTD YoY", "QTD YoY", "YTD YoY", "Target", "Status"]
 
 
 def has_values(e: dict[str, Any]) -> bool:
@@ -264,9 +290,17 @@ def _note_text(note: dict[str, Any] | None) -> str:
     return str(note["text"])
 
 
+def title(data: dict[str, Any]) -> str:
+    """`Weekly review 2026-W47 (2026-11-16 … 2026-11-22)` (a month: `Monthly review …`)."""
+    kind, w = period_of(data)
+    name = "Monthly" if kind == "month" else "Weekly"
+    return f"{name} review {w['key']} ({w['start']} … {w['end']})"
+
+
 def render_markdown(data: dict[str, Any]) -> str:
-    w = data["week"]
-    lines = [f"# Weekly review {w['key']} ({w['start']} … {w['end']})", ""]
+    kind, _ = period_of(data)
+    headers = summary_headers(kind)
+    lines = [f"# {title(data)}", ""]
     closed = data.get("closed")
     if closed:
         lines.append(
@@ -284,8 +318,8 @@ def render_markdown(data: dict[str, Any]) -> str:
         lines.append("")
 
     lines += ["## Metric deck", ""]
-    lines.append("| Metric | Shop | " + " | ".join(SUMMARY_HEADERS) + " | 6 weeks |")
-    lines.append("|---|---|" + "---:|" * len(SUMMARY_HEADERS) + "---|")
+    lines.append("| Metric | Shop | " + " | ".join(headers) + " | 6 weeks |")
+    lines.append("|---|---|" + "---:|" * len(headers) + "---|")
     empty: list[str] = []
     for e in data["deck"]:
         if not has_values(e):
@@ -294,7 +328,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         spark = rules.sparkline([p["value"] for p in e["weeks"]])
         lines.append(
             f"| {md_text(e['name'])} | {e['shop']} | "
-            + " | ".join(summary_cells(e))
+            + " | ".join(summary_cells(e, kind))
             + f" | `{spark}` |"
         )
     if empty:
@@ -311,7 +345,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         why += e["signals"]
         note = _note_text(e["note"]) or "(no note yet)"
         lines.append(
-            f"- **{md_text(e['name'])}** ({e['shop']}): {format_value(m, e['summary']['week'])}"
+            f"- **{md_text(e['name'])}** ({e['shop']}): {format_value(m, e['summary'][kind])}"
             f" vs target {format_value(m, e['target'])} — {'; '.join(why)} — {md_text(note)}"
         )
     lines.append("")
@@ -359,37 +393,33 @@ def render_markdown(data: dict[str, Any]) -> str:
         lines.append(f"- missed: {r['template']} {r['shop'] or '(store)'} {r['day']}")
     lines.append("")
 
-    lines += ["## PDCA cycles", ""]
-    if not data["pdca"]:
-        lines.append("Nothing moved this week.")
-    for c in data["pdca"]:
-        lines.append(f"- {md_text(str(c.get('line', c)))}")
-    lines.append("")
-
-    lines += ["## Risks", ""]
-    if not data["risks"]:
-        lines.append("No new, triggered or due risks and no acceptance expiring.")
-    for r in data["risks"]:
-        lines.append(
-            f"- {r['what']}: **{r['risk']}** {md_text(r['title'])} ({r['owner']}) — "
+    lines += _section(
+        "PDCA cycles",
+        [md_text(str(c.get("line", c))) for c in data["pdca"]],
+        f"Nothing moved this {kind}.",
+        "- ",
+    )
+    lines += _section(
+        "Risks",
+        [
+            f"{r['what']}: **{r['risk']}** {md_text(r['title'])} ({r['owner']}) — "
             f"{md_text(r['detail'])}"
-        )
-    lines.append("")
-
-    lines += ["## Decisions", ""]
-    if not data["decisions"]:
-        lines.append("None recorded.")
-    for d in data["decisions"]:
-        lines.append(f"{d['number']}. {md_text(d['text'])} ({d['by']})")
-    lines.append("")
-
-    lines += ["## Actions", ""]
-    if not data["actions"]:
-        lines.append("None recorded.")
-    for a in data["actions"]:
-        lines.append(f"- {md_text(action_line(a))}")
-    lines.append("")
+            for r in data["risks"]
+        ],
+        "No new, triggered or due risks and no acceptance expiring.",
+        "- ",
+    )
+    decisions = [f"{d['number']}. {md_text(d['text'])} ({d['by']})" for d in data["decisions"]]
+    lines += _section("Decisions", decisions, "None recorded.")
+    actions = [md_text(action_line(a)) for a in data["actions"]]
+    lines += _section("Actions", actions, "None recorded.", "- ")
     return "\n".join(lines)
+
+
+def _section(title: str, rows: list[str], empty: str, bullet: str = "") -> list[str]:
+    """`## title`, then a line per row (or the `empty` sentence), then a blank line."""
+    body = [bullet + r for r in rows] if rows else [empty]
+    return [f"## {title}", "", *body, ""]
 
 
 # --- HTML ---------------------------------------------------------------------------------
@@ -459,12 +489,13 @@ def render_html(data: dict[str, Any]) -> str:
     def e_(text: str) -> str:
         return html.escape(visible(text))
 
-    w = data["week"]
+    kind, w = period_of(data)
+    name = f"{'Monthly' if kind == 'month' else 'Weekly'} review {w['key']}"
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>Weekly review {e_(w['key'])}</title><style>{_CSS}</style></head><body>",
-        f"<h1>Weekly review {e_(w['key'])} ({e_(w['start'])} … {e_(w['end'])})</h1>",
+        f"<title>{e_(name)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{e_(title(data))}</h1>",
     ]
     closed = data.get("closed")
     out.append(
@@ -474,18 +505,18 @@ def render_html(data: dict[str, Any]) -> str:
         else "<p>Open review: live figures</p>"
     )
     out.append("<h2>Metric deck</h2><table><tr><th>Metric</th><th>Shop</th>")
-    out.append("".join(f"<th>{h}</th>" for h in SUMMARY_HEADERS) + "<th>6-12</th></tr>")
+    out.append("".join(f"<th>{h}</th>" for h in summary_headers(kind)) + "<th>6-12</th></tr>")
     for e in data["deck"]:
-        cells = summary_cells(e)
+        cells = summary_cells(e, kind)
         cells_html = "".join(f"<td>{e_(c)}</td>" for c in cells[:-1])
         out.append(
             f"<tr><td>{e_(e['name'])}</td><td>{e_(e['shop'])}</td>{cells_html}"
             f'<td class="{e_(e["status"])}">{e_(cells[-1])}</td><td>{_svg_chart(e)}</td></tr>'
         )
     out.append("</table>")
-    # The other sections with the Markdown pack's content, as preformatted text.
+    # The other sections with the Markdown pack's content, as preformatted plain text.
     for block in render_markdown(data).split("\n## ")[2:]:
-        title, _, body = block.partition("\n")
-        out.append(f"<h2>{e_(title)}</h2><pre>{e_(body.strip())}</pre>")
+        heading, _, body = block.partition("\n")
+        out.append(f"<h2>{e_(heading)}</h2><pre>{e_(md_plain(body.strip()))}</pre>")
     out.append("</body></html>\n")
     return "\n".join(out)

@@ -16,6 +16,9 @@ from opsdesk.domain.text import spreadsheet_safe
 MONEY = "#,##0.00"
 PERCENT = "0.00%"
 NUMBER = "#,##0.##"
+NUMBER_COLUMNS = (*rules.SUMMARY_FIELDS, *rules.MONTH_SUMMARY_FIELDS)
+"""Summary columns in the metric's own format (the `change_*` columns are left general:
+relative changes and point differences do not share the metric's unit)."""
 
 
 def _text(v: Any) -> Any:
@@ -36,7 +39,8 @@ def _deck_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
             "unit": e["unit"],
             "shop": e["shop"],
         }
-        row.update({f: s[f] for f in rules.SUMMARY_FIELDS})
+        row.update(s)  # a week's or a month's summary fields
+        row.update({f"change_{k}": v for k, v in e.get("changes", {}).items()})
         row["target"] = e["target"]
         row["status"] = e["status"]
         note = e["note"]
@@ -75,6 +79,9 @@ def write_xlsx(data: dict[str, Any], path: Path) -> None:
             [{k: _text(v) for k, v in t.items() if k != "name"} for t in data["traffic"]]
         ),
         "SOP": pd.DataFrame(data["sop"]),
+        "PDCA": pd.DataFrame(
+            [{k: _text(v) for k, v in c.items() if k != "line"} for c in data["pdca"]]
+        ),
         "Risks": pd.DataFrame([{k: _text(v) for k, v in r.items()} for r in data["risks"]]),
         "Decisions": pd.DataFrame([{k: _text(v) for k, v in d.items()} for d in data["decisions"]]),
         "Actions": pd.DataFrame([{k: _text(v) for k, v in a.items()} for a in data["actions"]]),
@@ -96,7 +103,7 @@ def write_xlsx(data: dict[str, Any], path: Path) -> None:
             numeric = [
                 i
                 for i, c in enumerate(columns)
-                if c in (*rules.SUMMARY_FIELDS, "target", "value", "last_year")
+                if c in (*NUMBER_COLUMNS, "target", "value", "last_year")
             ]
             for r_idx, unit in enumerate(frame.iloc[:, unit_col], start=2):
                 fmt = _number_format(str(unit))

@@ -226,3 +226,54 @@ def load_events(
         Event(r["id"], date.fromisoformat(r["day"]), r["shop_key"], r["kind"], r["title"])
         for r in conn.execute(sql, params)
     ]
+
+
+def load_columns(
+    conn: sqlite3.Connection,
+    start: date,
+    end: date,
+    shop_keys: Iterable[str],
+    *,
+    computed: Iterable[Provider] = PROVIDERS,
+) -> dict[str, tuple[dict[str, list[float]], dict[str, bytearray]]]:
+    """What `load_daily` reads, laid out per shop as a column per metric over the days from
+    `start` to `end` (index 0 = `start`): values (0.0 where none) and a 0/1 flag per day.
+    For rollups over many spans (opsdesk.domain.columns): no mapping per day is built, and
+    SQLite numbers the days."""
+    shop_names, metric_names = _id_maps(conn)
+    wanted = set(shop_keys)
+    shop_ids = [i for i, k in shop_names.items() if k in wanted]
+    metric_ids = list(metric_names)
+    n = (end - start).days + 1
+    sql = (
+        "SELECT shop_id, metric_id, CAST(julianday(day) - julianday(?) AS INTEGER), value"  # noqa: S608
+        f" FROM observations WHERE shop_id IN ({', '.join('?' for _ in shop_ids)})"
+        f" AND metric_id IN ({', '.join('?' for _ in metric_ids)}) AND day BETWEEN ? AND ?"
+    )
+    params: list[object] = [start.isoformat(), *shop_ids, *metric_ids]
+    params += [start.isoformat(), end.isoformat()]
+    out: dict[str, tuple[dict[str, list[float]], dict[str, bytearray]]] = {
+        k: ({}, {}) for k in shop_names.values() if k in wanted
+    }
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    current: tuple[int, int] | None = None
+    values: list[float] = []
+    flags = bytearray()
+    for shop_id, metric_id, i, value in cursor.execute(sql, params):
+        if (shop_id, metric_id) != current:  # rows come in primary key order
+            current = (shop_id, metric_id)
+            cols, present = out[shop_names[shop_id]]
+            key = metric_names[metric_id]
+            values = cols.setdefault(key, [0.0] * n)
+            flags = present.setdefault(key, bytearray(n))
+        values[i] = value
+        flags[i] = 1
+    for provider in computed:
+        for (shop, d), row in provider.load(conn, start, end).items():
+            if shop in out and start <= d <= end:
+                cols, present = out[shop]
+                for key, value in row.items():
+                    cols.setdefault(key, [0.0] * n)[(d - start).days] = value
+                    present.setdefault(key, bytearray(n))[(d - start).days] = 1
+    return out

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opsdesk import shipped
 from opsdesk.domain import risks as rules
@@ -27,6 +27,9 @@ from opsdesk.domain.risk_kris import Kri, Reading, days_needed, evaluate, kri_di
 from opsdesk.domain.risks import Risk, RiskError, Score
 from opsdesk.store import audit
 from opsdesk.store.connection import current_user, now_iso, write_transaction
+
+if TYPE_CHECKING:
+    from opsdesk.clock import Clock
 
 DRILL_SOP = "risk-drill"
 
@@ -307,13 +310,14 @@ def load_seed(conn: sqlite3.Connection, today: date, path: Path | None = None) -
     return add_risks(conn, missing, source="seed")
 
 
-def load_seed_today(conn: sqlite3.Connection) -> list[str]:
-    """`load_seed` on the store's local today (what `opsdesk init` calls)."""
+def load_seed_today(conn: sqlite3.Connection, clock: Clock | None = None) -> list[str]:
+    """`load_seed` on the store's local today by `clock` (default: the system's), which is
+    what `opsdesk init` calls; tests pass a fixed clock so seeded review dates are fixed."""
     from opsdesk.clock import local_today, system_clock
     from opsdesk.store import settings
 
     s = settings.read(conn)
-    return load_seed(conn, local_today(system_clock, s.timezone, s.day_cutoff_hour))
+    return load_seed(conn, local_today(clock or system_clock, s.timezone, s.day_cutoff_hour))
 
 
 def _update(

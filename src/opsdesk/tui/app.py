@@ -44,6 +44,7 @@ AREAS += ("review",)  # area 7
 PREBUILT_AREAS: tuple[str, ...] = ("explorer", "entry", "checklists")
 PREBUILT_AREAS += ("pdca",)
 PREBUILT_AREAS += ("risks",)
+PREBUILT_AREAS += ("review",)  # its first model is a few weeks of data; the 6-12 follow
 """Areas whose screens are built in the background after the first paint."""
 PREWARM_AFTER = 0.5
 """Seconds after the first paint before that begins (the stand-up's table and alerts settle

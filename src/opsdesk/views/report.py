@@ -30,7 +30,7 @@ from opsdesk.domain.coverage import (
     reported_only,
     summary_name,
 )
-from opsdesk.domain.decomposition import Decomposition, Factors, decompose, factors
+from opsdesk.domain.decomposition import Decomposition, decompose, span_factors
 from opsdesk.domain.kpis import Daily, Kpi, PeriodTarget, Targets, assess, rollup, status
 from opsdesk.domain.metrics import Metric
 from opsdesk.domain.periods import Period
@@ -98,21 +98,6 @@ def _spans(period: Period, as_of: date | None) -> tuple[Span, Span, Span]:
     return out[0], out[1], out[2]
 
 
-def _split_factors(
-    values: Mapping[str, float | None], dailies: Sequence[Daily], days: Sequence[date]
-) -> Factors | None:
-    """Visitors, buyers and GMV over the span; None unless every (shop, day) with GMV also
-    has visitors and buyers (else the split would credit one shop's sales to another's
-    traffic)."""
-    split_inputs = ("visitors", "buyers", "gmv")
-    for daily in dailies:
-        for d in days:
-            row = daily.get(d)
-            if row and "gmv" in row and not all(k in row for k in split_inputs):
-                return None
-    return factors(dict(values))
-
-
 def _shop_report(
     key: str,
     name: str,
@@ -137,8 +122,8 @@ def _shop_report(
         for k, m in metrics.items()
     ]
     split = decompose(
-        _split_factors(before, dailies[1], spans[1].days),
-        _split_factors(now, dailies[0], spans[0].days),
+        span_factors(before, dailies[1], spans[1].days),
+        span_factors(now, dailies[0], spans[0].days),
     )
     return ShopReport(key, name, platform, state == REPORTED, kpis, split, state)
 

@@ -9,30 +9,31 @@ comes from the KPI engine (ratio of sums) over the days of its span.
 
 from __future__ import annotations
 
-import functools
 import sqlite3
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from opsdesk.domain import all_shops
+from opsdesk.domain import all_shops, columns, coverage
 from opsdesk.domain import review as rules
-from opsdesk.domain.decomposition import Decomposition, decompose
-from opsdesk.domain.kpis import Daily, aggregate, status
+from opsdesk.domain.decomposition import SPLIT_INPUTS, Decomposition, decompose, span_factors
+from opsdesk.domain.kpis import COMPUTED_METRICS, Daily, PeriodTarget, Targets, status
 from opsdesk.domain.metrics import Metric, format_value
 from opsdesk.domain.periods import Period
 from opsdesk.store import review as store
 from opsdesk.store.catalogue import load_metrics
-from opsdesk.store.observations import by_shop, load_daily
+from opsdesk.store.observations import load_columns
 from opsdesk.store.shops import Shop, list_shops
 from opsdesk.store.targets import load_targets
-from opsdesk.views.report import _split_factors as split_factors
+from opsdesk.views import review_pdca
 
 ALL = "all"
 TRAFFIC_METRICS = ("paid_share", "roas", "cpc", "ctr")
-SPLIT_INPUTS = ("visitors", "buyers", "gmv")
+LOOKBACK = 14
+"""Days read before the earliest span, so that its first day is judged against the shop's
+earlier days (opsdesk.domain.coverage), as the reports do."""
 EXPIRING_DAYS = 30
 """Acceptances that end within this many days after the review week are listed."""
 
@@ -60,23 +61,21 @@ class DeckEntry:
     signals: list[str]  # run-chart signals that fired this week (descriptions)
     note: store.MetricNote | None  # the owner's note for this week
     earlier_notes: dict[str, str] = field(default_factory=dict)  # week key -> note, on chart
+    compared: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    """Change name -> (value, reference) it compares: for all shops like for like (the shops
+    and days both sides have, opsdesk.domain.all_shops), so not always the summary's value."""
+    kind: str = "week"  # week / month: which summary row (rules.COMPARISONS)
 
     @property
     def exception(self) -> bool:
         return rules.is_exception(self.status, self.signals)
 
     def change(self, name: str) -> rules.Change:
-        """wow, yoy, mtd_yoy, qtd_yoy, ytd_yoy."""
-        s, unit = self.summary, self.metric.unit
-        pairs = {
-            "wow": ("week", "week_prev"),
-            "yoy": ("week", "week_ly"),
-            "mtd_yoy": ("mtd", "mtd_ly"),
-            "qtd_yoy": ("qtd", "qtd_ly"),
-            "ytd_yoy": ("ytd", "ytd_ly"),
-        }
-        a, b = pairs[name]
-        return rules.change(unit, s[a], s[b])
+        """wow, yoy, mtd_yoy, qtd_yoy, ytd_yoy (a month: mom, yoy, qtd_yoy, ytd_yoy)."""
+        if name in self.compared:
+            return rules.change(self.metric.unit, *self.compared[name])
+        _, _, a, b = next(c for c in rules.COMPARISONS[self.kind] if c[0] == name)
+        return rules.change(self.metric.unit, self.summary[a], self.summary[b])
 
 
 @dataclass(frozen=True)
@@ -135,6 +134,8 @@ class Review:
     meeting: store.Meeting | None
     decisions: list[store.Decision]
     closed: store.Pack | None
+    windows: bool = True
+    """False: the first, quick model (build_review's `windows`): no 6-12 data yet."""
 
     @property
     def exceptions(self) -> list[DeckEntry]:
@@ -150,17 +151,6 @@ def deck_metrics(metrics: Mapping[str, Metric], order: Sequence[str] = ()) -> li
     return [metrics[k] for k in rules.order_deck(keys, order or rules.DEFAULT_DECK_ORDER)]
 
 
-@functools.lru_cache(maxsize=256)
-def _days(span: rules.Span) -> list[date]:
-    return span.days()
-
-
-def _value(
-    metric: Metric, metrics: Mapping[str, Metric], dailies: Sequence[Daily], span: rules.Span
-) -> float | None:
-    return aggregate(metric, metrics, dailies, _days(span))
-
-
 SIGNAL_BASELINE_DAYS = 28
 """Run-chart signals compare the review week's days with the 28 days before it."""
 MIN_BASELINE_DAYS = 14
@@ -169,17 +159,16 @@ tell a signal from noise)."""
 
 
 def _signals(
-    metric: Metric, metrics: Mapping[str, Metric], dailies: Sequence[Daily], week: Period
+    metric: Metric, metrics: Mapping[str, Metric], cols: Sequence[columns.Columns], week: Period
 ) -> list[str]:
     """Run-chart signals (the PDCA rule engine: shift, trend, XmR limits) on the metric's
-    daily series over the 28 days before the review week and the week itself, that fired on a
-    day of the review week."""
+    daily series over the 28 days before the review period and the period itself, that fired
+    on a day of the period."""
     from opsdesk.domain import pdca
 
     rule_set = pdca.RuleSet()
     start = week.start - timedelta(days=SIGNAL_BASELINE_DAYS)
-    days = [start + timedelta(days=i) for i in range((week.end - start).days + 1)]
-    series = pdca.daily_series(metric, metrics, dailies, days)
+    series = columns.day_series(metric, metrics, cols, start, week.end)
     baseline = [v for d, v in series if d < week.start]
     if len(baseline) < MIN_BASELINE_DAYS or not any(d >= week.start for d, _ in series):
         return []
@@ -211,6 +200,118 @@ def resolve_week(key: str | None, ops_day: date) -> Period:
     return week
 
 
+def resolve_month(key: str | None, ops_day: date) -> Period:
+    """The monthly review's month: `key`, or the last complete month; ValueError for a month
+    not over (or not a month)."""
+    from opsdesk.domain.periods import parse
+
+    month = rules.last_complete_month(ops_day) if key is None else parse("month", key)
+    rules.check_reviewable(month, ops_day)
+    return month
+
+
+@dataclass
+class _Group:
+    """What the figures of one deck column read: a shop's own days, or all shops' reported
+    days (opsdesk.domain.coverage) as columns and as the day -> values mappings."""
+
+    key: str
+    cols: list[columns.Columns]
+    dailies: list[Daily]
+    shop_keys: list[str]
+
+
+def _groups(
+    shops: Sequence[Shop],
+    loaded: Mapping[str, tuple[dict[str, list[float]], dict[str, bytearray]]],
+    first: date,
+    n: int,
+    near: tuple[date, date],
+) -> list[_Group]:
+    """All shops (when more than one) then each shop; `near`: the days the targets and the
+    GMV split read as day -> values mappings (the period and the one before)."""
+    own: list[_Group] = []
+    counted: list[tuple[columns.Columns, Daily]] = []
+    for s in shops:
+        values, flags = loaded.get(s.key, ({}, {}))
+        cols = columns.Columns.laid_out(first, n, values, flags)
+        own.append(_Group(s.key, [cols], [cols.daily(*near)], [s.key]))
+        recorded = 0
+        for k, bits in cols.present.items():
+            if k not in COMPUTED_METRICS:
+                recorded |= bits
+        states = coverage.day_states_of_bits(first, recorded, cols.present)
+        reported = 0
+        for d, state in states.items():
+            if state == coverage.REPORTED:
+                reported |= 1 << cols.index(d)
+        if reported != cols.any:
+            cols = cols.only(reported)
+        counted.append((cols, cols.daily(*near)))
+    if len(shops) == 1:
+        return own
+    every = _Group(ALL, [c for c, _ in counted], [d for _, d in counted], [s.key for s in shops])
+    return [every, *own]
+
+
+def _pairs(group: _Group, span: rules.Span, ref: rules.Span) -> list[tuple[set[int], set[int]]]:
+    """Per shop, the day indices each side leaves out: like for like, a day counts only when
+    the day paired with it (the n-th of the other span) is there too
+    (opsdesk.domain.all_shops.paired)."""
+    out = []
+    for c in group.cols:
+        drop_cur: set[int] = set()
+        drop_ref: set[int] = set()
+        n = min((span.end - span.start).days, (ref.end - ref.start).days) + 1
+        i0, j0 = c.index(span.start), c.index(ref.start)
+        window = (1 << n) - 1
+        odd = (c.any >> i0 & window) ^ (c.any >> j0 & window)  # days only one side has
+        k = 0
+        while odd:
+            if odd & 1:
+                drop_cur.add(i0 + k)
+                drop_ref.add(j0 + k)
+            odd >>= 1
+            k += 1
+        out.append((drop_cur, drop_ref))
+    return out
+
+
+def _compared(
+    m: Metric,
+    metrics: Mapping[str, Metric],
+    group: _Group,
+    span: rules.Span,
+    ref: rules.Span,
+    pairs: list[tuple[set[int], set[int]]],
+) -> tuple[float | None, float | None]:
+    """All shops' figure over `span` against `ref`, like for like (all_shops.like_for_like):
+    the shops that have the metric on both sides of the paired days."""
+    keys = m.formula.inputs if m.formula is not None else frozenset((m.key,))
+    kept = [
+        (c, dc, dr)
+        for c, (dc, dr) in zip(group.cols, pairs, strict=True)
+        if columns.count(c, keys, span.start, span.end, dc)
+        and columns.count(c, keys, ref.start, ref.end, dr)
+    ]
+    if not kept:
+        return None, None
+    cols = [c for c, _, _ in kept]
+    return (
+        columns.value(m, metrics, cols, span.start, span.end, [dc for _, dc, _ in kept]),
+        columns.value(m, metrics, cols, ref.start, ref.end, [dr for _, _, dr in kept]),
+    )
+
+
+def _target(
+    targets: Targets, m: Metric, metrics: Mapping[str, Metric], group: _Group, period: Period
+) -> PeriodTarget | None:
+    if group.key != ALL:
+        return targets.for_period(m, group.key, period.days())
+    by_key = dict(zip(group.shop_keys, group.dailies, strict=True))
+    return all_shops.target(targets, m, metrics, by_key, period.days())
+
+
 def build_review(
     conn: sqlite3.Connection,
     week: Period,
@@ -218,10 +319,17 @@ def build_review(
     *,
     shop_keys: Sequence[str] | None = None,
     order: Sequence[str] = (),
+    windows: bool = True,
 ) -> Review:
-    """The review of `week` (a complete week) for the shops asked for (default: every one).
+    """The review of `week` (a complete ISO week, or a complete month for the monthly review)
+    for the shops asked for (default: every one).
 
-    Raises NoData when no selected shop has a value in the week.
+    `windows=False` builds what the agenda shows first, from the period, the one before it and
+    the signals' baseline only (a few weeks of data instead of two years): every item, the
+    exceptions, statuses and the change against the period before; the 6-12 windows are empty
+    and the other summary cells None until the full model (`windows=True`) is built.
+
+    Raises NoData when no selected shop has a value in the period.
     """
     rules.check_reviewable(week, ops_day)
     metrics = load_metrics(conn)
@@ -233,95 +341,98 @@ def build_review(
                 raise ValueError(f"--shop: unknown shop {k!r} (see `opsdesk shop list`)")
         shops = [s for s in shops if s.key in shop_keys]
     keys = [s.key for s in shops]
-    start = rules.first_day_needed(week)
-    data = by_shop(load_daily(conn, start, week.end, keys))
-    has_data = any(d in week for daily in data.values() for d in daily)
-    if not has_data:
+    # LOOKBACK days more: whether the first day counts depends on the days before it
+    spans = rules.named_spans(week)
+    if windows:
+        first = rules.first_day_needed(week)
+    else:
+        first = min(spans[1][1].start, week.start - timedelta(days=SIGNAL_BASELINE_DAYS))
+        spans = spans[:2]
+    first -= timedelta(days=LOOKBACK)
+    n_days = (week.end - first).days + 1
+    loaded = load_columns(conn, first, week.end, keys)
+    since = (week.start - first).days
+    if not any(any(f[since:]) for _, flags in loaded.values() for f in flags.values()):
+        what = "month" if week.kind == "month" else "week"
         raise NoData(
-            f"week {week.key} ({week.start}…{week.end}): no data for "
+            f"{what} {week.key} ({week.start}…{week.end}): no data for "
             + (", ".join(keys) if shop_keys else "any shop")
             + " (nothing imported or typed in for those days)"
         )
     targets = load_targets(conn)
-    weeks = rules.deck_weeks(week)
-    months = rules.deck_months(week)
-    spans = rules.summary_spans(week)
+    weeks, months = rules.windows(week) if windows else ([], [])
+    span_of = dict(spans)
+    kind = "month" if week.kind == "month" else "week"
+    comparisons = rules.COMPARISONS[kind][: None if windows else 1]
     notes = {(n.metric_key, n.shop_key): n for n in store.notes_for_week(conn, week.key)}
     week_keys = {w.current.key for w in weeks}
     earlier: dict[tuple[str, str], dict[str, str]] = {}
     for n in store.notes_in_weeks(conn, sorted(week_keys - {week.key})):
         earlier.setdefault((n.metric_key, n.shop_key), {})[n.week] = n.text()
 
-    groups: list[tuple[str, list[Daily]]] = []
-    if len(shops) != 1:
-        groups.append((ALL, [data.get(k, {}) for k in keys]))
-    groups += [(s.key, [data.get(s.key, {})]) for s in shops]
-
-    by_key = {k: data.get(k, {}) for k in keys}
+    groups = _groups(shops, loaded, first, n_days, (week.previous().start, week.end))
     deck: list[DeckEntry] = []
-    for m in deck_metrics(metrics, order):
-        for shop, dailies in groups:
-            if shop == ALL:
-                target = all_shops.target(targets, m, metrics, by_key, week.days())
+    metric_list = deck_metrics(metrics, order)
+    for group in groups:
+        pairs = (
+            {name: _pairs(group, span_of[a], span_of[b]) for name, _, a, b in comparisons}
+            if group.key == ALL
+            else {}
+        )
+        for m in metric_list:
+
+            def val(
+                s: rules.Span, m: Metric = m, cols: list[columns.Columns] = group.cols
+            ) -> float | None:
+                return columns.value(m, metrics, cols, s.start, s.end)
+
+            summary = dict.fromkeys(rules.summary_fields(kind)) | {
+                name: val(s) for name, s in spans
+            }
+            if group.key == ALL:
+                compared = {
+                    name: _compared(m, metrics, group, span_of[a], span_of[b], pairs[name])
+                    for name, _, a, b in comparisons
+                }
+                for name, _, _, b in comparisons:
+                    summary[b] = compared[name][1]
             else:
-                target = targets.for_period(m, shop, week.days())
-            summary = {name: _value(m, metrics, dailies, s) for name, s in spans.named()}
-            signals = _signals(m, metrics, dailies, week)
+                compared = {name: (summary[a], summary[b]) for name, _, a, b in comparisons}
+            target = _target(targets, m, metrics, group, week)
             deck.append(
                 DeckEntry(
                     metric=m,
-                    shop=shop,
-                    weeks=[
-                        Point(
-                            w.current.key,
-                            _value(m, metrics, dailies, w.current),
-                            _value(m, metrics, dailies, w.last_year),
-                        )
-                        for w in weeks
-                    ],
-                    months=[
-                        Point(
-                            w.current.key,
-                            _value(m, metrics, dailies, w.current),
-                            _value(m, metrics, dailies, w.last_year),
-                        )
-                        for w in months
-                    ],
+                    shop=group.key,
+                    weeks=[_point(w, val) for w in weeks],
+                    months=[_point(w, val) for w in months],
                     summary=summary,
                     target=None if target is None else target.value,
-                    status=status(m.direction, summary["week"], target),
-                    signals=signals,
-                    note=notes.get((m.key, shop)),
-                    earlier_notes=earlier.get((m.key, shop), {}),
+                    status=status(m.direction, summary[spans[0][0]], target),
+                    signals=_signals(m, metrics, group.cols, week),
+                    note=notes.get((m.key, group.key)),
+                    earlier_notes=earlier.get((m.key, group.key), {}),
+                    compared=compared,
+                    kind=kind,
                 )
             )
+    order_of = {m.key: i for i, m in enumerate(metric_list)}
+    deck.sort(key=lambda e: order_of[e.metric.key])  # metric by metric, all shops first
 
-    week_span = rules.Span(week.key, week.start, week.end)
-    prev_span = spans.week_prev
+    prev = week.previous()
     splits = []
-    for shop, dailies in groups:
-        before = {k: _value(metrics[k], metrics, dailies, prev_span) for k in SPLIT_INPUTS}
-        now = {k: _value(metrics[k], metrics, dailies, week_span) for k in SPLIT_INPUTS}
-        split = decompose(
-            split_factors(before, dailies, prev_span.days()),
-            split_factors(now, dailies, week_span.days()),
-        )
-        splits.append(ShopSplit(shop, split))
-
     traffic = []
-    for shop, dailies in groups:
+    for group in groups:
+        splits.append(ShopSplit(group.key, _split(metrics, group, week, prev)))
         for k in TRAFFIC_METRICS:
             if k not in metrics:
                 continue
             m = metrics[k]
-            t = (
-                all_shops.target(targets, m, metrics, by_key, week.days())
-                if shop == ALL
-                else targets.for_period(m, shop, week.days())
-            )
-            v = _value(m, metrics, dailies, week_span)
+            t = _target(targets, m, metrics, group, week)
+            v = columns.value(m, metrics, group.cols, week.start, week.end)
             traffic.append(
-                TrafficRow(shop, m, v, None if t is None else t.value, status(m.direction, v, t))
+                TrafficRow(
+                    group.key, m, v, None if t is None else t.value, status(m.direction, v, t)
+                )
             )
 
     from opsdesk.store.checklists.adherence import adherence_by_template
@@ -337,7 +448,8 @@ def build_review(
         week=week,
         ops_day=ops_day,
         shops=shops,
-        has_data=has_data,
+        has_data=True,
+        windows=windows,
         rule_set=rule_set_name(),
         deck=deck,
         splits=splits,
@@ -345,11 +457,41 @@ def build_review(
         sop=sop,
         missed_runs=missed,
         risks=_risks(conn, week),
-        pdca=[],
-        actions=_actions(conn, week, ops_day),
+        pdca=review_pdca.moves(conn, week.start, week.end),
+        # a month: the action items as they stood at its last weekly review
+        actions=_actions(conn, rules.last_week_in(week), ops_day),
         meeting=store.get_meeting(conn, "review", week.key),
         decisions=store.decisions(conn, "review", week.key),
         closed=store.frozen_pack(conn, week.key),
+    )
+
+
+def _point(w: rules.Window, val: Callable[[rules.Span], float | None]) -> Point:
+    return Point(w.current.key, val(w.current), val(w.last_year))
+
+
+def _split(
+    metrics: Mapping[str, Metric], group: _Group, span: Period, prev: Period
+) -> Decomposition | None:
+    """The GMV split of the span against the one before: one shop's from its rollups
+    (decomposition.span_factors); all shops' like for like (all_shops.split_factors)."""
+    if group.key == ALL:
+        return decompose(
+            *all_shops.split_factors(
+                metrics, group.dailies, group.dailies, span.days(), prev.days()
+            )
+        )
+    if not set(SPLIT_INPUTS) <= metrics.keys():
+        return None
+
+    def rollup(p: Period) -> dict[str, float | None]:
+        return {
+            k: columns.value(metrics[k], metrics, group.cols, p.start, p.end) for k in SPLIT_INPUTS
+        }
+
+    return decompose(
+        span_factors(rollup(prev), group.dailies, prev.days()),
+        span_factors(rollup(span), group.dailies, span.days()),
     )
 
 
@@ -404,6 +546,11 @@ def _risks(conn: sqlite3.Connection, week: Period) -> list[RiskLine]:
         r = row.risk
         if r.key in new:
             out.append(RiskLine(r.key, r.title, r.owner, "new", f"score {r.inherent.value}"))
+        if week.kind == "month":
+            out += [
+                RiskLine(r.key, r.title, r.owner, "re-scored", t)
+                for t in _rescored(conn, row.id, week)
+            ]
         for t in row.triggers:
             if t.day in week:
                 value = "" if t.value is None else f" (KRI value {t.value:g})"
@@ -424,6 +571,28 @@ def _risks(conn: sqlite3.Connection, week: Period) -> list[RiskLine]:
     return out
 
 
+def _rescored(conn: sqlite3.Connection, risk_id: int, period: Period) -> list[str]:
+    """The risk's re-scorings in the period (the monthly review): `2026-10-14: inherent 12 →
+    16, residual 6 → 8 (li.na)`."""
+    from opsdesk.store.risks import reviews_for
+
+    out = []
+    for rv in reviews_for(conn, risk_id):
+        day = date.fromisoformat(rv.at[:10])
+        if day not in period or rv.old_inherent is None:
+            continue
+        old_res = rv.old_residual
+        if rv.old_inherent == rv.inherent and old_res == rv.residual:
+            continue
+        res = (
+            ""
+            if old_res is None or old_res == rv.residual
+            else f", residual {old_res.value} → {rv.residual.value}"
+        )
+        out.append(f"{day}: inherent {rv.old_inherent.value} → {rv.inherent.value}{res} ({rv.by})")
+    return out
+
+
 # --- the walk -----------------------------------------------------------------------------
 
 
@@ -439,14 +608,19 @@ class AgendaItem:
 
 
 def summary_line(e: DeckEntry) -> str:
-    """`GMV all: 3,958,326 · WoW -1.8% · YoY +26.3% · MTD 34,490,569 (YoY +26.6%) · QTD YoY …`"""
-    s = e.summary
-    return (
-        f"{e.metric.name_en} {e.shop}: {format_value(e.metric, s['week'])}"
-        f" · WoW {e.change('wow').text()} · YoY {e.change('yoy').text()}"
-        f" · MTD {format_value(e.metric, s['mtd'])} ({e.change('mtd_yoy').text()})"
-        f" · QTD {e.change('qtd_yoy').text()} · YTD {e.change('ytd_yoy').text()}"
-    )
+    """`GMV all: 3,958,326 · WoW -1.8% · YoY +26.3% · MTD 34,490,569 (YoY +26.6%) · QTD YoY …`
+    (a month: MoM, YoY, QTD (YoY), YTD YoY); `…` where the quick model has no figure yet."""
+    s, m = e.summary, e.metric
+
+    def change(name: str) -> str:
+        return e.change(name).text() if name in e.compared else "…"
+
+    (n1, l1, _, _), (n2, l2, _, _), (n3, _, a3, _), *rest = rules.COMPARISONS[e.kind]
+    to_date = "…" if s[a3] is None and n3 not in e.compared else format_value(m, s[a3])
+    line = f"{m.name_en} {e.shop}: {format_value(m, s[e.kind])}"
+    line += f" · {l1} {change(n1)} · {l2} {change(n2)}"
+    line += f" · {a3.upper()} {to_date} ({change(n3)})"
+    return line + "".join(f" · {label} {change(name)}" for name, label, _, _ in rest)
 
 
 def agenda(review: Review) -> list[AgendaItem]:
@@ -535,7 +709,7 @@ def agenda(review: Review) -> list[AgendaItem]:
         AgendaItem(
             "pdca",
             "pdca",
-            f"PDCA cycles: {len(review.pdca)} moved" if review.pdca else "PDCA cycles: none moved",
+            review_pdca.title(review.pdca),
             [str(c.get("line", c)) for c in review.pdca],
         )
     )

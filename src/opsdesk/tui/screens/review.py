@@ -75,8 +75,10 @@ class ReviewScreen(AreaScreen):
     def fetch(self, conn: sqlite3.Connection) -> tuple[Period, views.Review | None, str, list[str]]:
         ops_day = self.ops.ops_day
         week = self.week or rules.last_complete_week(ops_day)
+        quick = self.review is None or self.review.week != week  # the agenda first, then 6-12
         try:
-            return week, views.build_review(conn, week, ops_day), "", views.attendees_seen(conn)
+            review = views.build_review(conn, week, ops_day, windows=not quick)
+            return week, review, "", views.attendees_seen(conn)
         except views.NoData as e:
             return week, None, str(e), []
 
@@ -88,6 +90,8 @@ class ReviewScreen(AreaScreen):
         )
         self.items = views.agenda(self.review) if self.review else []
         self._fill()
+        if self.review is not None and not self.review.windows:
+            self.reload()  # now the 6-12 windows and the summary row (views.build_review)
 
     def _fill(self) -> None:
         table = self.query_one("#review-agenda", DataTable)
@@ -118,6 +122,8 @@ class ReviewScreen(AreaScreen):
         chart = self.query_one("#review-chart", SixTwelveChart)
         item = self.current
         entry = item.entry if item is not None and self.expanded == item.key else None
+        if entry is not None and not entry.weeks:  # the quick first model: no 6-12 data yet
+            entry = None
         chart.display = entry is not None
         if entry is not None:
             chart.show_six_twelve(
@@ -134,7 +140,9 @@ class ReviewScreen(AreaScreen):
             detail.update(Text(hint, style=theme_style(self.app, "none")))
             return
         text = Text()
-        if item.entry is not None and self.size.height < 20:  # no room for the chart
+        if item.entry is not None and not item.entry.weeks:
+            text.append("reading the 6-12 windows…\n")
+        elif item.entry is not None and self.size.height < 20:  # no room for the chart
             text.append(six_twelve_text(item.entry) + "\n")
         text.append(visible("\n".join(item.lines)) or "nothing more to show")
         detail.update(text)
