@@ -47,8 +47,8 @@ PREBUILT_AREAS += ("risks",)
 PREBUILT_AREAS += ("review",)  # its first model is a few weeks of data; the 6-12 follow
 """Areas whose screens are built in the background after the first paint."""
 PREWARM_AFTER = 0.5
-"""Seconds after the first paint before that begins (the stand-up's table and alerts settle
-first)."""
+"""Seconds after start-up (the app's mount) before that begins, and never before the first
+paint (the stand-up's table and alerts settle first)."""
 LIGHT_THEME = "textual-light"
 DARK_THEME = "textual-dark"
 
@@ -169,7 +169,10 @@ class OpsdeskApp(App[None]):
         self._initial_standup = settings.initial_standup
         self._started = False
         """`after_first_paint` has run."""
+        self._mounted_at = time.monotonic()
         self._stop_watching = threading.Event()
+        self._poll_now = threading.Event()
+        """Wakes the watcher for a look at the store now (also when stopping)."""
         self.store_generation = 0
         """Counts the store changes seen; a screen that loaded an older one reloads."""
 
@@ -188,18 +191,28 @@ class OpsdeskApp(App[None]):
             )
         if self.keymap:
             self.set_keymap(self.keymap)
+        self._mounted_at = time.monotonic()
 
     def after_first_paint(self) -> None:
         """Once the first screen's first frame is out (the stand-up calls it): what the first
         frame does not need starts now, not before: watching the store and the read-only
-        notice (sqlite3 and the store's modules, ~10-20 ms of the UI process), the other
-        areas' background build."""
+        notice (sqlite3 and the store's modules, ~10-20 ms of the UI process), and the other
+        areas' background build (PREWARM_AFTER seconds after start-up, as before)."""
         if self._started:
             return
         self._started = True
         self.watch_store()
-        self.set_timer(PREWARM_AFTER, self.prewarm)
         self.say_if_read_only()
+        since_mount = time.monotonic() - self._mounted_at
+        self.set_timer(max(PREWARM_AFTER - since_mount, 0.05), self.prewarm)
+
+    def standup_settled(self) -> None:
+        """The stand-up's load with its sections is in; they may have written (today's
+        checklist runs, KRI triggers). The watcher looks at the store at once rather than at
+        its next poll, so that such a change is counted before the other areas are built in
+        the background: an area built before the change was counted reloads on its first
+        visit."""
+        self._poll_now.set()
 
     def say_if_read_only(self) -> None:
         """Say once that the store is read-only; write keys then say why they do nothing."""
@@ -405,9 +418,14 @@ class OpsdeskApp(App[None]):
         except (sqlite3.Error, StoreError) as e:
             self.post_message(LoadFailed(f"cannot watch the store: {e}"))
             return
+        wake = self._poll_now
         try:
             last = conn.execute("PRAGMA data_version").fetchone()[0]
-            while not worker.is_cancelled and not stop.wait(interval):
+            while not worker.is_cancelled:
+                wake.wait(interval)
+                wake.clear()
+                if stop.is_set():
+                    break
                 try:
                     now = conn.execute("PRAGMA data_version").fetchone()[0]
                 except sqlite3.Error:
@@ -420,6 +438,7 @@ class OpsdeskApp(App[None]):
 
     def on_unmount(self) -> None:
         self._stop_watching.set()
+        self._poll_now.set()
 
     def on_store_changed(self, _: StoreChanged) -> None:
         self.store_generation += 1  # screens in other areas reload when they come back

@@ -156,6 +156,8 @@ class StandupScreen(AreaScreen):
         self.data = data
         self._select_shop(current if self.shop_index else None)
         self.render_data()
+        if self._with_sections:
+            self.ops.standup_settled()
 
     def shops(self) -> tuple[ShopPage, ...]:
         """The pages of the stand-up: the all-shops summary, then each shop."""
