@@ -106,7 +106,8 @@ def test_wide_file_problems(db: Path, tmp_path: Path) -> None:
     )
     assert rejected(db, path, "--shop", "jd-home") == [
         f"{path}: rejected, 5 problems; nothing was imported",
-        f"{path}:2: column '成交额': names the metric gmv like column '支付金额' before it",
+        f"{path}:2: column '成交额': columns 3 and 4 ('支付金额', '成交额') both name the"
+        " metric gmv: keep one",
         f"{path}:4: column '访客数': '-1' is negative",
         f"{path}:5: column '日期': '2026/11/32' is not a calendar date",
         f"{path}:6: column '日期': 2026-11-01 appears more than once in the file: lines 3 and 6",

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from opsdesk.cli.common import CliError, console, db_path, store, user_errors
+from opsdesk.cli.progress import quiet_option
 from opsdesk.rich_text import plain
 
 
@@ -206,9 +207,11 @@ def db_status(ctx: click.Context) -> None:
 
 @db.command("backup")
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@quiet_option
 @click.pass_context
-def db_backup(ctx: click.Context, target: Path) -> None:
+def db_backup(ctx: click.Context, target: Path, quiet: bool) -> None:
     """Copy the store to TARGET through SQLite's online backup API (safe while in use)."""
+    from opsdesk.cli.progress import Progress
     from opsdesk.store.connection import StoreError, connect
 
     if target.exists():
@@ -216,8 +219,12 @@ def db_backup(ctx: click.Context, target: Path) -> None:
     try:
         src = connect(db_path(ctx))
         dst = sqlite3.connect(str(target))
-        with dst:
-            src.backup(dst)
+        with dst, Progress(quiet=quiet) as steps:
+            # One step (a spinner and the time so far, then the pages): copied in steps, a
+            # write from another session between two steps would restart the copy, and under
+            # steady writes it might never end.
+            steps.stage("copied")
+            src.backup(dst, progress=lambda _s, left, total: steps.update(total - left, total))
         dst.close()
         src.close()
     except (StoreError, sqlite3.Error) as e:

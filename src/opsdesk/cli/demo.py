@@ -7,6 +7,7 @@ from datetime import datetime
 import click
 
 from opsdesk.cli.common import CliError, db_path, store
+from opsdesk.cli.progress import Progress, quiet_option
 
 
 @click.command()
@@ -31,6 +32,7 @@ from opsdesk.cli.common import CliError, db_path, store
     is_flag=True,
     help="Replace what the store has: values, imports, shop targets, events, alerts, shops.",
 )
+@quiet_option
 @click.pass_context
 def demo(
     ctx: click.Context,
@@ -39,21 +41,33 @@ def demo(
     end: datetime | None,
     seed: int | None,
     replace: bool,
+    quiet: bool,
 ) -> None:
     """Create a deterministic demo store: shops, years of daily KPIs and a few incidents."""
     from opsdesk.clock import ops_day, system_clock
-    from opsdesk.demo import DemoError, build_demo
+    from opsdesk.demo import STEPS, DemoError, build_demo
     from opsdesk.store import settings
 
-    with store(ctx, create=True) as conn:
+    with store(ctx, create=True) as conn, Progress(quiet=quiet) as steps:
         if end is None:
             s = settings.read(conn)
             end_day = ops_day(system_clock, s.timezone, s.day_cutoff_hour)
         else:
             end_day = end.date()
+        steps.stage("demo", len(STEPS))
+
+        def done(step: str) -> None:
+            steps.update(STEPS.index(step) + 1)
+
         try:
             summary = build_demo(
-                conn, shops=shops, days=days, end=end_day, seed=seed, replace=replace
+                conn,
+                shops=shops,
+                days=days,
+                end=end_day,
+                seed=seed,
+                replace=replace,
+                progress=done,
             )
         except DemoError as e:
             raise CliError(f"{db_path(ctx)}: {e}") from None

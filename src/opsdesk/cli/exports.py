@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from opsdesk.cli.common import CliError, db_path, user_errors
+from opsdesk.cli.progress import Progress, quiet_option
 
 
 @click.command("export")
@@ -22,6 +24,7 @@ from opsdesk.cli.common import CliError, db_path, user_errors
     help="The file to write (default: standard output; XLSX needs a file).",
 )
 @click.option("--sheet-per-shop", is_flag=True, help="XLSX: one sheet per shop.")
+@quiet_option
 @click.pass_context
 @user_errors
 def export(
@@ -34,6 +37,7 @@ def export(
     grain: str,
     output: Path | None,
     sheet_per_shop: bool,
+    quiet: bool,
 ) -> None:
     """Write WHAT (observations, kpis, targets, checklists, risks, audit) as CSV, XLSX or JSON.
 
@@ -52,8 +56,13 @@ def export(
     if not path.exists():
         raise CliError(f"{path}: no store there (create one with `opsdesk init`)")
     try:
-        df = exports.frame(StoreFrames(path), what, start=start, end=end, shops=shops, grain=grain)
-        exports.write(df, fmt, output, sheet_per_shop=sheet_per_shop)
+        # data on a terminal's standard output: no bar over it (redirected to a file: a bar)
+        with Progress(quiet=quiet or (output is None and sys.stdout.isatty())) as steps:
+            steps.stage("read")
+            frames = StoreFrames(path)
+            df = exports.frame(frames, what, start=start, end=end, shops=shops, grain=grain)
+            steps.stage("written", len(df) if fmt == "xlsx" else None)
+            exports.write(df, fmt, output, sheet_per_shop=sheet_per_shop, written=steps.update)
     except StoreError as e:
         raise CliError(str(e)) from None
     except OSError as e:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from opsdesk.cli.common import CliError, console, store, user_errors
+from opsdesk.cli.progress import Progress, quiet_option
 from opsdesk.domain.text import visible
 from opsdesk.rich_text import plain
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from opsdesk.store.imports import Diff
 
 REJECTED_EXIT = 2
+IGNORED_SHOWN = 20
+"""Ignored columns named in the summary; the rest are counted."""
 
 
 class ImportGroup(click.Group):
@@ -31,7 +34,9 @@ class ImportGroup(click.Group):
         return super().parse_args(ctx, args)
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        formatter.write_usage(ctx.command_path, "FILE [--shop KEY] [--dry-run] | list | undo ID")
+        formatter.write_usage(
+            ctx.command_path, "FILE [--shop KEY] [--dry-run] [--quiet] | list | undo ID"
+        )
 
 
 @click.group("import", cls=ImportGroup)
@@ -49,16 +54,19 @@ def import_group() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--shop", default=None, help="The shop of a wide file without a shop column.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@quiet_option
 @click.pass_context
-def import_file(ctx: click.Context, file: Path, shop: str | None, dry_run: bool) -> None:
+def import_file(
+    ctx: click.Context, file: Path, shop: str | None, dry_run: bool, quiet: bool
+) -> None:
     """Import FILE (long: date,shop,metric,value; wide: a date column and metric columns)."""
     from opsdesk.io.importer import ImportRejected, parse_file
     from opsdesk.io.readers import ReadError
     from opsdesk.store import imports
 
-    with store(ctx) as conn:
+    with store(ctx) as conn, Progress(quiet=quiet) as steps:
         try:
-            plan = parse_file(file, imports.read_catalogue(conn), shop)
+            plan = parse_file(file, imports.read_catalogue(conn), shop, steps)
         except ImportRejected as e:
             raise CliError(e.render(), exit_code=REJECTED_EXIT) from None
         except ReadError as e:
@@ -67,6 +75,7 @@ def import_file(ctx: click.Context, file: Path, shop: str | None, dry_run: bool)
             result = imports.diff(conn, plan)
             import_id = None
         else:
+            steps.stage("written")
             applied = imports.apply(conn, plan)
             result, import_id = applied.diff, applied.import_id
     _print_summary(plan, result, import_id, dry_run)
@@ -89,15 +98,19 @@ def _print_summary(plan: ImportPlan, result: Diff, import_id: int | None, dry_ru
         echo("changed (old → new):" + (f" first {len(result.changes)}" if more else ""))
         for c in result.changes:
             echo(f"  {c.day} {c.shop} {c.metric}: {c.old:g} → {c.new:g}")
+    if plan.sheets_read and (plan.sheets_skipped or len(plan.sheets_read) > 1):
+        echo("sheets read: " + ", ".join(plan.sheets_read))
+    for sheet, why in plan.sheets_skipped:
+        echo(f"sheet not read: {sheet} ({why})")
     if plan.ignored:
-        echo("ignored columns (not recorded by opsdesk): " + ", ".join(plan.ignored))
+        echo("ignored columns (not recorded by opsdesk): " + _first(plan.ignored, IGNORED_SHOWN))
     for check in plan.derived:
         echo(
             f"derived column '{check.header}' ({check.metric} = {check.formula}): not imported;"
             f" checked {_count(check.checked, 'row')}, {_count(check.mismatches, 'mismatch')}"
         )
-    for line, text in plan.notes:
-        click.echo(f"skipped note line {line}: {text}")
+    for where, text in plan.notes:
+        echo(f"skipped note line {where}: {text}")
     for warning in plan.warnings:
         echo(f"warning: {warning}")
 
@@ -152,6 +165,12 @@ def import_undo(ctx: click.Context, import_id: int) -> None:
     )
     if result.left:
         click.echo(f"left alone: {_count(result.left, 'row')} overwritten since by a later import")
+
+
+def _first(names: list[str], shown: int) -> str:
+    """`a, b, c`, or the first `shown` names and how many more."""
+    text = ", ".join(names[:shown])
+    return text if len(names) <= shown else f"{text} … and {len(names) - shown:,} more"
 
 
 def _count(n: int, noun: str) -> str:

@@ -4,7 +4,8 @@
 shops of fixtures/demo.toml, every base metric for every day up to `end` (the ops day), shop
 targets, campaign and incident markers, and the incidents that make alerts fire. The same
 arguments give the same rows. It refuses a store that already has shops or observations
-unless `replace` is set, which clears them first, in the same transaction as the build.
+unless `replace` is set, which clears them first. The whole build — clearing, values,
+targets, checklist history, risk activity, cycles — is one transaction.
 Nothing imports this package at start-up.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import random
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -30,6 +32,8 @@ from opsdesk.store.connection import current_user, now_iso, write_transaction
 
 __all__ = ["BASE_METRICS", "DemoError", "DemoSummary", "build_demo", "load_params"]
 
+STEPS = ("generated", "cleared", "values", "checklists", "risks", "cycles", "committed")
+"""The steps `build_demo` reports to its `progress` callback, in order."""
 MIN_DAYS = 28
 MAX_DAYS = 366 * 20
 MAX_SHOPS = 500
@@ -68,8 +72,13 @@ def build_demo(
     seed: int | None = None,
     replace: bool = False,
     params: DemoParams | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> DemoSummary:
-    """Fill the store with the demo; None takes the default from fixtures/demo.toml."""
+    """Fill the store with the demo; None takes the default from fixtures/demo.toml.
+
+    `progress` is told each step done, in order: `generated`, `cleared`, `values`,
+    `checklists`, `risks`, `cycles` (all in the one transaction), `committed` (STEPS).
+    """
     started = time.perf_counter()
     params = params or load_params()
     n_shops = params.shops if shops is None else shops
@@ -105,11 +114,16 @@ def build_demo(
             model, found, factors, first, params.gmv_target_uplift, params.gmv_target_amber
         )
     events = campaign_events(found, first, end) + incident_events(placed)
+    step = progress or (lambda _done: None)
+    step("generated")
 
     actor, at = current_user(), now_iso()
     cache = int(conn.execute("PRAGMA cache_size").fetchone()[0])
     conn.execute(f"PRAGMA cache_size = {-BUILD_CACHE_KIB:d}")  # keep the index pages in memory
     try:
+        # One transaction for everything, checklist history, risks and cycles included (their
+        # own writes become savepoints in it): a build killed at any point leaves the store as
+        # it was, never new values without their SOP runs.
         with write_transaction(conn):
             cleared = clear_pdca(conn) if replace else {}  # cycles point at alerts and shops
             cleared.update(writer.clear(conn) if replace else {})
@@ -117,7 +131,9 @@ def build_demo(
             if not replace:
                 writer.refuse_if_filled(conn)
             shop_ids = writer.put_shops(conn, profiles, actor, at, cleared)
+            step("cleared")
             total = writer.insert_observations(conn, values, shop_ids)
+            step("values")
             n_targets = writer.insert_targets(conn, targets, shop_ids, actor, at)
             writer.insert_events(conn, events, shop_ids, actor, at)
             audit.record(
@@ -139,12 +155,16 @@ def build_demo(
                 },
                 actor=actor,
             )
+            days_back = min(n_days, HISTORY_DAYS)
+            build_checklist_history(conn, end=end, seed=seed, days=days_back, replace=replace)
+            step("checklists")
+            build_risk_demo(conn, end=end, placed=tuple(placed), replace=replace)
+            step("risks")
+            build_cycles(conn, end, keys, found)
+            step("cycles")
+        step("committed")
     finally:
         conn.execute(f"PRAGMA cache_size = {cache:d}")
-    days_back = min(n_days, HISTORY_DAYS)
-    build_checklist_history(conn, end=end, seed=seed, days=days_back, replace=replace)
-    build_risk_demo(conn, end=end, placed=tuple(placed), replace=replace)
-    build_cycles(conn, end, keys, found)
     return DemoSummary(
         shops=tuple(keys),
         start=first,

@@ -54,15 +54,19 @@ class ImportPlan:
 
     path: Path
     sha256: str
-    shape: str  # "long" or "wide"
+    shape: str  # "long", "wide" (or "long+wide": an XLSX file with sheets of both)
     encoding: str
     values: Values
     rows: int
     ignored: list[str] = field(default_factory=list)
     derived: list[DerivedCheck] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    notes: list[tuple[int, str]] = field(default_factory=list)
-    """Note lines under the data (`数据来源：…`), skipped: (line, text)."""
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    """Note lines under the data (`数据来源：…`), skipped: (where, text)."""
+    sheets_read: list[str] = field(default_factory=list)
+    """The worksheets imported (empty for a CSV file)."""
+    sheets_skipped: list[tuple[str, str]] = field(default_factory=list)
+    """The worksheets not imported, and why (no header row, empty)."""
     shop_ids: frozenset[int] = frozenset()
     metric_ids: frozenset[int] = frozenset()
     first_day: str = ""

@@ -6,7 +6,9 @@ shop and metric, the columns ignored, the derived columns cross-checked, warning
 rejects the whole file. Values are checked by `opsdesk.domain.validation`, like every other
 path that writes values: the metric may be entered, the day is not after the ops day, the
 value fits its unit, and each shop's day (merged with what is stored) keeps the cross-metric
-rules.
+rules. A workbook's sheets are read one after the other (`_Reading` per sheet) into one plan:
+a value given twice, in one sheet or two, is refused naming both places (`file[sheet]:line`
+when the workbook has several sheets).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from opsdesk.domain.imports import Catalogue as Catalogue
 from opsdesk.domain.imports import DerivedCheck as DerivedCheck
@@ -40,7 +43,7 @@ from opsdesk.io.headers import (
     long_layout,
     wide_layout,
 )
-from opsdesk.io.readers import Row, SourceFile, open_source
+from opsdesk.io.readers import Row, Sheet, SourceFile, open_source
 from opsdesk.io.values import (
     DayCache,
     is_none_marker,
@@ -58,9 +61,14 @@ class Problem:
     line: int | None
     column: str | None
     reason: str
+    sheet: str | None = None
+    """The worksheet, named when the file has several."""
+    order: int = 0
+    """The sheet's position in the file, for sorting."""
 
     def render(self, name: str) -> str:
-        where = name if self.line is None else f"{name}:{self.line}"
+        where = name if self.sheet is None else f"{name}[{self.sheet}]"
+        where = where if self.line is None else f"{where}:{self.line}"
         column = f" column '{self.column}':" if self.column is not None else ""
         return f"{where}:{column} {self.reason}"
 
@@ -90,68 +98,225 @@ class _Collector:
     problems: list[Problem] = field(default_factory=list)
     total: int = 0
 
-    def add(self, line: int | None, column: str | None, reason: str) -> None:
+    def add(
+        self,
+        line: int | None,
+        column: str | None,
+        reason: str,
+        sheet: str | None = None,
+        order: int = 0,
+    ) -> None:
         self.total += 1
         if len(self.problems) < _PROBLEMS_KEPT:
-            self.problems.append(Problem(line, column, reason))
+            self.problems.append(Problem(line, column, reason, sheet, order))
 
 
-def parse_file(path: Path, catalogue: Catalogue, shop: str | None = None) -> ImportPlan:
+class Steps(Protocol):
+    """What a progress display takes (`opsdesk.cli.progress.Progress`)."""
+
+    def stage(self, name: str, total: float | None = None) -> None: ...
+
+    def update(self, done: float, total: float | None = None) -> None: ...
+
+
+def parse_file(
+    path: Path, catalogue: Catalogue, shop: str | None = None, steps: Steps | None = None
+) -> ImportPlan:
     """Read and validate `path`; raises ImportRejected (or ReadError) when it cannot be imported.
 
     `shop` names the shop of a wide file without a shop column; with a long file (or a wide
-    one with a shop column) every row must then name that shop.
+    one with a shop column) every row must then name that shop. Every worksheet of an XLSX
+    file that has a header row is read (each long or wide); the others are named in the plan
+    as not read, and messages name the sheet when there are several. `steps` (a progress
+    display) is told the stages `read` (lines) and `checked`.
     """
-    source = open_source(path)
+    if steps is not None:
+        steps.stage("read")
+    source = open_source(path, steps.update if steps is not None else None)
     name = str(path)
     found = _Collector()
     if shop is not None and shop not in catalogue.shop_ids:
         found.add(None, None, f"--shop: unknown shop {shop!r} (see `opsdesk shop list`)")
         raise ImportRejected(name, found.problems, found.total)
     index = HeaderIndex.build(catalogue.metrics)
-    rows = iter(source.rows)
-    layout = _find_header(source, rows, index)
-    if layout is None:
+    plan = ImportPlan(path, source.sha256, "long", source.encoding, {}, 0)
+    several = len(source.sheets) > 1
+    shared = _Shared()
+    readings: list[_Reading] = []
+    shapes: list[str] = []
+    for order, sheet in enumerate(source.sheets):
+        rows = iter(sheet.rows)
+        layout = _find_header(sheet, rows, index)
+        if layout is None:
+            if several:
+                why = (
+                    "empty"
+                    if sheet.line() == 0
+                    else f"no header row in the first {HEADER_SEARCH_ROWS} rows"
+                )
+                plan.sheets_skipped.append((str(sheet.name), why))
+            continue
+        label = sheet.name if several else None
+        reading = _Reading(
+            source, sheet, order, label, rows, catalogue, index, shop, plan, found, shared
+        )
+        readings.append(reading)
+        if sheet.name is not None:
+            plan.sheets_read.append(sheet.name)
+        if isinstance(layout, LongLayout):
+            shapes.append("long")
+            reading.long(layout)
+        else:
+            shapes.append("wide")
+            reading.wide(layout)
+        reading.spreadsheet_cells(layout.line)
+    if not readings:
+        where = " in any sheet" if several else ""
         found.add(
             None,
             None,
-            f"no header row in the first {HEADER_SEARCH_ROWS} rows: expected "
+            f"no header row in the first {HEADER_SEARCH_ROWS} rows{where}: expected "
             "date,shop,metric,value or a date column (日期/date) and metric columns",
         )
         raise ImportRejected(name, found.problems, found.total)
-    plan = ImportPlan(path, source.sha256, "long", source.encoding, {}, 0)
-    reading = _Reading(source, rows, catalogue, index, shop, plan, found)
-    if isinstance(layout, LongLayout):
-        reading.long(layout)
-    else:
-        plan.shape = "wide"
-        reading.wide(layout)
+    plan.shape = "+".join(sorted(set(shapes)))
+    plan.rows = sum(r.rows for r in readings)
+    if steps is not None:
+        steps.stage("checked")
+    _report_duplicates(readings, shared.duplicates)
     if not found.total:
-        reading.cross_check()
+        _cross_check(readings)
     if found.total:
-        found.problems.sort(key=lambda p: p.line or 0)  # stable: a line's problems keep order
+        # stable: a line's problems keep their order
+        found.problems.sort(key=lambda p: (p.order, p.line or 0))
         raise ImportRejected(name, found.problems, found.total)
     if plan.rows == 0:
         found.add(None, None, "no data rows below the header")
         raise ImportRejected(name, found.problems, found.total)
     # The lookup caches hold every shop, metric and day the file named: a cheap coverage.
     fixed = {catalogue.shop_ids[shop]} if shop is not None else set()
-    plan.shop_ids = frozenset(reading.shop_ids.values()) | fixed
-    plan.metric_ids = frozenset(reading.metric_ids.values())
-    plan.first_day = min(reading.days.known.values())
-    plan.last_day = max(reading.days.known.values())
+    plan.shop_ids = frozenset(shared.shop_ids.values()) | fixed
+    plan.metric_ids = frozenset(shared.metric_ids.values())
+    plan.first_day = min(shared.days.known.values())
+    plan.last_day = max(shared.days.known.values())
     return plan
 
 
 def _find_header(
-    source: SourceFile, rows: Iterator[Row], index: HeaderIndex
+    sheet: Sheet, rows: Iterator[Row], index: HeaderIndex
 ) -> LongLayout | WideLayout | None:
     for _, cells in zip(range(HEADER_SEARCH_ROWS), rows, strict=False):
-        line = source.line()
+        line = sheet.line()
         layout = long_layout(line, cells) or wide_layout(line, cells, index)
         if layout is not None:
             return layout
     return None
+
+
+Key = tuple[int, int, str]
+"""(shop id, metric id, day)."""
+
+
+@dataclass
+class _Shared:
+    """What the readings of one file's sheets share: lookup caches and repeated values."""
+
+    days: DayCache = field(default_factory=DayCache)
+    shop_ids: dict[object, int] = field(default_factory=dict)
+    metric_ids: dict[object, int] = field(default_factory=dict)
+    duplicates: list[Key] = field(default_factory=list)
+    """Values given a second time (in the same sheet or another)."""
+
+
+def _report_duplicates(readings: list[_Reading], duplicates: list[Key]) -> None:
+    if not duplicates:
+        return
+    first = readings[0]
+    locations = _locate(readings, set(duplicates))
+    shops, metrics = _names_of(first.catalogue)
+    for key in dict.fromkeys(duplicates):
+        sid, mid, day = key
+        places = locations.get(key, [])
+        reading, line = places[1] if len(places) > 1 else (first, None)
+        layout = reading.layout
+        column = layout.names["date"] if isinstance(layout, LongLayout) else reading.column_of(mid)
+        reading.found.add(
+            line,
+            column,
+            f"{shops[sid]} / {metrics[mid]} / {day} appears more than once in the file:"
+            f" {_lines_text(places)}",
+            reading.label,
+            reading.order,
+        )
+
+
+def _locate(readings: list[_Reading], wanted: set[Key]) -> dict[Key, list[tuple[_Reading, int]]]:
+    """Where each wanted value is given: (reading, line), in the order of the file."""
+    out: dict[Key, list[tuple[_Reading, int]]] = {}
+    for reading in readings:
+        for key, lines in reading.lines_of(wanted).items():
+            out.setdefault(key, []).extend((reading, line) for line in lines)
+    return out
+
+
+def _lines_text(places: list[tuple[_Reading, int]]) -> str:
+    """`lines 3 and 7`, or with sheets `line 3 (sheet 'Jan') and line 7 (sheet 'Feb')`."""
+    if all(r.label is None for r, _ in places):
+        return "lines " + _and([line for _, line in places])
+    return _and_text([f"line {line} (sheet '{r.label}')" for r, line in places])
+
+
+def _cross_check(readings: list[_Reading]) -> None:
+    """Each shop's day in the file, merged with what is stored, keeps the cross-metric
+    rules (`opsdesk.domain.validation.CROSS_RULES`); a broken rule names both metrics."""
+    first = readings[0]
+    catalogue, plan = first.catalogue, first.plan
+    key_of = {mid: key for key, mid in catalogue.metric_ids.items()}
+    id_of = catalogue.metric_ids
+    involved = {id_of[k] for k in CROSS_METRICS if k in id_of}
+    groups: dict[tuple[int, str], dict[str, float]] = {}
+    for (sid, mid, day), value in plan.values.items():
+        if mid in involved:
+            groups.setdefault((sid, day), {})[key_of[mid]] = value
+    if not groups:
+        return
+    # stored values are read only for days where a rule has one side in the file
+    lonely = [
+        g
+        for g, row in groups.items()
+        if any((r.part in row) != (r.whole in row) for r in CROSS_RULES)
+    ]
+    stored: Mapping[tuple[int, str], Mapping[str, float]] = {}
+    if lonely and catalogue.stored is not None:
+        stored = catalogue.stored(
+            {sid for sid, _ in lonely},
+            min(d for _, d in lonely),
+            max(d for _, d in lonely),
+            involved,
+        )
+    broken: list[tuple[int, str, str, str, str]] = []
+    for (sid, day), row in groups.items():
+        before = stored.get((sid, day), {})
+        merged = {**before, **row}
+        for refusal in check_cross(merged, row, catalogue.metrics):
+            broken.append((sid, day, refusal.field, refusal.other, refusal.reason))
+    if not broken:
+        return
+    shops, _ = _names_of(catalogue)
+    wanted = {(sid, id_of[k], day) for sid, day, f, o, _ in broken for k in (f, o)}
+    places = _locate(readings, wanted)
+    for sid, day, fld, other, reason in broken:
+        here = places.get((sid, id_of[fld], day))
+        reading, line = here[0] if here else (first, None)
+        there = places.get((sid, id_of[other], day))
+        if isinstance(reading.layout, WideLayout) and there and there[0] == (reading, line):
+            text = f"{reason} ({shops[sid]})"  # both in the same row
+        else:
+            also = f"{other} is stored"
+            if there:
+                also = f"{other} is on " + _lines_text(there[:1]).replace("lines", "line")
+            text = f"{reason} ({shops[sid]} {day}; {also})"
+        reading.found.add(line, reading.column_of(id_of[fld]), text, reading.label, reading.order)
 
 
 def _cell(cells: list[object], i: int) -> object:
@@ -172,27 +337,83 @@ class _DerivedTally:
 
 @dataclass
 class _Reading:
-    """One pass over the data rows below the header, filling `plan` or `found`."""
+    """One pass over the data rows of one sheet below its header, filling `plan` or `found`."""
 
     source: SourceFile
-    rows: Iterator[Row]
+    sheet: Sheet
+    order: int
+    label: str | None
+    """The sheet's name in messages (None when the file has one sheet)."""
+    rows_left: Iterator[Row]
     catalogue: Catalogue
     index: HeaderIndex
     only_shop: str | None
     plan: ImportPlan
     found: _Collector
-    days: DayCache = field(default_factory=DayCache)
-    shop_ids: dict[object, int] = field(default_factory=dict)
-    metric_ids: dict[object, int] = field(default_factory=dict)
+    shared: _Shared
     layout: LongLayout | WideLayout | None = None
+    rows: int = 0
+    """Data rows read from this sheet."""
     row_lines: dict[tuple[int, str], int] = field(default_factory=dict)
-    """Wide files: the line of each shop's day."""
+    """Wide sheets: the line of each shop's day."""
 
     def __post_init__(self) -> None:
+        self.days = self.shared.days
+        self.shop_ids = self.shared.shop_ids
+        self.metric_ids = self.shared.metric_ids
         self.days.last = self.catalogue.ops_day
 
     def problem(self, column: str | None, reason: str) -> None:
-        self.found.add(self.source.line(), column, reason)
+        self.found.add(self.sheet.line(), column, reason, self.label, self.order)
+
+    def problem_at(self, line: int | None, column: str | None, reason: str) -> None:
+        self.found.add(line, column, reason, self.label, self.order)
+
+    def column_of(self, metric_id: int) -> str | None:
+        """The header of the column giving `metric_id` (a long sheet: its value column)."""
+        layout = self.layout
+        if isinstance(layout, LongLayout):
+            return layout.names["value"]
+        if isinstance(layout, WideLayout):
+            for col, m in layout.base.items():
+                if self.catalogue.metric_ids[m.key] == metric_id:
+                    return layout.headers[col]
+        return None
+
+    def header_of(self, column: int) -> str | None:
+        layout = self.layout
+        if isinstance(layout, LongLayout):
+            names = dict(
+                zip(
+                    (layout.date, layout.shop, layout.metric, layout.value), LONG_ROLES, strict=True
+                )
+            )
+            role = names.get(column)
+            return layout.names[role] if role else None
+        if isinstance(layout, WideLayout):
+            return layout.headers.get(column)
+        return None
+
+    def spreadsheet_cells(self, header_line: int) -> None:
+        """Refuse what a spreadsheet shows but the file does not hold, from the header down:
+        formula cells without a computed value, and merged cells."""
+        for line, column, address in self.sheet.formulas:
+            if line >= header_line:
+                self.problem_at(
+                    line,
+                    self.header_of(column),
+                    f"cell {address}: formula without a computed value — open and save the"
+                    " file in a spreadsheet first",
+                )
+        for ref, first, last in self.sheet.merged:
+            if last >= header_line:
+                top_left = ref.split(":")[0]
+                self.problem_at(
+                    first,
+                    None,
+                    f"cells {ref} are merged: only {top_left} holds the value and the others"
+                    " read as empty — unmerge them and give each cell its value",
+                )
 
     def day(self, cell: object, column: str) -> str | None:
         try:
@@ -234,7 +455,10 @@ class _Reading:
         """Whether the row is a note line (`数据来源：…`), which is skipped and listed."""
         if not is_note(cells):
             return False
-        self.plan.notes.append((self.source.line(), str(cells[0]).strip()))
+        where = str(self.sheet.line())
+        if self.label is not None:
+            where += f" (sheet '{self.label}')"
+        self.plan.notes.append((where, str(cells[0]).strip()))
         return True
 
     def odd_row(
@@ -289,8 +513,8 @@ class _Reading:
             mid: (rule.high, rule.whole) if (rule := UNIT_RULES.get(m.unit)) else (inf, False)
             for mid, m in by_id.items()
         }
-        duplicates: list[tuple[int, int, str]] = []
-        for cells in self.rows:
+        duplicates = self.shared.duplicates
+        for cells in self.rows_left:
             if len(cells) != width and not self.odd_row(cells, width, needed, names):
                 continue
             if canonical:
@@ -331,122 +555,69 @@ class _Reading:
                 continue
             values[key] = value
             count += 1
-        self.plan.rows = count
-        if duplicates:
-            lines = self.lines_of(set(duplicates))
-            shops, metrics = _names_of(self.catalogue)
-            for key in dict.fromkeys(duplicates):
-                sid, mid, day = key
-                self.found.add(
-                    lines[key][1],
-                    d_name,
-                    f"{shops[sid]} / {metrics[mid]} / {day} appears more than once in the file:"
-                    f" lines {_and(lines[key])}",
-                )
+        self.rows = count
 
-    def lines_of(
-        self, wanted: Collection[tuple[int, int, str]]
-    ) -> dict[tuple[int, int, str], list[int]]:
-        """The lines of a long file that give each (shop id, metric id, day) of `wanted`.
+    def lines_of(self, wanted: Collection[Key]) -> dict[Key, list[int]]:
+        """The lines of this sheet that give each (shop id, metric id, day) of `wanted`.
 
-        Read again from the file, only when a message must name them (a duplicate, a
+        A long sheet is read again, only when a message must name them (a duplicate, a
         cross-metric rule broken): the hot loop does not pay for remembering every line.
         """
         layout = self.layout
+        out: dict[Key, list[int]] = {}
+        if isinstance(layout, WideLayout):
+            ids = {self.catalogue.metric_ids[m.key] for m in layout.base.values()}
+            for sid, mid, day in wanted:
+                line = self.row_lines.get((sid, day))
+                if line is not None and mid in ids:
+                    out[(sid, mid, day)] = [line]
+            return out
         assert isinstance(layout, LongLayout)
-        source = open_source(self.source.path)
-        out: dict[tuple[int, int, str], list[int]] = {}
+        sheet = open_source(self.source.path).sheets[self.order]
         cols = (layout.date, layout.shop, layout.metric)
-        for cells in source.rows:
-            if source.line() <= layout.line or len(cells) < layout.width:
+        for cells in sheet.rows:
+            if sheet.line() <= layout.line or len(cells) < layout.width:
                 continue
             d_cell, s_cell, m_cell = (cells[i] for i in cols)
-            day = self.days.known.get(d_cell)
-            sid = self.shop_ids.get(s_cell)
-            mid = self.metric_ids.get(m_cell)
-            if day is None or sid is None or mid is None:
-                continue
-            key = (sid, mid, day)
-            if key in wanted:
-                out.setdefault(key, []).append(source.line())
-        return out
-
-    def cross_check(self) -> None:
-        """Each shop's day in the file, merged with what is stored, keeps the cross-metric
-        rules (`opsdesk.domain.validation.CROSS_RULES`); a broken rule names both metrics."""
-        catalogue = self.catalogue
-        key_of = {mid: key for key, mid in catalogue.metric_ids.items()}
-        id_of = catalogue.metric_ids
-        involved = {id_of[k] for k in CROSS_METRICS if k in id_of}
-        groups: dict[tuple[int, str], dict[str, float]] = {}
-        for (sid, mid, day), value in self.plan.values.items():
-            if mid in involved:
-                groups.setdefault((sid, day), {})[key_of[mid]] = value
-        if not groups:
-            return
-        # stored values are read only for days where a rule has one side in the file
-        lonely = [
-            g
-            for g, row in groups.items()
-            if any((r.part in row) != (r.whole in row) for r in CROSS_RULES)
-        ]
-        stored: Mapping[tuple[int, str], Mapping[str, float]] = {}
-        if lonely and catalogue.stored is not None:
-            stored = catalogue.stored(
-                {sid for sid, _ in lonely},
-                min(d for _, d in lonely),
-                max(d for _, d in lonely),
-                involved,
+            found = (
+                self.shop_ids.get(s_cell),
+                self.metric_ids.get(m_cell),
+                self.days.known.get(d_cell),
             )
-        broken: list[tuple[int, str, str, str, str]] = []
-        for (sid, day), row in groups.items():
-            before = stored.get((sid, day), {})
-            merged = {**before, **row}
-            for refusal in check_cross(merged, row, catalogue.metrics):
-                broken.append((sid, day, refusal.field, refusal.other, refusal.reason))
-        if not broken:
-            return
-        shops, _ = _names_of(catalogue)
-        if isinstance(self.layout, WideLayout):
-            layout = self.layout
-            header = {m.key: layout.headers[c] for c, m in layout.base.items()}
-            for sid, day, fld, _other, reason in broken:
-                self.found.add(
-                    self.row_lines.get((sid, day)), header.get(fld), f"{reason} ({shops[sid]})"
-                )
-            return
-        wanted = {(sid, id_of[k], day) for sid, day, f, o, _ in broken for k in (f, o)}
-        lines = self.lines_of(wanted)
-        assert isinstance(self.layout, LongLayout)
-        v_name = self.layout.names["value"]
-        for sid, day, fld, other, reason in broken:
-            where = lines.get((sid, id_of[other], day))
-            also = f"{other} is on line {where[0]}" if where else f"{other} is stored"
-            line = lines.get((sid, id_of[fld], day), [None])[0]
-            self.found.add(line, v_name, f"{reason} ({shops[sid]} {day}; {also})")
+            if found in wanted:
+                out.setdefault(found, []).append(sheet.line())  # type: ignore[arg-type]
+        return out
 
     def wide(self, layout: WideLayout) -> None:
         """The day rows of a wide file, one value per metric column, derived columns checked."""
         self.layout = layout
         plan = self.plan
-        for _col, header, key in layout.duplicates:
-            first = next(c for c, m in {**layout.base, **layout.derived}.items() if m.key == key)
-            self.found.add(
-                layout.line,
-                header,
-                f"names the metric {key} like column '{layout.headers[first]}' before it",
+        at = layout.line
+        named = {**layout.base, **layout.derived}
+        repeated: dict[str, list[int]] = {}
+        for col, _header, key in layout.duplicates:
+            repeated.setdefault(key, []).append(col)
+        for key, cols in repeated.items():  # one message a metric, naming every column
+            cols = sorted([next(c for c, m in named.items() if m.key == key), *cols])
+            headers = ", ".join(f"'{layout.headers[c]}'" for c in cols)
+            both = "both" if len(cols) == 2 else "all"
+            self.problem_at(
+                at,
+                layout.headers[cols[1]],
+                f"columns {_and([c + 1 for c in cols])} ({headers}) {both} name the metric"
+                f" {key}: keep one",
             )
         for _col, m in layout.base.items():
             refused = not_entered(m)
             if refused is not None:
-                self.found.add(layout.line, layout.headers[_col], refused)
+                self.problem_at(at, layout.headers[_col], refused)
         if layout.shop is None and self.only_shop is None:
-            self.found.add(layout.line, None, "a wide file needs --shop KEY (no shop column)")
+            self.problem_at(at, None, "a wide file needs --shop KEY (no shop column)")
             return
         if not layout.base:
-            self.found.add(layout.line, None, "no column of a metric opsdesk records")
+            self.problem_at(at, None, "no column of a metric opsdesk records")
             return
-        plan.ignored = list(layout.ignored.values())
+        plan.ignored += [h for h in layout.ignored.values() if h not in plan.ignored]
         d_name = layout.headers[layout.date]
         s_name = layout.headers[layout.shop] if layout.shop is not None else "shop"
         tallies = {c: _DerivedTally(layout.headers[c], m) for c, m in layout.derived.items()}
@@ -459,7 +630,7 @@ class _Reading:
         seen = self.row_lines
         used = [layout.date, *layout.base, *layout.derived]
         needed = max(used if layout.shop is None else [*used, layout.shop]) + 1
-        for cells in self.rows:
+        for cells in self.rows_left:
             if len(cells) != layout.width and not self.odd_row(
                 cells, layout.width, needed, layout.headers
             ):
@@ -500,22 +671,26 @@ class _Reading:
                 self.problem(
                     d_name,
                     f"{day} appears more than once in the file: lines"
-                    f" {_and([seen[(sid, day)], self.source.line()])}",
+                    f" {_and([seen[(sid, day)], self.sheet.line()])}",
                 )
                 continue
-            seen[(sid, day)] = self.source.line()
+            seen[(sid, day)] = self.sheet.line()
             if not row:
                 continue
             for key, value in row.items():
-                plan.values[(sid, ids[key], day)] = value
-            plan.rows += 1
+                k = (sid, ids[key], day)
+                if k in plan.values:  # given by another sheet already
+                    self.shared.duplicates.append(k)
+                plan.values[k] = value
+            self.rows += 1
             for col, tally in tallies.items():
                 warning = _check_derived(tally, _cell(cells, col), row)
                 if warning:
+                    where = plan.path if self.label is None else f"{plan.path}[{self.label}]"
                     plan.warnings.append(
-                        f"{plan.path}:{self.source.line()}: column '{tally.header}': {warning}"
+                        f"{where}:{self.sheet.line()}: column '{tally.header}': {warning}"
                     )
-        plan.derived = [
+        plan.derived += [
             DerivedCheck(t.header, t.metric.key, str(t.metric.formula), t.checked, t.mismatches)
             for t in tallies.values()
         ]
@@ -549,7 +724,10 @@ def _names_of(catalogue: Catalogue) -> tuple[dict[int, str], dict[int, str]]:
 
 
 def _and(lines: list[int]) -> str:
-    text = [str(n) for n in lines]
+    return _and_text([str(n) for n in lines])
+
+
+def _and_text(text: list[str]) -> str:
     return " and ".join(text) if len(text) <= 2 else ", ".join(text[:-1]) + " and " + text[-1]
 
 

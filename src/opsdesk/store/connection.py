@@ -120,8 +120,22 @@ def refuse_if_read_only(conn: sqlite3.Connection) -> None:
 
 @contextmanager
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """`BEGIN IMMEDIATE` … `COMMIT`, rolled back whole on any exception."""
+    """`BEGIN IMMEDIATE` … `COMMIT`, rolled back whole on any exception.
+
+    Inside a transaction already open on `conn` (a whole `demo --replace` is one) it is a
+    savepoint: its work commits or rolls back with the outer transaction.
+    """
     refuse_if_read_only(conn)
+    if conn.in_transaction:
+        conn.execute("SAVEPOINT nested_write")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK TO nested_write")
+            conn.execute("RELEASE nested_write")
+            raise
+        conn.execute("RELEASE nested_write")
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
