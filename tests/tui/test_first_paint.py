@@ -98,7 +98,7 @@ async def test_the_sections_load_after_the_first_frame(
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, StandupScreen)
-        await wait_for(pilot, lambda: bool(screen.data and screen.data.sections), 10)
+        await wait_for(pilot, lambda: bool(screen.data and screen.data.sections), 20)
         assert at_first_frame == [before]  # nothing written before the first frame
         assert counts() == (before[0] + 2, before[1] + 8)
         assert screen.query(".standup-section")
