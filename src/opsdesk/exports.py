@@ -26,8 +26,8 @@ import pandas as pd
 from opsdesk.domain.text import spreadsheet_safe
 from opsdesk.frames import GRAINS, StoreFrames, parse_day
 
-WHATS = ("observations", "kpis", "targets", "checklists", "risks", "audit")
-"""What can be exported (PDCA cycles and action items once the store has them)."""
+WHATS = ("observations", "kpis", "targets", "actions", "cycles", "checklists", "risks", "audit")
+"""What can be exported."""
 FORMATS = ("csv", "xlsx", "json")
 
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -59,7 +59,7 @@ def frame(
     if first and last and first > last:
         raise ValueError(f"--from: {first} is after --to {last}")
     shop_list = list(shops) if shops else None
-    if shop_list and what not in ("observations", "kpis", "checklists"):
+    if shop_list and what not in ("observations", "kpis", "checklists", "cycles"):
         raise ValueError(f"--shop: {what} are not per shop")
     if what == "observations":
         return frames.observations(shops=shop_list, start=first, end=last)
@@ -75,6 +75,10 @@ def frame(
         return df
     if what == "risks":
         return frames.risks()
+    if what == "actions":
+        return frames.actions(start=first, end=last)
+    if what == "cycles":
+        return frames.cycles(shops=shop_list, start=first, end=last)
     return frames.audit(since=first)
 
 
@@ -165,7 +169,7 @@ def _column_formats(df: pd.DataFrame) -> list[str | list[str] | None]:
             out.append(TIME_FORMAT)
         elif pd.api.types.is_datetime64_dtype(dtype):
             out.append(DAY_FORMAT)
-        elif c in ("change", "change_year"):
+        elif c in ("change", "change_year"):  # relative changes (kpis, cycles)
             out.append(CHANGE_FORMAT)
         elif not pd.api.types.is_float_dtype(dtype):
             out.append(None)

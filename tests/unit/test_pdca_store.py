@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
@@ -259,3 +260,66 @@ def test_experiment_arms_refuse_more_buyers_than_visitors(store: sqlite3.Connect
     assert {k: (a.denominator, a.numerator) for k, a in pdca.arms(store, c.id).items()} == {
         "A": (1000, 40)
     }
+
+
+def test_follow_up_check_is_computed_suggested_and_confirmed_once(
+    store: sqlite3.Connection,
+) -> None:
+    from opsdesk.views.pdca import build_detail, follow_up_lines, steps_due
+
+    c, later = _to_check(store)  # after-window 2026-11-23..2026-12-06 (14 days) at 4.0%
+    pdca.act(
+        store, c.id, today=later, decision="standardise", lesson="l", sop_key="daily-traffic-ads"
+    )
+    due = D("2027-01-04")
+    assert pdca.get(store, c.id).follow_up_on == due
+    _fill(store, D("2026-12-07"), 29, 1000, 35)  # to 2027-01-04: 3.5%
+    with pytest.raises(ValueError, match="is due on 2027-01-04 .28 days after standardising"):
+        pdca.confirm_follow_up(store, c.id, today=due, result="held")
+    follow_ups = [s for s in steps_due(store, due) if "follow-up" in s.text]
+    assert [(s.status, s.text) for s in follow_ups] == [
+        (
+            "due",
+            f"#{c.id} Fix the detail page: follow-up check of the standard (did the gain hold?)",
+        )
+    ]
+    late = [s for s in steps_due(store, due + timedelta(days=8)) if "follow-up" in s.text]
+    assert [(s.status, s.text.rsplit(", ", 1)[1]) for s in late] == [("overdue", "due 8 d ago")]
+
+    today = due + timedelta(days=1)
+    d = build_detail(store, c.id, today)
+    assert d.follow_up is not None
+    assert (d.follow_up.after.start, d.follow_up.after.end) == (D("2026-12-22"), due)
+    assert (d.follow_up.before.days, d.follow_up.after.days) == (14, 14)
+    assert d.follow_up.before.value == pytest.approx(0.03)
+    assert d.follow_up.after.value == pytest.approx(0.035)
+    assert d.follow_up_suggestion == ("held", "the follow-up window is better than the baseline")
+    assert follow_up_lines(d)[0] == "follow-up check: due 2027-01-04, not confirmed yet"
+
+    with pytest.raises(ValueError, match="--result: 'kept' is not one of held, lost"):
+        pdca.confirm_follow_up(store, c.id, today=today, result="kept")
+    done = pdca.confirm_follow_up(store, c.id, today=today, result="held", note="still 3.5%")
+    row = store.execute(
+        "SELECT follow_up_result, follow_up_value, follow_up_note, follow_up_by FROM pdca_cycles"
+        " WHERE id = ?",
+        (c.id,),
+    ).fetchone()
+    assert tuple(row) == ("held", pytest.approx(0.035), "still 3.5%", current_user())
+    assert done.follow_up_result == "held"
+    event = store.execute(
+        "SELECT action, new FROM audit_events WHERE object_type = 'pdca' AND object_key = ?"
+        " ORDER BY id DESC LIMIT 1",
+        (str(c.id),),
+    ).fetchone()
+    assert (event[0], json.loads(event[1])) == (
+        "follow_up",
+        {"follow_up_result": "held", "follow_up_value": 0.035, "follow_up_note": "still 3.5%",
+         "follow_up_by": current_user()},
+    )  # fmt: skip
+    assert [s for s in steps_due(store, today) if "follow-up" in s.text] == []
+    with pytest.raises(pdca.CycleChanged, match=r"already confirmed \(held\) by "):
+        pdca.confirm_follow_up(store, c.id, today=today, result="lost")
+    assert build_detail(store, c.id, today).follow_up is None
+    other = _ready_for_do(store)
+    with pytest.raises(ValueError, match=f"cycle {other.id} has no follow-up check"):
+        pdca.confirm_follow_up(store, other.id, today=today, result="held")

@@ -215,3 +215,78 @@ def test_a_login_that_may_only_read_sees_everything_and_changes_nothing(
     assert doctor.returncode == 1
     assert f"fix: the owner (root) runs `chmod g+rw {db}`" in doctor.stdout
     assert db.read_bytes() == before
+
+
+def test_side_files_are_made_whole_with_the_stores_mode_before_sqlite_opens_it(
+    tmp_path: Path,
+) -> None:
+    from opsdesk.store import shops
+    from opsdesk.store.files import prepare_side_files
+
+    db = tmp_path / "team.sqlite"
+    initialise(db).close()  # the last session closed: SQLite removed its -wal and -shm
+    assert not Path(f"{db}-wal").exists() and not Path(f"{db}-shm").exists()
+    db.chmod(0o660)
+    old = os.umask(0o077)  # an opener whose umask would leave teammates a read-only -shm
+    try:
+        prepare_side_files(db)
+    finally:
+        os.umask(old)
+    for suffix in ("-wal", "-shm"):
+        side = Path(f"{db}{suffix}")
+        assert mode(side) == 0o660
+        assert side.stat().st_gid == db.stat().st_gid
+        assert side.stat().st_size == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "team.sqlite",
+        "team.sqlite-shm",
+        "team.sqlite-wal",
+    ]  # fmt: skip  (no temporary file left behind)
+    # SQLite starts from the empty files: writes land and survive the session
+    conn = connect(db)
+    shops.add(conn, "x", "X", "jd")
+    conn.close()
+    conn = connect(db)
+    assert conn.execute("SELECT name FROM shops WHERE key = 'x'").fetchone()[0] == "X"
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+
+
+def test_a_session_leaves_existing_side_files_as_they_are(tmp_path: Path) -> None:
+    from opsdesk.store.files import prepare_side_files
+
+    db = tmp_path / "s.sqlite"
+    holder = initialise(db)  # an open session keeps its -wal and -shm
+    try:
+        wal = Path(f"{db}-wal")
+        before = (wal.stat().st_ino, wal.stat().st_size)
+        prepare_side_files(db)
+        assert (wal.stat().st_ino, wal.stat().st_size) == before
+    finally:
+        holder.close()
+
+
+def test_opening_a_busy_store_makes_todays_runs_wait_briefly_not_the_busy_timeout(
+    tmp_path: Path,
+) -> None:
+    from datetime import datetime
+
+    from opsdesk.clock import fixed_clock
+    from opsdesk.store import checklists, shops
+    from opsdesk.store.connection import BUSY_TIMEOUT_MS
+
+    db = tmp_path / "busy.sqlite"
+    conn = initialise(db)
+    shops.add(conn, "jd-b", "JD B", "jd")
+    holder = connect(db)
+    holder.execute("BEGIN IMMEDIATE")  # a colleague's big import holds the write lock
+    try:
+        clock = fixed_clock(datetime(2026, 11, 23, 2))
+        assert checklists.ensure_on_open(conn, clock) is None  # left for the next session
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    # an operator's own save still waits the full busy timeout
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == BUSY_TIMEOUT_MS
+    assert conn.execute("SELECT count(*) FROM sop_runs").fetchone()[0] == 0
+    conn.close()

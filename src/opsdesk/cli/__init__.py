@@ -45,6 +45,7 @@ def main(ctx: click.Context, db: Path | None, read_only: bool) -> None:
 
 def _register() -> None:
     from opsdesk.cli import base, checklists, demo, exports, imports, pdca, reports, search
+    from opsdesk.cli import log as log_commands
     from opsdesk.cli import review as review_commands
     from opsdesk.cli import risks as risk_commands
 
@@ -52,6 +53,7 @@ def _register() -> None:
         module.register(main)
     risk_commands.register(main)
     review_commands.register(main)
+    log_commands.register(main)
 
 
 _register()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -91,3 +92,22 @@ def console() -> Any:
             return super().render_str(visible(text), **kwargs)
 
     return PlainConsole(width=None if sys.stdout.isatty() else 160, markup=False, emoji=False)
+
+
+def text_or_json(fmt: str) -> str:
+    """`--format` of a list command: text or json, else a clean error."""
+    if fmt not in ("text", "json"):
+        raise CliError(f"--format: {fmt!r} is not one of text, json")
+    return fmt
+
+
+def since_day(since: str | None) -> date | None:
+    """`--since YYYY-MM-DD` as a day (None when not given), else a clean error."""
+    from opsdesk.domain import periods
+
+    if since is None:
+        return None
+    try:
+        return periods.parse("day", since).start
+    except ValueError as e:
+        raise CliError(f"--since: {e}") from None

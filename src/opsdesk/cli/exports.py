@@ -14,7 +14,12 @@ from opsdesk.cli.progress import Progress, quiet_option
 @click.command("export")
 @click.argument("what", metavar="WHAT")
 @click.option("--format", "fmt", default="csv", show_default=True, help="csv, xlsx or json.")
-@click.option("--from", "start", metavar="YYYY-MM-DD", help="First day (audit: since).")
+@click.option(
+    "--from",
+    "start",
+    metavar="YYYY-MM-DD",
+    help="First day (audit: since; actions: created; cycles: opened).",
+)
 @click.option("--to", "end", metavar="YYYY-MM-DD", help="Last day.")
 @click.option("--shop", "shops", multiple=True, help="Only this shop (repeat).")
 @click.option("--grain", default="day", show_default=True, help="kpis: day, week or month.")
@@ -39,7 +44,8 @@ def export(
     sheet_per_shop: bool,
     quiet: bool,
 ) -> None:
-    """Write WHAT (observations, kpis, targets, checklists, risks, audit) as CSV, XLSX or JSON.
+    """Write WHAT (observations, kpis, targets, actions, cycles, checklists, risks, audit) as
+    CSV, XLSX or JSON.
 
     The numbers are the KPI engine's (as in `opsdesk report`); the file appears only when
     complete. Text a spreadsheet would run as a formula is written as text.

@@ -1,5 +1,5 @@
 """Commands: `opsdesk pdca …`: open, list, show, edit, action add/done/drop, move, check, act,
-arm (an A/B experiment's arms).
+follow-up (confirm a standard's follow-up check), arm (an A/B experiment's arms).
 
 Bad input (an unknown cycle, metric, shop or stage, a refused gate, a change date outside its
 range, a target in the wrong unit, an arm with more buyers than visitors) exits 1 with the
@@ -46,13 +46,15 @@ def _day(text: str | None, name: str) -> date | None:
 
 
 def _plain(text: str) -> Any:
-    from rich.text import Text
+    from opsdesk.rich_text import plain
 
-    return Text(text)
+    return plain(text)
 
 
 def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    from opsdesk.domain.text import json_safe
+
+    click.echo(json_safe(json.dumps(data, ensure_ascii=False, indent=2)))
 
 
 @click.group()
@@ -70,29 +72,12 @@ def pdca() -> None:
 @click.option("--problem", default="", help="The problem statement.")
 @click.pass_context
 @user_errors
-def open_cmd(
-    ctx: click.Context,
-    title: str | None,
-    metric_key: str | None,
-    shop_key: str | None,
-    alert_id: int | None,
-    owner: str | None,
-    problem: str,
-) -> None:
+def open_cmd(ctx: click.Context, **fields: Any) -> None:
     """Open a cycle at Plan; prints the new cycle's id first."""
     from opsdesk.store import pdca as store_pdca
 
     with store(ctx) as conn:
-        c = store_pdca.open_cycle(
-            conn,
-            today=_today(conn),
-            title=title,
-            metric_key=metric_key,
-            shop_key=shop_key,
-            owner=owner,
-            alert_id=alert_id,
-            problem=problem,
-        )
+        c = store_pdca.open_cycle(conn, today=_today(conn), **fields)
     click.echo(str(c.id))
     out = console()
     out.print(
@@ -415,6 +400,24 @@ def act_cmd(
             f"opened cycle {c.id} at Plan (iterates {cycle_id}):"
             f" baseline {c.baseline_start}..{c.baseline_end}"
         )
+
+
+@pdca.command("follow-up")
+@click.argument("cycle_id", metavar="ID", type=int)
+@click.argument("result", type=click.Choice(["held", "lost"]))
+@click.option("--note", default="", help="What the follow-up found.")
+@click.pass_context
+@user_errors
+def follow_up_cmd(ctx: click.Context, cycle_id: int, result: str, note: str) -> None:
+    """Confirm the follow-up check of standardised cycle ID: the gain held, or was lost
+    (`pdca show ID` gives the computed comparison and a suggestion)."""
+    from opsdesk.store import pdca as store_pdca
+
+    with store(ctx) as conn:
+        c = store_pdca.confirm_follow_up(
+            conn, cycle_id, today=_today(conn), result=result, note=note
+        )
+    click.echo(f"cycle {cycle_id}: follow-up check confirmed, gain {c.follow_up_result}")
 
 
 @pdca.command("arm")

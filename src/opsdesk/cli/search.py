@@ -6,7 +6,7 @@ import json
 
 import click
 
-from opsdesk.cli.common import CliError, console, store, user_errors
+from opsdesk.cli.common import console, since_day, store, text_or_json, user_errors
 from opsdesk.domain.text import json_safe
 
 
@@ -33,17 +33,10 @@ def search(
 ) -> None:
     """Search every text people wrote. Three characters or more use the full-text index
     (any substring, Chinese too); shorter words are matched by a scan."""
-    from opsdesk.domain import periods
     from opsdesk.views.search import find
 
-    if fmt not in ("text", "json"):
-        raise CliError(f"--format: {fmt!r} is not one of text, json")
-    day = None
-    if since is not None:
-        try:
-            day = periods.parse("day", since).start
-        except ValueError as e:
-            raise CliError(f"--since: {e}") from None
+    text_or_json(fmt)
+    day = since_day(since)
     with store(ctx) as conn:
         rows = find(conn, text, kinds=list(kinds) or None, since=day, limit=limit)
     if fmt == "json":

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from opsdesk.demo.seasons import Window
+from opsdesk.domain.pdca import FOLLOW_UP_DAYS
 from opsdesk.store import actions, pdca
 
 SOP = "daily-traffic-ads"
@@ -119,6 +120,44 @@ class _Builder:
                 (f"{self.day(back).isoformat()}T02:00:00+00:00", owner, item.id),
             )
 
+    def to_check(
+        self,
+        cid: int,
+        owner: str,
+        hypothesis: str,
+        plan: str,
+        acts: list[tuple[str, str, int]],
+        backs: tuple[int, int, int, int],
+        *,
+        done: int = 0,
+        change_day: date | None = None,
+    ) -> None:
+        """Plan, Do, the change and Check, on the days `backs` (days before E) gives: planned
+        with its action items (the first `done` of them done), moved to Do, the change live
+        (on `change_day`, default its own day), moved to Check."""
+        plan_back, do_back, change_back, check_back = backs
+        self.plan(cid, plan_back, hypothesis, plan, acts)
+        for n in range(1, done + 1):
+            actions.close(self.conn, "pdca", cid, n, "done")
+        self.move(cid, "do", do_back, owner)
+        self.change(cid, change_day or self.day(change_back), change_back)
+        self.move(cid, "check", check_back, owner)
+
+    def follow_up(self, cid: int, back: int, owner: str, note: str) -> None:
+        """Confirm a standard's follow-up check `back` days before E with the result its
+        computed comparison suggests, by `owner` at 10:00 local that day."""
+        from opsdesk.domain.pdca import suggest_follow_up
+        from opsdesk.store.catalogue import load_metrics
+
+        c = pdca.get(self.conn, cid)
+        check = pdca.follow_up_check(self.conn, c, self.day(back))
+        result = suggest_follow_up(load_metrics(self.conn)[c.metric_key], check)[0] or "held"
+        pdca.confirm_follow_up(self.conn, cid, today=self.today(back), result=result, note=note)
+        self.conn.execute(
+            "UPDATE pdca_cycles SET follow_up_at = ?, follow_up_by = ? WHERE id = ?",
+            (f"{self.day(back).isoformat()}T02:00:00+00:00", owner, cid),
+        )
+
     def move(self, cid: int, to: str, back: int, owner: str) -> None:
         pdca.move(self.conn, cid, to, today=self.today(back))
         self.stamp(cid, back, owner)
@@ -170,17 +209,16 @@ def build_cycles(
             problem="Visitors flat for a month before the campaign.",
             baseline=(w.start - timedelta(days=28), w.start - timedelta(days=1)),
         )
-        b.plan(
+        b.to_check(
             cid,
-            back0,
+            "li.na",
             "Raising search bids from the warm-up start lifts visitors",
             "Raise bids 20% on the top 50 keywords",
             [("Raise the bids", "li.na", back0 - 2)],
+            (back0, back0 - 2, back0 - 6, back0 - 20),
+            done=1,
+            change_day=w.start,
         )
-        actions.close(conn, "pdca", cid, 1, "done")
-        b.move(cid, "do", back0 - 2, "li.na")
-        b.change(cid, w.start, back0 - 6)
-        b.move(cid, "check", back0 - 20, "li.na")
         b.act(
             cid,
             back0 - 22,
@@ -190,6 +228,13 @@ def build_cycles(
             " time (the warm-up overlaps).",
             SOP,
         )
+        if back0 - 22 - FOLLOW_UP_DAYS - 1 >= 0:  # its follow-up check came due: confirmed
+            b.follow_up(
+                cid,
+                back0 - 22 - FOLLOW_UP_DAYS - 1,
+                "li.na",
+                "Checked four weeks on against the baseline.",
+            )
 
     # Plan: the conversion slide at jd-home (the incident), stock-outs, all-shops ROAS.
     b.open(
@@ -251,60 +296,51 @@ def build_cycles(
 
     # Check: bundles at jd-home (with an A/B test), new main images at tmall.
     cid = b.open(30, "chen.jie", "Bundle offers raise the order value", "aov", jd)
-    b.plan(
+    b.to_check(
         cid,
-        29,
+        "chen.jie",
         "A two-item bundle raises AOV",
         "Bundle the top 10 pairs",
         [("Set up 10 bundles", "chen.jie", 25)],
+        (29, 28, 20, 5),
+        done=1,
     )
-    actions.close(conn, "pdca", cid, 1, "done")
-    b.move(cid, "do", 28, "chen.jie")
-    b.change(cid, b.day(20), 20)
-    b.move(cid, "check", 5, "chen.jie")
     pdca.set_arm(conn, cid, "A", 4120, 131, "no bundle")
     pdca.set_arm(conn, cid, "B", 4075, 152, "bundle shown")
     cid = b.open(40, "chen.jie", "New main images", "conversion_rate", tmall)
-    b.plan(
+    b.to_check(
         cid,
-        39,
+        "chen.jie",
         "Lifestyle main images convert better",
         "Shoot and swap the top 20 images",
         [("Shoot the images", "chen.jie", 33), ("Swap them", "chen.jie", 31)],
+        (39, 38, 30, 15),
+        done=2,
     )
-    for n in (1, 2):
-        actions.close(conn, "pdca", cid, n, "done")
-    b.move(cid, "do", 38, "chen.jie")
-    b.change(cid, b.day(30), 30)
-    b.move(cid, "check", 15, "chen.jie")
 
     # Act: refunds at douyin (a decision taken, the lesson still to write).
     cid = b.open(50, "wang.fang", "Size guide to cut refunds", "refund_rate", douyin)
-    b.plan(
+    b.to_check(
         cid,
-        49,
+        "wang.fang",
         "A size guide on the detail page cuts refunds",
         "Add the size guide",
         [("Write the size guide", "wang.fang", 45)],
+        (49, 48, 40, 25),
     )
-    b.move(cid, "do", 48, "wang.fang")
-    b.change(cid, b.day(40), 40)
-    b.move(cid, "check", 25, "wang.fang")
     pdca.edit(conn, cid, today=b.today(3), decision="iterate", target=0.05)
     b.move(cid, "act", 3, "wang.fang")
 
     # Closed: abandoned (with its lesson), and one iterated into a new cycle at Plan.
     cid = b.open(70, "zhao.min", "Live-stream coupons", "conversion_rate", douyin)
-    b.plan(
+    b.to_check(
         cid,
-        69,
+        "zhao.min",
         "A coupon during live streams lifts conversion",
         "Coupon every evening stream",
         [("Set up the coupons", "zhao.min", 66)],
+        (69, 68, 60, 45),
     )
-    b.move(cid, "do", 68, "zhao.min")
-    b.change(cid, b.day(60), 60)
-    b.move(cid, "check", 45, "zhao.min")
     b.act(
         cid,
         44,
@@ -313,16 +349,14 @@ def build_cycles(
         "Coupons moved buyers from other days, not conversion overall: stopped.",
     )
     cid = b.open(80, "zhang.wei", "Next-day dispatch cut-off at 16:00", "late_shipment_rate", jd)
-    b.plan(
+    b.to_check(
         cid,
-        79,
+        "zhang.wei",
         "A later cut-off with a second pick wave keeps shipments on time",
         "Add a 15:00 pick wave",
         [("Agree the wave with the warehouse", "zhang.wei", 76)],
+        (79, 78, 70, 55),
     )
-    b.move(cid, "do", 78, "zhang.wei")
-    b.change(cid, b.day(70), 70)
-    b.move(cid, "check", 55, "zhang.wei")
     b.act(
         cid, 50, "zhang.wei", "iterate", "Half the effect: the second wave needs one more packer."
     )

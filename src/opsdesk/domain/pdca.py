@@ -30,6 +30,7 @@ from datetime import date, timedelta
 
 from opsdesk.domain.kpis import Daily, aggregate, relative_change
 from opsdesk.domain.metrics import Metric
+from opsdesk.domain.text import control_problem
 
 STAGES = ("plan", "do", "check", "act", "closed")
 STAGE_NAMES = {"plan": "Plan", "do": "Do", "check": "Check", "act": "Act", "closed": "Closed"}
@@ -38,6 +39,9 @@ ACTION_STATUSES = ("open", "done", "dropped")
 MIN_DAYS_AFTER = 7
 DEFAULT_BASELINE_DAYS = 28
 FOLLOW_UP_DAYS = 28
+FOLLOW_UP_RESULTS = ("held", "lost")
+FOLLOW_UP_GRACE_DAYS = 7
+"""A follow-up check not confirmed this many days after it came due is shown as overdue."""
 XMR_FACTOR = 2.66
 Z_95 = 1.959963984540054
 """The two-sided 95% point of the standard normal distribution."""
@@ -506,6 +510,37 @@ def compute_check(
     )
 
 
+# --- the follow-up check of a standard ---------------------------------------------------
+
+
+def follow_up_window(change_date: date, after_end: date, ops_day: date) -> tuple[date, date] | None:
+    """The follow-up window: as many days as the Check's after-window, ending on the ops day
+    (never before the after-window ends). None until a day past the after-window exists."""
+    length = (after_end - change_date).days + 1
+    start = max(after_end + timedelta(days=1), ops_day - timedelta(days=length - 1))
+    return None if start > ops_day else (start, ops_day)
+
+
+def gain_held(metric: Metric, before: float | None, now: float | None) -> bool | None:
+    """Whether the metric is still on the good side of the baseline (None: undefined, or a
+    metric without a good direction)."""
+    if before is None or now is None or metric.direction is None:
+        return None
+    return now > before if metric.direction == "up" else now < before
+
+
+def suggest_follow_up(metric: Metric, check: Check | None) -> tuple[str | None, str]:
+    """A suggested result of the follow-up check (`held`, `lost` or None) and why; the person
+    confirming it decides."""
+    if check is None:
+        return None, "no day of data after the Check's after-window yet"
+    held = gain_held(metric, check.before.value, check.after.value)
+    if held is None:
+        return None, "undefined: no data on one side, or the metric has no good direction"
+    side = "better" if held else "no better"
+    return ("held" if held else "lost"), f"the follow-up window is {side} than the baseline"
+
+
 # --- field validation --------------------------------------------------------------------
 
 
@@ -538,9 +573,11 @@ def validate_change_date(change: date, baseline: tuple[date, date], ops_day: dat
 
 
 def validate_text(name: str, text: str, *, required: bool = False) -> str:
-    """Free text as typed; control characters (terminal escapes) are refused."""
-    if any(ord(c) < 32 and c not in "\n\t" or ord(c) == 127 for c in text):
-        raise PdcaError(f"{name}: control characters are not allowed")
+    """Free text as typed (newlines and tabs kept); control characters (C0, DEL, C1: terminal
+    escapes) and bidi controls are refused, naming the character (`domain.text`)."""
+    problem = control_problem(text, multiline=True)
+    if problem is not None:
+        raise PdcaError(f"{name}: {problem}")
     if required and not text.strip():
         raise PdcaError(f"{name}: must not be empty")
     return text

@@ -12,6 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date
 
+from opsdesk.domain.text import refuse_control
 from opsdesk.store import audit
 from opsdesk.store.connection import current_user, now_iso, write_transaction
 
@@ -97,8 +98,7 @@ def add_in_transaction(
         raise ValueError(f"source: unknown kind {source_kind!r} (one of {', '.join(SOURCE_KINDS)})")
     if not text.strip():
         raise ValueError("text: an action item needs a text")
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
-        raise ValueError("text: control characters are not allowed")
+    refuse_control(text, "text")
     validate_login(owner)
     actor = actor or current_user()
     at = at or now_iso()
@@ -193,3 +193,19 @@ def open_due(
         sql += " AND source_kind = ?"
         params.append(source_kind)
     return [_item(r) for r in conn.execute(sql + " ORDER BY due, id", params)]
+
+
+def list_items(
+    conn: sqlite3.Connection, *, status: str | None = None, open_only: bool | None = None
+) -> list[ActionItem]:
+    """Every action item (of every source), by source and number; `open_only` True: the open
+    ones, False: the closed ones (done or dropped); `status` one status."""
+    sql, params = "SELECT * FROM action_items WHERE 1 = 1", list[object]()
+    if status is not None:
+        sql += " AND status = ?"
+        params.append(status)
+    if open_only is not None:
+        sql += " AND status = 'open'" if open_only else " AND status != 'open'"
+    return [
+        _item(r) for r in conn.execute(sql + " ORDER BY source_kind, source_id, number", params)
+    ]

@@ -12,10 +12,17 @@ import pwd
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 
-BUSY_TIMEOUT_MS = 10_000
+# How long a write waits for another session's write to end before "database is locked".
+# A million-row import holds the lock for its write phase (7 s idle, 20 s+ on a loaded
+# server), and an operator's save must outwait it (tests/bench/test_concurrency_big_import).
+BUSY_TIMEOUT_MS = 60_000
+# Work nobody is waiting for (today's checklist runs when a command opens the store) waits
+# only this long and is left for the next session when the store is busy.
+BRIEF_WAIT_MS = 200
 
 
 class StoreError(Exception):
@@ -71,6 +78,8 @@ def connect(
             files.create_store_file(p, team_gid=team_gid)
         except OSError as e:
             raise StoreError(f"cannot create the store {p}: {e.strerror}") from None
+    if not memory and not files.read_only_requested() and os.access(p, os.W_OK):
+        files.prepare_side_files(p)
     read_only = not memory and files.is_read_only(p)
     if not memory and not os.access(p, os.R_OK):
         raise StoreError(f"{p}: {current_user()} may not read this store (file permissions)")
@@ -118,28 +127,52 @@ def refuse_if_read_only(conn: sqlite3.Connection) -> None:
         raise StoreError(read_only_message(conn.path, current_user()))  # type: ignore[attr-defined]
 
 
+CHANGE: ContextVar[dict[str, int] | None] = ContextVar("opsdesk_change", default=None)
+"""The write transaction under way in this thread: `store.audit` keeps in it the id of its
+first audit event, which every later event of the transaction names as its `change_id`."""
+
+
+@contextmanager
+def brief_wait(conn: sqlite3.Connection, ms: int = BRIEF_WAIT_MS) -> Iterator[None]:
+    """Within the block, a busy store makes `conn` give up after `ms` instead of waiting the
+    full busy timeout (for writes nobody is waiting on; the caller handles the give-up)."""
+    conn.execute(f"PRAGMA busy_timeout = {int(ms)}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
 @contextmanager
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """`BEGIN IMMEDIATE` … `COMMIT`, rolled back whole on any exception.
 
-    Inside a transaction already open on `conn` (a whole `demo --replace` is one) it is a
-    savepoint: its work commits or rolls back with the outer transaction.
+    Inside a transaction already open on `conn` (a whole `demo --replace` is one; an undo
+    replaying a store write) it is a savepoint: its work commits or rolls back with the outer
+    transaction, and its audit events are part of the outer transaction's change.
     """
     refuse_if_read_only(conn)
     if conn.in_transaction:
         conn.execute("SAVEPOINT nested_write")
+        own = CHANGE.set({}) if CHANGE.get() is None else None
         try:
             yield conn
         except BaseException:
             conn.execute("ROLLBACK TO nested_write")
             conn.execute("RELEASE nested_write")
             raise
+        finally:
+            if own is not None:
+                CHANGE.reset(own)
         conn.execute("RELEASE nested_write")
         return
     conn.execute("BEGIN IMMEDIATE")
+    token = CHANGE.set({})
     try:
         yield conn
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    finally:
+        CHANGE.reset(token)
     conn.execute("COMMIT")

@@ -40,7 +40,12 @@ def is_read_only(path: Path) -> bool:
         return True
     side = [Path(f"{path}{s}") for s in SIDE_FILES]
     if all(p.exists() for p in side):
-        return not all(os.access(p, os.W_OK) for p in side)
+        unwritable = [p for p in side if not os.access(p, os.W_OK)]
+        if any(p.exists() for p in unwritable):
+            return True
+        if not unwritable:
+            return False
+        # the last session closed and removed them since: whoever opens next makes them
     return not os.access(path.parent, os.W_OK | os.X_OK)
 
 
@@ -84,6 +89,48 @@ def create_store_file(path: Path, *, team_gid: int | None = None) -> None:
             os.fchmod(fd, TEAM_FILE_MODE)
     finally:
         os.close(fd)
+
+
+def prepare_side_files(path: Path) -> None:
+    """Give a writable store its `-wal` and `-shm` files, whole, before SQLite opens it.
+
+    SQLite makes them on first open under the process's umask and only then sets the store's
+    mode; a teammate opening the store in that instant cannot write the `-shm` and gets a
+    read-only session. Here each missing file is made under a temporary name, given the
+    store's mode and group, and linked into place (never over an existing file), so nobody
+    ever sees one half-made. Empty files are what SQLite itself starts from. Best effort: a
+    file that cannot be made is left for SQLite to make.
+    """
+    try:
+        st = path.stat()
+    except OSError:
+        return
+    mode = stat.S_IMODE(st.st_mode) & 0o666
+    for suffix in SIDE_FILES:
+        side = Path(f"{path}{suffix}")
+        if side.exists():
+            continue
+        tmp = Path(f"{side}.{os.getpid()}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError:
+            continue
+        try:
+            try:
+                if st.st_gid != os.getegid():
+                    os.fchown(fd, -1, st.st_gid)
+            except OSError:
+                pass  # not in the store's group: the directory's setgid bit decides
+            os.fchmod(fd, mode)
+            os.close(fd)
+            fd = -1
+            os.link(tmp, side)
+        except OSError:
+            pass  # another session made it first (or this one may not): theirs stands
+        finally:
+            if fd >= 0:
+                os.close(fd)
+            tmp.unlink(missing_ok=True)
 
 
 def _make_dirs(directory: Path, team_gid: int | None) -> None:

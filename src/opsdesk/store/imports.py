@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from opsdesk.clock import Clock
@@ -272,15 +273,21 @@ def undo(conn: sqlite3.Connection, import_id: int) -> UndoResult:
             "UPDATE imports SET undone_at = ?, undone_by = ? WHERE id = ?",
             (now_iso(), actor, import_id),
         )
-        audit.record(
-            conn,
-            "import",
-            str(import_id),
-            "undo",
-            {"file": record.file_name, "new": record.rows_new, "changed": record.rows_changed},
-            {"restored": restored, "deleted": deleted, "left": left},
-            actor=actor,
-        )
+        imported = conn.execute(
+            "SELECT coalesce(change_id, id) FROM audit_events WHERE object_type = 'import'"
+            " AND object_key = ? AND action = 'import'",
+            (str(import_id),),
+        ).fetchone()
+        with audit.undoing(imported[0]) if imported else nullcontext():
+            audit.record(
+                conn,
+                "import",
+                str(import_id),
+                "undo",
+                {"file": record.file_name, "new": record.rows_new, "changed": record.rows_changed},
+                {"restored": restored, "deleted": deleted, "left": left},
+                actor=actor,
+            )
     return UndoResult(import_id, restored, deleted, left)
 
 

@@ -1,5 +1,8 @@
 """Numbered SQL migrations (`migrations/NNNN_name.sql`), applied in order, each in a transaction.
 
+A line `-- @search-sources: KEY ...` in a migration stands for the triggers of those full-text
+sources (generated from `store.search_sources`).
+
 They ship inside the package (`opsdesk.migrations`, found through opsdesk.shipped).
 
 The schema version is `PRAGMA user_version`. A store whose version is newer than the newest
@@ -72,14 +75,14 @@ def migrate(conn: sqlite3.Connection, directory: Path | None = None) -> list[Mig
     """Apply every pending migration, each in its own transaction. Returns those applied."""
     applied = []
     for m in pending(conn, directory):
-        sql = m.path.read_text(encoding="utf-8")
+        statements = migration_statements(m.path.read_text(encoding="utf-8"))
         conn.execute("BEGIN IMMEDIATE")
         try:
             # Re-check under the write lock: another process may have migrated meanwhile.
             if current_version(conn) >= m.version:
                 conn.execute("ROLLBACK")
                 continue
-            for statement in split_statements(sql):
+            for statement in statements:
                 try:
                     conn.execute(statement.sql)
                 except sqlite3.Error as e:
@@ -94,6 +97,29 @@ def migrate(conn: sqlite3.Connection, directory: Path | None = None) -> list[Mig
         conn.execute("COMMIT")
         applied.append(m)
     return applied
+
+
+def migration_statements(text: str) -> list[Statement]:
+    """A migration file's statements, each line `-- @search-sources: KEY ...` standing for the
+    generated SQL of those full-text sources (`search_sources.expand`; its statements carry the
+    directive's line)."""
+    from opsdesk.store.search_sources import DIRECTIVE, expand
+
+    lines = text.split("\n")
+    out: list[Statement] = []
+    start = 0
+
+    def plain(end: int) -> None:
+        chunk = "\n".join(lines[start:end])
+        out.extend(Statement(s.line + start, s.sql) for s in split_statements(chunk))
+
+    for i, line in enumerate(lines):
+        if line.startswith(DIRECTIVE):
+            plain(i)
+            out.extend(Statement(i + 1, s.sql) for s in split_statements(expand(line)))
+            start = i + 1
+    plain(len(lines))
+    return out
 
 
 class Statement(NamedTuple):

@@ -43,12 +43,17 @@ def load_daily(
     shop_keys: Iterable[str] | None = None,
     *,
     computed: Iterable[Provider] = PROVIDERS,
+    metric_keys: Iterable[str] | None = None,
 ) -> DailyValues:
-    """Every recorded (and computed) base value from `start` to `end` inclusive."""
+    """Every recorded (and computed) base value from `start` to `end` inclusive (only those
+    of `metric_keys` when given: computed ones only from providers that give one of them)."""
     shop_names, metric_names = _id_maps(conn)
     wanted = None if shop_keys is None else set(shop_keys)
     shop_ids = [i for i, k in shop_names.items() if wanted is None or k in wanted]
-    metric_ids = list(metric_names)
+    keys = None if metric_keys is None else set(metric_keys)
+    metric_ids = [i for i, k in metric_names.items() if keys is None or k in keys]
+    if keys is not None:
+        computed = [p for p in computed if p.keys & keys]
     sql = (
         "SELECT shop_id, metric_id, day, value FROM observations"  # noqa: S608 (placeholders)
         f" WHERE shop_id IN ({', '.join('?' for _ in shop_ids)})"

@@ -15,6 +15,7 @@ date is also an event (`events`, kind `pdca`) so the explorer's chart marks it.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,7 +24,7 @@ from opsdesk.domain import pdca as rules
 from opsdesk.domain.alert_record import Alert
 from opsdesk.domain.kpis import Daily
 from opsdesk.domain.metrics import Metric
-from opsdesk.store import actions, audit
+from opsdesk.store import actions, audit, versioning
 from opsdesk.store.connection import current_user, now_iso, write_transaction
 
 TEXT_FIELDS = ("title", "problem", "root_cause", "hypothesis", "plan", "scope_note", "lesson")
@@ -64,6 +65,12 @@ class Cycle:
     sop_version_id: int | None
     follow_up_on: date | None
     due: dict[str, date | None]
+    follow_up_result: str | None
+    """`held` or `lost` once someone confirmed the follow-up check; None before."""
+    follow_up_value: float | None
+    follow_up_note: str
+    follow_up_at: str | None
+    follow_up_by: str | None
     created_at: str
     created_by: str
     updated_at: str
@@ -130,6 +137,11 @@ def _cycle(r: sqlite3.Row) -> Cycle:
         sop_version_id=r["sop_version_id"],
         follow_up_on=_day(r["follow_up_on"]),
         due={s: _day(r[f"due_{s}"]) for s in ("plan", "do", "check", "act")},
+        follow_up_result=r["follow_up_result"],
+        follow_up_value=r["follow_up_value"],
+        follow_up_note=r["follow_up_note"],
+        follow_up_at=r["follow_up_at"],
+        follow_up_by=r["follow_up_by"],
         created_at=r["created_at"],
         created_by=r["created_by"],
         updated_at=r["updated_at"],
@@ -140,7 +152,7 @@ def _cycle(r: sqlite3.Row) -> Cycle:
 def _dict(c: Cycle) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in c.__dict__.items():
-        if k in ("version", "updated_at", "updated_by", "created_at", "created_by"):
+        if k in ("version", "updated_at", "updated_by", "created_at", "created_by", "follow_up_at"):
             continue
         if isinstance(v, date):
             v = v.isoformat()
@@ -241,22 +253,42 @@ def _metrics(conn: sqlite3.Connection) -> dict[str, Metric]:
 
 
 def metric_dailies(
-    conn: sqlite3.Connection, shop_key: str | None, start: date, end: date
+    conn: sqlite3.Connection,
+    shop_key: str | None,
+    start: date,
+    end: date,
+    metric: Metric | None = None,
 ) -> list[Daily]:
-    """One shop's daily values (`[daily]`), or every shop's with data in the range."""
+    """One shop's daily values (`[daily]`; only the values `metric` is computed from, when
+    given), or every shop's with any data in the range."""
+    if shop_key is not None:
+        return [shop_dailies(conn, [shop_key], start, end, metric).get(shop_key, {})]
+    grouped = shop_dailies(conn, None, start, end)  # every shop with any data counts
+    return [grouped[k] for k in sorted(grouped)]
+
+
+def shop_dailies(
+    conn: sqlite3.Connection,
+    shop_keys: list[str] | None,
+    start: date,
+    end: date,
+    metric: Metric | None = None,
+) -> Mapping[str, Daily]:
+    """Shop key -> its daily values (every shop with data when `shop_keys` is None), in one
+    read; only the values `metric` is computed from, when given."""
     from opsdesk.store.observations import by_shop, load_daily
 
-    grouped = by_shop(load_daily(conn, start, end, None if shop_key is None else [shop_key]))
-    if shop_key is not None:
-        return [grouped.get(shop_key, {})]
-    return [grouped[k] for k in sorted(grouped)]
+    inputs = None
+    if metric is not None:
+        inputs = sorted(metric.formula.inputs) if metric.formula else [metric.key]
+    return by_shop(load_daily(conn, start, end, shop_keys, metric_keys=inputs))
 
 
 def baseline_value(
     conn: sqlite3.Connection, metric: Metric, shop_key: str | None, start: date, end: date
 ) -> float | None:
     """The metric over the baseline window (days with data), by the KPI engine."""
-    dailies = metric_dailies(conn, shop_key, start, end)
+    dailies = metric_dailies(conn, shop_key, start, end, metric)
     days = [d for d in rules.days_between(start, end) if rules.has_metric(metric, dailies, d)]
     return rules.value_over(metric, _metrics(conn), dailies, days)
 
@@ -266,7 +298,7 @@ def days_with_data(
 ) -> int:
     if end < start:
         return 0
-    dailies = metric_dailies(conn, shop_key, start, end)
+    dailies = metric_dailies(conn, shop_key, start, end, metric)
     return sum(1 for d in rules.days_between(start, end) if rules.has_metric(metric, dailies, d))
 
 
@@ -360,6 +392,8 @@ def _write(
         " root_cause = ?, hypothesis = ?, plan = ?, scope_note = ?, owner = ?,"
         " change_date = ?, after_end = ?, decision = ?, lesson = ?, sop_version_id = ?,"
         " follow_up_on = ?, due_plan = ?, due_do = ?, due_check = ?, due_act = ?,"
+        " follow_up_result = ?, follow_up_value = ?, follow_up_note = ?, follow_up_at = ?,"
+        " follow_up_by = ?,"
         " updated_at = ?, updated_by = ?, version = version + 1 WHERE id = ? AND version = ?",
         (
             new.title,
@@ -385,6 +419,11 @@ def _write(
             new.sop_version_id,
             None if new.follow_up_on is None else new.follow_up_on.isoformat(),
             *_due_texts(new),
+            new.follow_up_result,
+            new.follow_up_value,
+            new.follow_up_note,
+            new.follow_up_at,
+            new.follow_up_by,
             at,
             actor,
             old.id,
@@ -538,11 +577,17 @@ def edit(
     ops_day = today - timedelta(days=1)
     with write_transaction(conn):
         old = get(conn, cycle_id)
+        # a field changed since it was read: EditConflict, old → theirs → yours (one check)
+        versioning.check_counted(
+            conn, "pdca", str(cycle_id), based_on=expected_version, now=old.version,
+            record=old, fields=fields,
+        )  # fmt: skip
         _refuse_if_changed(conn, old, expected_version, None)
         new = old
         for name, value in fields.items():
             if name in TEXT_FIELDS:
-                rules.validate_text(f"--{name.replace('_', '-')}", value, required=name == "title")
+                option = "--scope" if name == "scope_note" else f"--{name.replace('_', '-')}"
+                rules.validate_text(option, value, required=name == "title")
                 new = replace(new, **{name: value})
             elif name == "owner":
                 new = replace(new, owner=actions.validate_login(value))
@@ -816,6 +861,72 @@ def act(
                 at=at,
             )
         return ActResult(closed, child, sop)
+
+
+def follow_up_check(
+    conn: sqlite3.Connection, c: Cycle, ops_day: date, rule_set: rules.RuleSet | None = None
+) -> rules.Check | None:
+    """The follow-up check of a standardised cycle: the Check again, with the follow-up window
+    (as long as the after-window, ending on the ops day) against the same baseline, like for
+    like. None for a cycle without a follow-up, or before a day past its after-window."""
+    if c.follow_up_on is None or c.change_date is None or c.after_end is None:
+        return None
+    window = rules.follow_up_window(c.change_date, c.after_end, ops_day)
+    if window is None:
+        return None
+    metrics = _metrics(conn)
+    dailies = metric_dailies(conn, c.shop_key, c.baseline_start, ops_day, metrics[c.metric_key])
+    return rules.compute_check(
+        metrics[c.metric_key], metrics, dailies, c.baseline, window[0], ops_day, c.target, rule_set
+    )
+
+
+def confirm_follow_up(
+    conn: sqlite3.Connection,
+    cycle_id: int,
+    *,
+    today: date,
+    result: str,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Cycle:
+    """A person confirms the follow-up check of a standardised cycle: the gain `held` or was
+    `lost` (the computed comparison only suggests it). Stored with the follow-up window's
+    value then, who and when; audited (action `follow_up`). Refused before it is due, for a
+    cycle without a follow-up, and when it was already confirmed."""
+    if result not in rules.FOLLOW_UP_RESULTS:
+        raise ValueError(f"--result: {result!r} is not one of {', '.join(rules.FOLLOW_UP_RESULTS)}")
+    rules.validate_text("--note", note)
+    actor, at = current_user(), now_iso()
+    ops_day = today - timedelta(days=1)
+    with write_transaction(conn):
+        c = get(conn, cycle_id)
+        _refuse_if_changed(conn, c, expected_version, None)
+        if c.follow_up_on is None:
+            raise ValueError(
+                f"ID: cycle {cycle_id} has no follow-up check (a standardised cycle has one)"
+            )
+        if c.follow_up_result is not None:
+            raise CycleChanged(
+                f"the follow-up check of cycle {cycle_id} was already confirmed"
+                f" ({c.follow_up_result}) by {c.follow_up_by} at"
+                f" {local_time(conn, c.follow_up_at or at)}; nothing changed"
+            )
+        if ops_day < c.follow_up_on:
+            raise ValueError(
+                f"ID: the follow-up check of cycle {cycle_id} is due on {c.follow_up_on}"
+                f" ({rules.FOLLOW_UP_DAYS} days after standardising): confirm it then"
+            )
+        check = follow_up_check(conn, c, ops_day)
+        new = replace(
+            c,
+            follow_up_result=result,
+            follow_up_value=None if check is None else check.after.value,
+            follow_up_note=note,
+            follow_up_at=at,
+            follow_up_by=actor,
+        )
+        return _write(conn, c, new, "follow_up", actor, at)
 
 
 # --- confounders -------------------------------------------------------------------------

@@ -206,6 +206,11 @@ def _risk_values(risk: Risk) -> dict[str, Any]:
     }
 
 
+def field_values(risk: Risk) -> dict[str, Any]:
+    """A risk's editable fields as stored and audited (dates as ISO text)."""
+    return _risk_values(risk)
+
+
 def _insert(conn: sqlite3.Connection, risk: Risk, source: str, actor: str, at: str) -> None:
     values = _risk_values(risk)
     cols = list(values)
@@ -478,16 +483,23 @@ EDITABLE = (
 
 
 def update_fields(
-    conn: sqlite3.Connection, key: str, changes: Mapping[str, Any], today: date
+    conn: sqlite3.Connection,
+    key: str,
+    changes: Mapping[str, Any],
+    today: date,
+    *,
+    based_on: int | None = None,
 ) -> Risk:
     """Change fields of a risk (the app's editor; `kri`: the whole list of KRI tables);
-    checked by the same rules as a file."""
+    checked by the same rules as a file. `based_on`: the risk's version when it was read
+    (`store.versioning`): a field someone changed since is refused, never overwritten."""
     unknown = [k for k in changes if k not in (*EDITABLE, "kri")]
     if unknown:
         raise RiskError([(k, "not an editable field") for k in unknown])
     actor = current_user()
     with write_transaction(conn):
         stored = get_risk(conn, key)
+        _check_version(conn, stored, changes, based_on)
         entry: dict[str, Any] = {
             "key": key,
             **{k: v for k, v in _risk_values(stored.risk).items() if v is not None},
@@ -505,6 +517,17 @@ def update_fields(
         if new.inherent != stored.risk.inherent or new.residual != stored.risk.residual:
             _review_row(conn, stored.id, "score", stored.risk, new, now_iso(), actor, "edited")
     return new
+
+
+def _check_version(
+    conn: sqlite3.Connection, stored: StoredRisk, changes: Mapping[str, Any], based_on: int | None
+) -> None:
+    from opsdesk.store import versioning
+
+    now = {**_risk_values(stored.risk), "kris": [kri_dict(k) for k in stored.risk.kris]}
+    yours = {("kris" if k == "kri" else k): v for k, v in changes.items()}
+    theirs = {k: now.get(k) for k in yours}
+    versioning.check(conn, "risk", stored.risk.key, based_on, theirs=theirs, yours=yours)
 
 
 # ---- reading the history ----------------------------------------------------------------

@@ -13,7 +13,7 @@ import sqlite3
 from datetime import date
 
 from opsdesk.domain.kpis import Target, Targets
-from opsdesk.store import audit
+from opsdesk.store import audit, versioning
 from opsdesk.store.connection import current_user, now_iso, write_transaction
 
 _SELECT = (
@@ -88,8 +88,12 @@ def set_target(
     valid_from: date | None = None,
     valid_to: date | None = None,
     amber: float = 0.0,
+    based_on: int | None = None,
 ) -> Target:
-    """Set a target (value and amber in the metric's unit, ratios as fractions); audited."""
+    """Set a target (value and amber in the metric's unit, ratios as fractions); audited.
+
+    `based_on`: the target's version when it was read (`store.versioning`); a value or amber
+    someone changed since is refused with EditConflict, never overwritten."""
     metric = conn.execute("SELECT id FROM metrics WHERE key = ?", (metric_key,)).fetchone()
     if metric is None:
         raise ValueError(f"metric: unknown metric {metric_key!r} (see `opsdesk metrics`)")
@@ -116,6 +120,14 @@ def set_target(
         ).fetchone()
         if existing is not None:
             old = _target(existing)
+            versioning.check(
+                conn,
+                "target",
+                str(old.id),
+                based_on,
+                theirs={"value": old.value, "amber": old.amber},
+                yours={"value": value, "amber": amber},
+            )
             conn.execute(
                 "UPDATE targets SET value = ?, amber = ?, created_at = ?, created_by = ?"
                 " WHERE id = ?",
@@ -141,3 +153,13 @@ def set_target(
             _target_dict(new),
         )
     return new
+
+
+def delete_target(conn: sqlite3.Connection, target_id: int) -> None:
+    """Remove a target (what undoing its creation does); audited."""
+    with write_transaction(conn):
+        row = conn.execute(_SELECT + " WHERE t.id = ?", (target_id,)).fetchone()
+        if row is None:
+            raise ValueError(f"no target {target_id} (see `opsdesk target list`)")
+        conn.execute("DELETE FROM targets WHERE id = ?", (target_id,))
+        audit.record(conn, "target", str(target_id), "delete", _target_dict(_target(row)), None)

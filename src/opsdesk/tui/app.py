@@ -175,6 +175,10 @@ class OpsdeskApp(App[None]):
         """Wakes the watcher for a look at the store now (also when stopping)."""
         self.store_generation = 0
         """Counts the store changes seen; a screen that loaded an older one reloads."""
+        from opsdesk.store.audit import new_session
+
+        self.session = new_session()
+        """This run's session in the audit trail: ctrl+z takes back only its changes."""
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -365,7 +369,9 @@ class OpsdeskApp(App[None]):
             self.push_screen(SearchDialog(self.db), self.open_hit)
 
     def open_hit(self, hit: SearchRow | None) -> None:
-        """Open the object a search hit belongs to (a checklist run: on the item)."""
+        """Open the object a search hit belongs to (a checklist run: on the item; a PDCA text
+        or a cycle's action item: the cycle; a review note, decision or metric note, or a
+        review's action item: the weekly review on its week)."""
         if hit is None:
             return
         if hit.object_type == "sop_run":
@@ -381,7 +387,82 @@ class OpsdeskApp(App[None]):
             self.action_switch_area("risks")
             self.push_screen(RiskScreen(str(hit.opens)))
             return
+        opens = hit.opens if isinstance(hit.opens, tuple) else (hit.object_type, hit.opens)
+        if hit.object_type == "pdca_cycle" or opens[0] == "pdca":
+            from opsdesk.tui.screens.pdca_cycle import CycleScreen
+
+            self.action_switch_area("pdca")
+            self.push_screen(CycleScreen(int(str(opens[1]))))
+            return
+        if opens[0] == "risk":
+            from opsdesk.tui.screens.risk import RiskScreen
+
+            self.action_switch_area("risks")
+            self.push_screen(RiskScreen(str(opens[1])))
+            return
+        if opens[0] == "review" and len(opens) == 3:  # a meeting: ("review", kind, period)
+            opens = (opens[1], opens[2])
+        if opens[0] == "review":  # the weekly review of that ISO week
+            from opsdesk.domain import periods
+
+            self.action_switch_area("review")
+            screen = self.screen
+            if hasattr(screen, "week") and hasattr(screen, "reload"):
+                screen.week = periods.parse("week", str(opens[1]))
+                screen.reload()
+            return
+        if opens[0] == "standup":
+            self.action_switch_area("standup")
+            return
         self.notify(f"{hit.object_type} {hit.object_id} cannot be opened from search yet")
+
+    def action_undo(self) -> None:
+        """ctrl+z: take back this session's last change (`store.undo`), with a toast."""
+        if isinstance(self.screen, commands_modal_types()):
+            return
+        self._undo()
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def _undo(self) -> None:
+        from opsdesk.store.undo import undo
+        from opsdesk.tui.screens.area import describe_error, store_errors, unit_of_work
+        from opsdesk.views.history import describer
+
+        try:
+            with unit_of_work(self.db) as conn:
+                describe = describer(conn)
+                result = undo(conn, session=self.session, clock=self.clock, describe=describe)
+                undone = [describe(e) for e in result.undone]
+        except store_errors() as e:
+            self.call_from_thread(
+                self.notify,
+                visible(describe_error(e)),
+                title="Undo",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
+            return
+        self.call_from_thread(
+            self.notify, "\n".join(undone), title="Undone", timeout=6, markup=False
+        )
+        self.call_from_thread(self.action_refresh_data)
+
+    def action_history(self) -> None:
+        """`h`: the history of the object under the cursor (the screen says which)."""
+        from opsdesk.tui.screens.history import HistoryScreen, history_target
+
+        found = history_target(self.screen)
+        if found is None or isinstance(found, str):
+            self.notify(
+                found
+                or "No history here: h works on a KPI value (stand-up, explorer), a checklist "
+                "item, a cycle or a risk",
+                timeout=5,
+                markup=False,
+            )
+            return
+        self.push_screen(HistoryScreen(*found))
 
     def action_refresh_data(self) -> None:
         from textual.app import ScreenStackError
@@ -446,6 +527,14 @@ class OpsdeskApp(App[None]):
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.notify(visible(message.text), title="Store", severity="error", timeout=8, markup=False)
+
+
+def commands_modal_types() -> tuple[type, ...]:
+    """Dialogs during which ctrl+z waits (a question is being answered)."""
+    from opsdesk.tui.widgets.conflict_dialog import ConflictDialog
+    from opsdesk.tui.widgets.unsaved_dialog import UnsavedDialog
+
+    return (ConflictDialog, UnsavedDialog)
 
 
 def create_app(settings: AppSettings, clock: Clock | None = None) -> OpsdeskApp:

@@ -29,6 +29,8 @@ RISKS = "risks"
 RISK = "risk"
 UNSAVED = "unsaved"
 REVIEW = "review"
+HISTORY = "history"
+CONFLICT = "conflict"
 SCOPE_TITLES = {
     APP: "Everywhere",
     STANDUP: "Stand-up",
@@ -42,6 +44,8 @@ SCOPE_TITLES = {
     RISK: "Risk",
     UNSAVED: "Unsaved values dialog",
     REVIEW: "Weekly review",
+    HISTORY: "History",
+    CONFLICT: "Edit conflict dialog",
 }
 
 
@@ -505,6 +509,15 @@ COMMANDS += (
         show=False,
     ),
     Command(
+        "cycle.follow_up",
+        "f",
+        "Follow-up",
+        "Confirm a standard's follow-up check: the gain held or was lost, and a note",
+        "confirm_follow_up",
+        PDCA_CYCLE,
+        show=False,
+    ),
+    Command(
         "cycle.back", "escape", "Back", "Back to where the cycle was opened", "back", PDCA_CYCLE
     ),
 )
@@ -749,6 +762,44 @@ REVIEW_COMMANDS: tuple[Command, ...] = (
     ),
 )
 COMMANDS = COMMANDS + REVIEW_COMMANDS
+UNDO_COMMANDS: tuple[Command, ...] = (
+    Command(
+        "app.undo",
+        "ctrl+z",
+        "Undo",
+        "Take back this session's last change (when nothing newer touched it); a toast says what",
+        "app.undo",
+        APP,
+        show=False,
+    ),
+    Command(
+        "app.history",
+        "h",
+        "History",
+        "Every change of the KPI value, checklist item, cycle or risk under the cursor",
+        "app.history",
+        APP,
+        show=False,
+    ),
+    Command("history.back", "escape", "Back", "Close the history", "back", HISTORY),
+    Command(
+        "conflict.mine",
+        "m",
+        "Keep mine",
+        "Save what you typed over the change made meanwhile",
+        "choose('mine')",
+        CONFLICT,
+    ),
+    Command(
+        "conflict.theirs",
+        "t",
+        "Take theirs",
+        "Drop what you typed and keep what was saved meanwhile",
+        "choose('theirs')",
+        CONFLICT,
+    ),
+)
+COMMANDS = COMMANDS + UNDO_COMMANDS
 
 BY_ID = {c.id: c for c in COMMANDS}
 

@@ -40,16 +40,21 @@ class Board:
     metrics: list[str]
 
 
-def _age(conn: sqlite3.Connection, at: str, today: date) -> int:
+def _zone(conn: sqlite3.Connection) -> Any:
     from zoneinfo import ZoneInfo
 
     from opsdesk.store import settings
 
-    local = datetime.fromisoformat(at).astimezone(ZoneInfo(settings.read(conn).timezone)).date()
+    return ZoneInfo(settings.read(conn).timezone)
+
+
+def _age(conn: sqlite3.Connection, at: str, today: date, zone: Any = None) -> int:
+    """Whole days from the store-local day of the instant `at` to `today`."""
+    local = datetime.fromisoformat(at).astimezone(zone or _zone(conn)).date()
     return max(0, (today - local).days)
 
 
-def card(conn: sqlite3.Connection, c: pdca.Cycle, today: date) -> Card:
+def card(conn: sqlite3.Connection, c: pdca.Cycle, today: date, zone: Any = None) -> Card:
     due = c.due_for_stage()
     return Card(
         id=c.id,
@@ -58,7 +63,7 @@ def card(conn: sqlite3.Connection, c: pdca.Cycle, today: date) -> Card:
         shop=c.shop_label,
         metric=c.metric_key,
         owner=c.owner,
-        days_in_stage=_age(conn, c.stage_since, today),
+        days_in_stage=_age(conn, c.stage_since, today, zone),
         overdue=due is not None and due < today and c.stage != "closed",
         due=due,
     )
@@ -74,6 +79,7 @@ def build_board(
     include_closed: bool = True,
 ) -> Board:
     everything = pdca.list_cycles(conn, include_closed=True)
+    zone = _zone(conn)
     columns: dict[str, list[Card]] = {s: [] for s in rules.STAGES}
     for c in everything:
         if c.stage == "closed" and not include_closed:
@@ -84,7 +90,7 @@ def build_board(
             continue
         if metric_key is not None and c.metric_key != metric_key:
             continue
-        columns[c.stage].append(card(conn, c, today))
+        columns[c.stage].append(card(conn, c, today, zone))
     return Board(
         columns=columns,
         shops=sorted({c.shop_label for c in everything}),
@@ -118,6 +124,12 @@ class CycleDetail:
     children: list[int]
     where_else: list[str] = field(default_factory=list)
     """Other shops whose same metric shows the same signal over the same windows."""
+    follow_up: rules.Check | None = None
+    """A standardised cycle's follow-up check (the follow-up window against the baseline),
+    once a day past the after-window has data; `follow_up_suggestion` says held or lost."""
+    follow_up_suggestion: tuple[str | None, str] = (None, "")
+    follow_up_at: str | None = None
+    """When the follow-up was confirmed, in the store's wall time."""
 
     def fmt(self, value: float | None, *, signed: bool = False) -> str:
         return format_value(self.metric, value, signed=signed)
@@ -128,6 +140,7 @@ def build_check(
     c: pdca.Cycle,
     today: date,
     rule_set: rules.RuleSet | None = None,
+    metrics: dict[str, Metric] | None = None,
 ) -> rules.Check | None:
     """The computed Check (None without a change date). Once the cycle reached Act its
     after-window end is frozen; before that it runs to the ops day."""
@@ -137,8 +150,10 @@ def build_check(
     last = c.after_end or ops_day
     window = rules.after_window(c.baseline, c.change_date, last)
     end = window[1] if window else c.change_date
-    dailies = pdca.metric_dailies(conn, c.shop_key, c.baseline_start, max(end, c.baseline_end))
-    metrics = load_metrics(conn)
+    metrics = metrics or load_metrics(conn)
+    dailies = pdca.metric_dailies(
+        conn, c.shop_key, c.baseline_start, max(end, c.baseline_end), metrics[c.metric_key]
+    )
     arm_map = pdca.arms(conn, c.id)
     experiment = (arm_map["A"], arm_map["B"]) if {"A", "B"} <= arm_map.keys() else None
     return rules.compute_check(
@@ -161,6 +176,7 @@ def where_else(
     check: rules.Check | None,
     today: date,
     rule_set: rules.RuleSet | None = None,
+    metrics: dict[str, Metric] | None = None,
 ) -> list[str]:
     """For an agency: the other shops whose same metric, over the cycle's baseline and
     after-window, shows a signal of the same rule and direction as the cycle's own."""
@@ -169,14 +185,17 @@ def where_else(
     wanted = {(s.rule, s.direction) for s in check.signals}
     ops_day = today - timedelta(days=1)
     last = c.after_end or ops_day
-    metrics = load_metrics(conn)
+    metrics = metrics or load_metrics(conn)
     out = []
     shops = [
         r[0]
         for r in conn.execute("SELECT key FROM shops WHERE key != ? ORDER BY key", (c.shop_key,))
     ]
+    every = pdca.shop_dailies(  # one read for every other shop
+        conn, shops, c.baseline_start, max(last, c.baseline_end), metrics[c.metric_key]
+    )
     for shop in shops:
-        dailies = pdca.metric_dailies(conn, shop, c.baseline_start, max(last, c.baseline_end))
+        dailies = [every.get(shop, {})]
         other = rules.compute_check(
             metrics[c.metric_key], metrics, dailies, c.baseline, c.change_date, last, None, rule_set
         )
@@ -193,7 +212,8 @@ def build_detail(
     rule_set: rules.RuleSet | None = None,
 ) -> CycleDetail:
     c = pdca.get(conn, cycle_id)
-    metric = load_metrics(conn)[c.metric_key]
+    metrics = load_metrics(conn)
+    metric = metrics[c.metric_key]
     i = rules.STAGES.index(c.stage)
     next_stage = rules.STAGES[i + 1] if i + 1 < len(rules.STAGES) else None
     missing = (
@@ -201,7 +221,12 @@ def build_detail(
         if next_stage is None
         else rules.missing_for(next_stage, pdca.gate_facts(conn, c, today - timedelta(days=1)))
     )
-    check = build_check(conn, c, today, rule_set)
+    check = build_check(conn, c, today, rule_set, metrics)
+    follow_up = (
+        None
+        if c.follow_up_result is not None
+        else pdca.follow_up_check(conn, c, today - timedelta(days=1), rule_set)
+    )
     return CycleDetail(
         cycle=c,
         metric=metric,
@@ -216,15 +241,42 @@ def build_detail(
         missing=missing,
         sop=pdca.sop_version(conn, c.sop_version_id),
         children=pdca.children(conn, c.id),
-        where_else=where_else(conn, c, check, today, rule_set),
+        where_else=where_else(conn, c, check, today, rule_set, metrics),
+        follow_up=follow_up,
+        follow_up_suggestion=rules.suggest_follow_up(metric, follow_up),
+        follow_up_at=None if c.follow_up_at is None else pdca.local_time(conn, c.follow_up_at),
     )
+
+
+def follow_up_lines(d: CycleDetail) -> list[str]:
+    """The follow-up check of a standard in words (none for a cycle that has no follow-up)."""
+    c = d.cycle
+    if c.follow_up_on is None:
+        return []
+    if c.follow_up_result is not None:
+        note = f": {c.follow_up_note}" if c.follow_up_note else ""
+        return [
+            f"follow-up check (due {c.follow_up_on}): gain {c.follow_up_result}, confirmed by"
+            f" {c.follow_up_by} at {d.follow_up_at}; value then {d.fmt(c.follow_up_value)}{note}"
+        ]
+    lines = [f"follow-up check: due {c.follow_up_on}, not confirmed yet"]
+    f = d.follow_up
+    if f is not None:
+        lines.append(
+            f"follow-up: {d.fmt(f.after.value)} ({f.after.start}..{f.after.end}, {f.after.days}"
+            f" days) against the baseline's {d.fmt(f.before.value)} ({f.before.start}.."
+            f"{f.before.end}, {f.before.days} days)"
+        )
+    result, why = d.follow_up_suggestion
+    lines.append(f"follow-up suggestion: {result or 'none'} ({why})")
+    return lines
 
 
 def check_lines(d: CycleDetail) -> list[str]:
     """The Check in words, a line each (the CLI prints them, the cycle screen shows them)."""
     check = d.check
     if check is None:
-        return ["check: no change date yet"]
+        return ["check: no change date yet", *follow_up_lines(d)]
     b, a = check.before, check.after
     lines = [
         f"before: {d.fmt(b.value)} ({b.start}..{b.end}, {b.days} days with data)",
@@ -244,7 +296,7 @@ def check_lines(d: CycleDetail) -> list[str]:
     if check.experiment is not None:
         lines.append(f"experiment: {check.experiment.describe()}")
     lines.extend(f"where else: {w}" for w in d.where_else)
-    return lines
+    return lines + follow_up_lines(d)
 
 
 # --- JSON --------------------------------------------------------------------------------
@@ -337,6 +389,16 @@ def cycle_json(c: pdca.Cycle, today: date | None = None) -> dict[str, Any]:
         "lesson": c.lesson,
         "due": {k: _d(v) for k, v in c.due.items()},
         "follow_up_on": _d(c.follow_up_on),
+        "follow_up": None
+        if c.follow_up_on is None
+        else {
+            "due": _d(c.follow_up_on),
+            "result": c.follow_up_result,
+            "value": c.follow_up_value,
+            "note": c.follow_up_note,
+            "by": c.follow_up_by,
+            "at": c.follow_up_at,
+        },
         "alert_id": c.alert_id,
         "parent_id": c.parent_id,
         "opened_on": _d(c.opened_on),
@@ -356,6 +418,9 @@ def detail_json(d: CycleDetail) -> dict[str, Any]:
     out["children"] = d.children
     out["where_else"] = d.where_else
     out["check"] = check_json(d.check)
+    if out["follow_up"] is not None:
+        out["follow_up"]["check"] = check_json(d.follow_up)
+        out["follow_up"]["suggestion"] = d.follow_up_suggestion[0]
     return out
 
 
@@ -399,11 +464,13 @@ def steps_due(conn: sqlite3.Connection, day: date) -> list[StepDue]:
                     c.id,
                 )
             )
-        if c.follow_up_on is not None and c.follow_up_on <= day <= c.follow_up_on + timedelta(7):
+        if c.follow_up_on is not None and c.follow_up_result is None and c.follow_up_on <= day:
+            late = (day - c.follow_up_on).days
             out.append(
                 StepDue(
-                    "due",
-                    f"#{c.id} {c.title}: follow-up check of the standard (did the gain hold?)",
+                    "overdue" if late > rules.FOLLOW_UP_GRACE_DAYS else "due",
+                    f"#{c.id} {c.title}: follow-up check of the standard (did the gain hold?)"
+                    + (f", due {late} d ago" if late else ""),
                     c.id,
                 )
             )

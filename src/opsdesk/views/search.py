@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from opsdesk.domain.checklists import local_label
 from opsdesk.store import settings
@@ -85,7 +86,109 @@ def _risks(conn: sqlite3.Connection, hits: Sequence[Hit]) -> dict[Ident, tuple[s
     return out
 
 
-LABELLERS: dict[str, Labeller] = {"sop_run": _sop_runs, "risk": _risks, "risk_review": _risks}
+def _marks(ids: Sequence[object]) -> str:
+    return ", ".join("?" * len(ids))
+
+
+def _by_id(
+    conn: sqlite3.Connection, table: str, columns: str, hits: Sequence[Hit]
+) -> dict[int, tuple[Any, ...]]:
+    """The hits' rows of `table` (object id = its id): id -> `columns` (names from the code)."""
+    ids = sorted({int(h.object_id) for h in hits})
+    sql = f"SELECT id, {columns} FROM {table} WHERE id IN ({_marks(ids)})"  # noqa: S608
+    return {r[0]: tuple(r[1:]) for r in conn.execute(sql, ids)}
+
+
+def _cycles(conn: sqlite3.Connection, hits: Sequence[Hit]) -> dict[Ident, tuple[str, object]]:
+    """A cycle's fields and stage moves (object: the cycle id; opens the cycle)."""
+    ids = sorted({int(h.object_id) for h in hits})
+    titles = dict(
+        conn.execute(f"SELECT id, title FROM pdca_cycles WHERE id IN ({_marks(ids)})", ids)  # noqa: S608
+    )
+    out: dict[Ident, tuple[str, object]] = {}
+    for h in hits:
+        cid = int(h.object_id)
+        field = "stage move" if h.source == "pdca_stage_reason" else h.source[5:]
+        label = f"PDCA #{cid} · {titles.get(cid, '?')} · {field.replace('_', ' ')}"
+        out[(h.source, h.object_id, h.part)] = (label, cid)
+    return out
+
+
+def _meeting_period(conn: sqlite3.Connection, ids: Sequence[object]) -> dict[int, tuple[str, str]]:
+    """Meeting id -> (kind, period)."""
+    rows = conn.execute(
+        f"SELECT id, kind, period FROM meetings WHERE id IN ({_marks(ids)})",  # noqa: S608
+        list(ids),
+    )
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def _meeting_name(kind: str, period: str) -> str:
+    return f"Weekly review {period}" if kind == "review" else f"Stand-up {period}"
+
+
+def _actions(conn: sqlite3.Connection, hits: Sequence[Hit]) -> dict[Ident, tuple[str, object]]:
+    """Action items of every source (opens: (source kind, cycle id / risk key / meeting's
+    kind and period))."""
+    items = _by_id(conn, "action_items", "source_kind, source_id, number", hits)
+    meetings = _meeting_period(conn, [i[1] for i in items.values() if i[0] == "review"])
+    risk_ids = [i[1] for i in items.values() if i[0] == "risk"]
+    risks = dict(
+        conn.execute(f"SELECT id, key FROM risks WHERE id IN ({_marks(risk_ids)})", risk_ids)  # noqa: S608
+    )
+    out: dict[Ident, tuple[str, object]] = {}
+    for h in hits:
+        kind, source_id, number = items.get(int(h.object_id), ("?", 0, 0))
+        what = "drop note" if h.source == "action_note" else "action"
+        opens: object = (kind, source_id)
+        where = f"{kind} {source_id}"
+        if kind == "pdca":
+            where = f"PDCA #{source_id}"
+        elif kind == "review" and source_id in meetings:
+            where = _meeting_name(*meetings[source_id])
+            opens = ("review", *meetings[source_id])
+        elif kind == "risk" and source_id in risks:
+            where, opens = f"Risk {risks[source_id]}", ("risk", risks[source_id])
+        out[(h.source, h.object_id, h.part)] = (f"{where} · {what} {number}", opens)
+    return out
+
+
+def _meetings(conn: sqlite3.Connection, hits: Sequence[Hit]) -> dict[Ident, tuple[str, object]]:
+    """Meeting notes and decisions (opens: (kind, period))."""
+    meetings = _meeting_period(conn, sorted({int(h.object_id) for h in hits}))
+    out: dict[Ident, tuple[str, object]] = {}
+    for h in hits:
+        kind, period = meetings.get(int(h.object_id), ("review", "?"))
+        what = f"decision {h.part}" if h.source == "meeting_decision" else "notes"
+        out[(h.source, h.object_id, h.part)] = (
+            f"{_meeting_name(kind, period)} · {what}",
+            (kind, period),
+        )
+    return out
+
+
+def _metric_notes(conn: sqlite3.Connection, hits: Sequence[Hit]) -> dict[Ident, tuple[str, object]]:
+    """Owners' notes on a metric and week (opens: the weekly review of that week)."""
+    notes = _by_id(conn, "metric_notes", "metric_key, shop_key, week", hits)
+    out: dict[Ident, tuple[str, object]] = {}
+    for h in hits:
+        metric, shop, week = notes.get(int(h.object_id), ("?", "?", "?"))
+        out[(h.source, h.object_id, h.part)] = (
+            f"Note on {metric} · {shop} · {week}",
+            ("review", week),
+        )
+    return out
+
+
+LABELLERS: dict[str, Labeller] = {
+    "sop_run": _sop_runs,
+    "risk": _risks,
+    "risk_review": _risks,
+    "pdca_cycle": _cycles,
+    "action_item": _actions,
+    "meeting": _meetings,
+    "metric_note": _metric_notes,
+}
 """Object type -> how its hits are named (one entry per object type sources link to)."""
 
 

@@ -14,7 +14,7 @@ from opsdesk.store import audit, settings
 from opsdesk.store.checklists._common import STORE_WIDE, _iso, _now
 from opsdesk.store.checklists.campaigns import Campaign, list_campaigns
 from opsdesk.store.checklists.templates import _latest_versions, _version_template, get_template
-from opsdesk.store.connection import current_user, write_transaction
+from opsdesk.store.connection import brief_wait, current_user, write_transaction
 
 
 @dataclass(frozen=True)
@@ -254,12 +254,14 @@ def ensure_today(conn: sqlite3.Connection, clock: Clock = system_clock) -> Ensur
 def ensure_on_open(conn: sqlite3.Connection, clock: Clock = system_clock) -> EnsureResult | None:
     """`ensure_today` for a unit of work that opens the store (every command, the app).
 
-    A read-only or locked store is left as it is (None): the next session creates the runs.
+    A read-only or busy store (another session's import holding the write lock) is left as it
+    is after a brief wait (None): the next session creates the runs.
     """
     if getattr(conn, "read_only", False):
         return None
     try:
-        return ensure_today(conn, clock)
+        with brief_wait(conn):
+            return ensure_today(conn, clock)
     except sqlite3.OperationalError:
         return None
 

@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from opsdesk.store import audit
+from opsdesk.store import audit, versioning
 from opsdesk.store.checklists._common import _iso, _now, _parse_time
 from opsdesk.store.connection import current_user, write_transaction
 
@@ -31,6 +31,7 @@ def _set_item(
     note: str | None = None,
     reason: str | None = None,
     now: datetime | None = None,
+    based_on: int | None = None,
 ) -> ItemChange:
     if state == "skipped" and not (reason or "").strip():
         raise ValueError("skipping an item needs a reason (--reason '…')")
@@ -53,6 +54,16 @@ def _set_item(
             ).fetchone()[0]
             raise ValueError(f"run {run_id} has no item {position} (items 1–{total})")
         key = f"{run_id}/{position}"
+        if note is not None:
+            versioning.check(
+                conn,
+                "sop_run_item",
+                key,
+                based_on,
+                theirs={"note": item["note"]},
+                yours={"note": note},
+                scalar={"note": "note"},
+            )
         changed = item["state"] != state or (state == "skipped" and item["skip_reason"] != reason)
         by, at = item["changed_by"], item["changed_at"]
         if changed:
@@ -132,15 +143,30 @@ def skip_item(
     return _set_item(conn, run_id, position, "skipped", reason=reason.strip(), now=now)
 
 
-def set_note(conn: sqlite3.Connection, run_id: int, position: int, note: str) -> ItemChange:
-    """Set an item's note, leaving its state as it is."""
+def set_state(
+    conn: sqlite3.Connection, run_id: int, position: int, state: str, *, reason: str | None = None
+) -> ItemChange:
+    """Put an item back in `state` (open, done, or skipped with `reason`): what undo does."""
+    return _set_item(conn, run_id, position, state, reason=reason)
+
+
+def set_note(
+    conn: sqlite3.Connection,
+    run_id: int,
+    position: int,
+    note: str,
+    *,
+    based_on: int | None = None,
+) -> ItemChange:
+    """Set an item's note, leaving its state as it is. `based_on`: the item's version when
+    the note was read (`store.versioning`); a note changed since is refused, not overwritten."""
     row = conn.execute(
         "SELECT state, skip_reason FROM sop_run_items WHERE run_id = ? AND position = ?",
         (run_id, position),
     ).fetchone()
     state = row["state"] if row else "open"
     reason = row["skip_reason"] if row else None
-    return _set_item(conn, run_id, position, state, note=note, reason=reason)
+    return _set_item(conn, run_id, position, state, note=note, reason=reason, based_on=based_on)
 
 
 def skip_run(

@@ -48,6 +48,8 @@ class ChecklistRunScreen(AreaScreen):
         super().__init__(id="checklist-run")
         self.run_id = run_id
         self.view: RunView | None = None
+        self.versions: dict[str, int] = {}
+        """Each item's version when the run was read (`store.versioning`), by run/position."""
         self.start_at = position
         """The item to put the cursor on when the run is first shown (a search hit's)."""
 
@@ -63,7 +65,12 @@ class ChecklistRunScreen(AreaScreen):
         self.reload()
 
     def fetch(self, conn: sqlite3.Connection) -> RunView:
-        return build_run(conn, self.run_id, self.ops.clock())
+        from opsdesk.views.history import versions
+
+        view = build_run(conn, self.run_id, self.ops.clock())
+        keys = [f"{view.run_id}/{r.position}" for r in view.rows]
+        self.versions = versions(conn, "sop_run_item", keys)  # what a note is based on
+        return view
 
     def show(self, data: RunView) -> None:
         self.view = data
@@ -155,19 +162,26 @@ class ChecklistRunScreen(AreaScreen):
             item.note.split("; ")[-1] if item.note and not item.note.startswith("skipped: ") else ""
         )
 
+        based_on = self.versions.get(f"{run_id}/{position}", 0)
+
         def done(note: str | None) -> None:
-            if note is None:
-                return
-
-            def change(conn: sqlite3.Connection) -> str:
-                from opsdesk.store.checklists import set_note
-
-                set_note(conn, run_id, position, note)
-                return f"Note saved on item {position}"
-
-            self.write(change)
+            if note is not None:
+                self.save_note(run_id, position, note, based_on)
 
         self.app.push_screen(ChecklistTextDialog(f"Note for item {position}", old), done)
+
+    def save_note(self, run_id: int, position: int, note: str, based_on: int) -> None:
+        """Save a note typed on the item as read at version `based_on`: a note someone else
+        saved meanwhile asks old → theirs → yours instead (`save_checked`)."""
+        from opsdesk.tui.widgets.conflict_dialog import save_checked
+
+        def save(conn: sqlite3.Connection, version: int) -> str:
+            from opsdesk.store.checklists import set_note
+
+            set_note(conn, run_id, position, note, based_on=version)
+            return f"Note saved on item {position}"
+
+        save_checked(self, f"The note on item {position}", save, based_on)
 
     def action_back(self) -> None:
         self.app.pop_screen()

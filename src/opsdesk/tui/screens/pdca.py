@@ -15,9 +15,11 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.timer import Timer
 from textual.widgets import DataTable, Header
 
 from opsdesk.domain.pdca import STAGES, stage_name
+from opsdesk.domain.text import visible
 from opsdesk.tui import commands
 from opsdesk.tui.messages import LoadFailed
 from opsdesk.tui.screens.area import AreaScreen
@@ -29,9 +31,14 @@ FILTERS = ("shop", "owner", "metric")
 
 
 CARD_HEIGHT = 3
+PREFETCH_DELAY = 0.12
+"""Seconds the cursor rests on a card before its cycle is read ahead (arrowing through a
+column reads nothing)."""
 
 
 def _fit(text: str, width: int) -> str:
+    """`text` with its control characters shown (`visible`), cut to `width` with `…`."""
+    text = visible(text)
     return text if len(text) <= width else text[: max(1, width - 1)] + "…"
 
 
@@ -58,6 +65,9 @@ class PdcaBoardScreen(AreaScreen):
         super().__init__(id="pdca")
         self.board: Board | None = None
         self.filters: dict[str, str | None] = {f: None for f in FILTERS}
+        self._prefetched: tuple[int, int] | None = None
+        """(cycle id, store generation) the kept cycle screen holds, read ahead of Enter."""
+        self._prefetch_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -151,26 +161,63 @@ class PdcaBoardScreen(AreaScreen):
         new_cycle_dialog(self, self.ops.metric_key, self.ops.shop_key, self.today)
 
     def _open(self, cycle_id: int) -> None:
-        """Read the cycle first (a worker), then show the board's one cycle screen with it:
-        the screen is built once and kept, and painted once, already with its data."""
-        self._fetch_cycle(cycle_id, self.today, self.ops.settings.config.pdca)
+        """Show the board's one cycle screen (built once and kept) with the cycle: at once when
+        it was read while the cursor rested on its card (see `_prefetch`), else read it first
+        (a worker) and push the screen painted once, already with its data."""
+        from opsdesk.tui.screens.pdca_cycle import kept_cycle_screen
+
+        kept = kept_cycle_screen(self.app)
+        if (
+            self._prefetched == (cycle_id, self.ops.store_generation)
+            and kept is not None
+            and kept.cycle_id == cycle_id
+        ):
+            self.app.push_screen(kept)
+            return
+        self._fetch_cycle(cycle_id, self.today, self.ops.settings.config.pdca, push=True)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The cursor rests on a card: read its cycle meanwhile and lay the kept cycle screen
+        out with it off screen, so Enter only shows it (the read model ~15-35 ms and the
+        layout and first render of the fields, actions, history and chart, off the key)."""
+        if event.data_table is not self.focused or event.row_key.value is None:
+            return
+        if self._prefetch_timer is not None:
+            self._prefetch_timer.stop()
+        cycle_id = int(event.row_key.value)
+        self._prefetch_timer = self.set_timer(PREFETCH_DELAY, lambda: self._prefetch(cycle_id))
+
+    def _prefetch(self, cycle_id: int) -> None:
+        if self.app.screen is not self or self._prefetched == (
+            cycle_id,
+            self.ops.store_generation,
+        ):
+            return
+        self._fetch_cycle(cycle_id, self.today, self.ops.settings.config.pdca, push=False)
 
     @work(thread=True, exclusive=True, group="open-cycle", exit_on_error=False)
-    def _fetch_cycle(self, cycle_id: int, today: date, rule_set: Any) -> None:
+    def _fetch_cycle(self, cycle_id: int, today: date, rule_set: Any, push: bool) -> None:
         from opsdesk.tui.screens.area import describe_error, store_errors, unit_of_work
         from opsdesk.views.pdca import build_detail
 
+        generation = self.ops.store_generation
         try:
             with unit_of_work(self.db) as conn:
                 detail = build_detail(conn, cycle_id, today, rule_set)
         except store_errors() as e:
-            self.post_message(LoadFailed(describe_error(e)))
+            if push:
+                self.post_message(LoadFailed(describe_error(e)))
             return
-        self.app.call_from_thread(self._push_cycle, detail)
+        self.app.call_from_thread(self._cycle_read, detail, generation, push)
 
-    def _push_cycle(self, detail: Any) -> None:
+    def _cycle_read(self, detail: Any, generation: int, push: bool) -> None:
         from opsdesk.tui.screens.pdca_cycle import board_cycle_screen
 
         if self.app.screen is not self:
             return  # the user moved on meanwhile
-        self.app.push_screen(board_cycle_screen(self.app, detail))
+        screen = board_cycle_screen(self.app, detail)
+        self._prefetched = (detail.cycle.id, generation)
+        if push:
+            self.app.push_screen(screen)
+        elif screen.is_mounted:
+            screen.lay_out_hidden()

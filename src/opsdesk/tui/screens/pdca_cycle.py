@@ -1,6 +1,7 @@
 """One PDCA cycle: every field editable from the keyboard (Enter on a field), the action items
 (`a` add, space done, `d` drop), `>` to the next stage through its gate (at Act: closes with
-the decision and the lesson; standardise asks for the SOP template), `<` back with a reason;
+the decision and the lesson; standardise asks for the SOP template), `<` back with a reason,
+`f` confirms a standard's follow-up check (held or lost);
 the Check as a chart (baseline and after-window, median, target, limits, signal days) and in
 words, and the stage history.
 
@@ -23,7 +24,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, Static
 
 from opsdesk.domain.pdca import STAGES, stage_name
-from opsdesk.tui import commands
+from opsdesk.domain.text import visible
+from opsdesk.rich_text import plain
+from opsdesk.tui import commands, textual_hooks
 from opsdesk.tui.screens.area import AreaScreen
 from opsdesk.tui.widgets.grid import Cell, Column, Grid
 from opsdesk.tui.widgets.keybar import KeyBar
@@ -150,6 +153,12 @@ class CycleScreen(AreaScreen):
         else:
             self.preloaded = detail
 
+    def lay_out_hidden(self) -> None:
+        """Lay this (hidden) screen out and render it once off screen, as the areas are
+        (AreaScreen._lay_out_offscreen), so showing it repaints from the widgets' caches."""
+        if textual_hooks.usable(textual_hooks.OFFSCREEN_RENDER):
+            self.set_timer(0.05, self._lay_out_offscreen)
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="cycle-summary")
@@ -195,7 +204,7 @@ class CycleScreen(AreaScreen):
                 "ready (>)" if not data.missing else "missing " + "; ".join(data.missing)
             )
         summary = Text(no_wrap=False)
-        summary.append(f"#{c.id} {c.title}", style="bold")
+        summary.append(visible(f"#{c.id} {c.title}"), style="bold")
         summary.append(
             f"\n{stage_name(c.stage)} · {c.metric_key} @ {c.shop_label} · owner {c.owner}"
             + (f" · iterates #{c.parent_id}" if c.parent_id else "")
@@ -206,7 +215,7 @@ class CycleScreen(AreaScreen):
         rows = []
         for key, label in FIELDS:
             shown, _ = field_text(data, key)
-            rows.append((key, [Cell(label), Cell(" ".join(shown.split()))]))
+            rows.append((key, [Cell(label), Cell(visible(" ".join(shown.split())))]))
         self.query_one("#cycle-fields", CursorGrid).set_rows(rows)
         overdue = str(theme_style(self.app, "overdue"))
         self.query_one("#cycle-actions", CursorGrid).set_rows(
@@ -216,7 +225,7 @@ class CycleScreen(AreaScreen):
                     [
                         Cell(str(i.number)),
                         Cell(MARKS[i.status]),
-                        Cell(i.text, overdue if i.days_overdue(self.today) else ""),
+                        Cell(visible(i.text), overdue if i.days_overdue(self.today) else ""),
                         Cell(i.owner),
                         Cell("—" if i.due is None else str(i.due)),
                     ],
@@ -228,14 +237,14 @@ class CycleScreen(AreaScreen):
         for h in data.history:
             frm = stage_name(h.from_stage) + " → " if h.from_stage else ""
             reason = f" ({h.reason})" if h.reason else ""
-            history.append(f"{h.at} {h.by}: {frm}{stage_name(h.to_stage)}{reason}\n", style="")
+            history.append(visible(f"{h.at} {h.by}: {frm}{stage_name(h.to_stage)}{reason}\n"))
         self.query_one("#cycle-history", Static).update(history)
         chart_data = check_chart(data)
         chart = self.query_one("#cycle-chart")
         chart.display = chart_data is not None
         if chart_data is not None:
             chart.show_check(chart_data)  # type: ignore[attr-defined]
-        self.query_one("#cycle-check", Static).update(Text("\n".join(check_lines(data))))
+        self.query_one("#cycle-check", Static).update(plain("\n".join(check_lines(data))))
 
     # -- editing ----------------------------------------------------------------------------
 
@@ -243,9 +252,9 @@ class CycleScreen(AreaScreen):
         """A store change on this cycle at the version shown (refused if it moved since)."""
         if self.detail is None:
             return
-        version = self.detail.cycle.version
+        from opsdesk.tui.widgets.conflict_dialog import save_checked
 
-        def run(conn: sqlite3.Connection) -> str:
+        def run(conn: sqlite3.Connection, version: int) -> str:
             from opsdesk.store.pdca import CycleChanged
 
             try:
@@ -254,7 +263,8 @@ class CycleScreen(AreaScreen):
                 self.app.call_from_thread(self.reload)  # show what it is now
                 raise
 
-        self.write(run)
+        # a field changed underneath: old → theirs → yours, keep mine or take theirs
+        save_checked(self, f"Cycle {self.detail.cycle.id}", run, self.detail.cycle.version)
 
     def action_edit_field(self) -> None:
         table = self.query_one("#cycle-fields", CursorGrid)
@@ -441,6 +451,53 @@ class CycleScreen(AreaScreen):
             ChecklistTextDialog(f"Why back to {stage_name(to)}?", required=True), done
         )
 
+    def action_confirm_follow_up(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+        c = d.cycle
+        if c.follow_up_on is None or c.follow_up_result is not None:
+            self.notify(
+                "No follow-up check to confirm (a standardised cycle has one)."
+                if c.follow_up_on is None
+                else f"The follow-up check was confirmed: gain {c.follow_up_result}.",
+                timeout=4,
+            )
+            return
+        today = self.today
+        from opsdesk.tui.widgets.checklist_dialog import ChecklistTextDialog
+
+        def done(text: str | None) -> None:
+            if not text:
+                return
+            result, _, note = text.strip().partition(" ")
+
+            def confirm(conn: sqlite3.Connection, version: int) -> str:
+                from opsdesk.store.pdca import confirm_follow_up
+
+                confirm_follow_up(
+                    conn,
+                    c.id,
+                    today=today,
+                    result=result.lower(),
+                    note=note.strip(),
+                    expected_version=version,
+                )
+                return f"Follow-up confirmed: gain {result.lower()}"
+
+            self._change(confirm)
+
+        suggested = d.follow_up_suggestion[0]
+        self.app.push_screen(
+            ChecklistTextDialog(
+                "Follow-up check: `held` or `lost`, then a note"
+                + (f" (suggested: {suggested})" if suggested else "")
+                + ":",
+                required=True,
+            ),
+            done,
+        )
+
     def action_back(self) -> None:
         self.app.pop_screen()
 
@@ -456,6 +513,14 @@ def board_cycle_screen(app: Any, detail: CycleDetail) -> CycleScreen:
     screen: CycleScreen = app.get_screen(BOARD_SCREEN)
     screen.open_loaded(detail)
     return screen
+
+
+def kept_cycle_screen(app: Any) -> CycleScreen | None:
+    """The board's kept cycle screen, once it has been shown (mounted); None before."""
+    if not app.is_screen_installed(BOARD_SCREEN):
+        return None
+    screen: CycleScreen = app.get_screen(BOARD_SCREEN)
+    return screen if screen.is_mounted else None
 
 
 def open_cycle_screen(app: Any, cycle_id: int) -> None:

@@ -34,6 +34,8 @@ class RiskScreen(AreaScreen):
     def __init__(self, key: str) -> None:
         super().__init__(id="risk")
         self.key = key
+        self.version = 0
+        """The risk's version when the page was read (`store.versioning`)."""
         self.view: RiskScreenView | None = None
 
     def compose(self) -> ComposeResult:
@@ -57,6 +59,9 @@ class RiskScreen(AreaScreen):
         return self.ops.ops_day + timedelta(days=1)
 
     def fetch(self, conn: sqlite3.Connection) -> RiskScreenView:
+        from opsdesk.views.history import versions
+
+        self.version = versions(conn, "risk", [self.key])[self.key]  # what an edit is based on
         return build_risk_page(conn, self.key, self.today)
 
     def show(self, data: RiskScreenView) -> None:
@@ -85,6 +90,7 @@ class RiskScreen(AreaScreen):
         table = self.query_one("#risk-fields", DataTable)
         name, value = self.view.fields[min(table.cursor_row, len(self.view.fields) - 1)]
         from opsdesk.tui.widgets.checklist_dialog import ChecklistTextDialog
+        from opsdesk.tui.widgets.conflict_dialog import save_checked
 
         key, today = self.key, self.today
 
@@ -95,13 +101,14 @@ class RiskScreen(AreaScreen):
             if text is None or text == value:
                 return
 
-            def change(conn: sqlite3.Connection) -> str:
+            def change(conn: sqlite3.Connection, based_on: int) -> str:
                 from opsdesk.domain.risk_kris import kri_dict, parse_kri_text
                 from opsdesk.domain.risks import parse_field
                 from opsdesk.store.risks import known_names, update_fields
 
                 if not name.startswith("kri "):
-                    update_fields(conn, key, {name: parse_field(name, text)}, today)
+                    fields = {name: parse_field(name, text)}
+                    update_fields(conn, key, fields, today, based_on=based_on)
                     return f"{key}: {name} saved"
                 metrics, _, shops = known_names(conn)
                 lines = list(kris)
@@ -111,10 +118,10 @@ class RiskScreen(AreaScreen):
                     lines[int(name.split()[1]) - 1] = text
                 kept = [line for line in lines if line.strip()]  # an emptied line: removed
                 new = [kri_dict(parse_kri_text(line, metrics, shops)) for line in kept]
-                update_fields(conn, key, {"kri": new}, today)
+                update_fields(conn, key, {"kri": new}, today, based_on=based_on)
                 return f"{key}: KRIs saved ({len(new)})"
 
-            self.write(change)
+            save_checked(self, f"Risk {key}", change, self.version)  # a change underneath: ask
 
         prompt = f"{key}: {name}"
         if name.startswith("kri "):
