@@ -175,10 +175,10 @@ class OpsdeskApp(App[None]):
         """Wakes the watcher for a look at the store now (also when stopping)."""
         self.store_generation = 0
         """Counts the store changes seen; a screen that loaded an older one reloads."""
-        from opsdesk.store.audit import new_session
-
-        self.session = new_session()
-        """This run's session in the audit trail: ctrl+z takes back only its changes."""
+        self.session = ""
+        """This run's session in the audit trail: ctrl+z takes back only its changes. Begun
+        with the first paint (`after_first_paint`: the audit module brings sqlite3 and the
+        store into the UI process), before anything can write."""
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -205,6 +205,9 @@ class OpsdeskApp(App[None]):
         if self._started:
             return
         self._started = True
+        from opsdesk.store.audit import new_session
+
+        self.session = new_session()
         self.watch_store()
         self.say_if_read_only()
         since_mount = time.monotonic() - self._mounted_at
