@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from textual.widgets import DataTable, Static
 
 from conftest import make_app, wait_for
 from opsdesk.clock import Clock
+from opsdesk.store.connection import current_user
 from opsdesk.store.db import open_store
 from opsdesk.store.targets import set_target
 from opsdesk.tui.screens.review import ReviewScreen
@@ -92,6 +94,9 @@ async def test_walk_a_review_with_keys_only(review_app: Any, tiny_store: Path) -
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: bool(_db(tiny_store, "SELECT 1 FROM review_packs")))
         await wait_for(pilot, lambda: "closed by" in screen.sub_title)
+        # the deck's line says who cleared the rest, as stored (not just "you")
+        who = f"· rest cleared by {current_user()} "
+        await wait_for(pilot, lambda: who in _rows(screen)[1])
     assert _db(
         tiny_store,
         "SELECT metric_key, shop_key, week, note, investigating FROM metric_notes ORDER BY id",
@@ -105,6 +110,15 @@ async def test_walk_a_review_with_keys_only(review_app: Any, tiny_store: Path) -
         ("review", "call the carrier", "li.na", "2026-12-04")
     ]
     assert _db(tiny_store, "SELECT attendees FROM meetings") == [("li.na,wang.wei",)]
+    # "clear the rest" is stored (who, when) and frozen with the review
+    me = current_user()
+    assert _db(tiny_store, "SELECT cleared_by FROM meetings") == [(me,)]
+    frozen = json.loads(_db(tiny_store, "SELECT payload FROM review_packs")[0][0])
+    assert frozen["meeting"]["cleared"]["by"] == me
+    assert (
+        frozen["meeting"]["cleared"]["at"]
+        == _db(tiny_store, "SELECT cleared_at FROM meetings")[0][0]
+    )
 
 
 async def test_weeks_move_with_brackets_and_stop_at_the_last_complete(review_app: Any) -> None:

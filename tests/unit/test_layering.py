@@ -97,6 +97,10 @@ TUI_STORE_ACTIONS = {
         "update_meeting",
         "close_review",
         "add_action",
+        "clear_rest",
+        "add_meeting_decision",
+        "add_meeting_action",
+        "ConflictError",
     },
     "opsdesk.store.pdca": {
         "open_cycle",

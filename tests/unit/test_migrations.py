@@ -156,4 +156,6 @@ def test_pragmas(store_path: Path) -> None:
     conn = open_store(store_path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 60_000  # an entry outwaits a big import
+    assert (
+        conn.execute("PRAGMA busy_timeout").fetchone()[0] == 60_000
+    )  # an entry outwaits a big import

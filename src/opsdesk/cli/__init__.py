@@ -54,6 +54,9 @@ def _register() -> None:
     risk_commands.register(main)
     review_commands.register(main)
     log_commands.register(main)
+    from opsdesk.cli import standup as standup_commands
+
+    standup_commands.register(main)
 
 
 _register()

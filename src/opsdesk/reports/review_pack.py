@@ -137,6 +137,9 @@ def payload(review: Any) -> dict[str, Any]:
             "held_on": meeting.held_on.isoformat(),
             "attendees": list(meeting.attendees),
             "notes": meeting.notes,
+            "cleared": None
+            if meeting.cleared_by is None
+            else {"by": meeting.cleared_by, "at": meeting.cleared_at},
         },
         "decisions": [
             {"number": d.number, "text": d.text, "by": d.decided_by, "at": d.decided_at}
@@ -315,6 +318,9 @@ def render_markdown(data: dict[str, Any]) -> str:
         lines.append(f"Held on {meeting['held_on']}; attendees: {', '.join(meeting['attendees'])}")
         if meeting["notes"]:
             lines.append(f"Notes: {md_text(meeting['notes'])}")
+        if meeting.get("cleared"):
+            c = meeting["cleared"]
+            lines.append(f"Rest of the deck cleared (nothing to see here): {c['by']} {c['at']}")
         lines.append("")
 
     lines += ["## Metric deck", ""]
@@ -504,6 +510,12 @@ def render_html(data: dict[str, Any]) -> str:
         if closed
         else "<p>Open review: live figures</p>"
     )
+    cleared = (data.get("meeting") or {}).get("cleared")
+    if cleared:
+        out.append(
+            f"<p>Rest of the deck cleared (nothing to see here): {e_(cleared['by'])}"
+            f" {e_(cleared['at'])}</p>"
+        )
     out.append("<h2>Metric deck</h2><table><tr><th>Metric</th><th>Shop</th>")
     out.append("".join(f"<th>{h}</th>" for h in summary_headers(kind)) + "<th>6-12</th></tr>")
     for e in data["deck"]:

@@ -1,4 +1,5 @@
-"""Action items (DOMAIN.md §2): one table for every source — a PDCA cycle, a risk, a review.
+"""Action items (DOMAIN.md §2): one table for every source — a PDCA cycle, a risk, a review,
+a stand-up.
 
 An item is named by its source and its number within it (`pdca` 3, item 2): what the command
 line prints and takes. Statuses: open → done or dropped (a dropped item keeps its row and says
@@ -16,7 +17,7 @@ from opsdesk.domain.text import refuse_control
 from opsdesk.store import audit
 from opsdesk.store.connection import current_user, now_iso, write_transaction
 
-SOURCE_KINDS = ("pdca", "risk", "review", "alert")
+SOURCE_KINDS = ("pdca", "risk", "review", "standup", "alert")
 _LOGIN = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$")
 
 
@@ -209,3 +210,8 @@ def list_items(
     return [
         _item(r) for r in conn.execute(sql + " ORDER BY source_kind, source_id, number", params)
     ]
+
+
+def from_row(row: sqlite3.Row) -> ActionItem:
+    """An item from a row holding `action_items.*` (another store's join, e.g. the meetings')."""
+    return _item(row)

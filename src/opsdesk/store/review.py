@@ -2,9 +2,14 @@
 notes on a metric, shop and week, and the frozen review packs.
 
 Every change is audited (objects `meeting`, `metric_note`, `review_pack`). A closed review is
-frozen: notes and decisions on its week are refused until it is reopened (explicit, audited).
-Two people editing the same note or meeting: each write names the version it was based on; a
-write based on an older version is refused with old → theirs → yours, never overwritten.
+frozen: notes, decisions, actions and "clear the rest" on its week are refused until it is
+reopened (explicit, audited). Stand-ups keep the same record (kind `standup`, period = the ops
+day): attendees, notes, decisions and action items (source `standup`).
+
+Two people editing the same review or stand-up: each write names what it was based on (a
+note's or meeting's version; the last decision or action number the writer saw); a write based
+on something older is refused with a ConflictError carrying theirs and yours (the screen shows
+old → theirs → yours and lets the writer choose), never a silent overwrite.
 
 Searchable text (for frames/search): `meetings.notes`, `meetings.attendees`,
 `meeting_decisions.text`, `metric_notes.note` (with `metric_key`, `shop_key`, `week`).
@@ -17,18 +22,52 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from opsdesk.domain.text import refuse_control
-from opsdesk.store import audit
+from opsdesk.store import actions, audit
+from opsdesk.store.actions import ActionItem
 from opsdesk.store.connection import current_user, now_iso, write_transaction
+from opsdesk.store.versioning import Conflict
 
 MAX_TEXT = 2000
 _LOGIN = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$")
 
 
 class ConflictError(ValueError):
-    """Someone else changed the record since it was read."""
+    """Someone else changed the record since it was read. `theirs`: what is stored now (by
+    `by` at `at`); `yours`: what this write would have stored; `version`: what to base a
+    write on that replaces theirs (or, for decisions and actions, adds to them)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        what: str = "",
+        theirs: str = "",
+        yours: str = "",
+        by: str = "",
+        at: str = "",
+        version: int = 0,
+    ) -> None:
+        super().__init__(message)
+        self.what, self.theirs, self.yours = what, theirs, yours
+        self.by, self.at, self.version = by, at, version
+
+    def as_conflict(self, old: str) -> Conflict:
+        """As the edit-conflict record every screen's dialog shows (`old`: what the writer
+        read; for decisions and actions, theirs are added ones and old is empty)."""
+        field = self.what.split(" ", 1)[0]  # note, attendees, notes, decisions, actions
+        return Conflict(
+            "meeting",
+            self.what,
+            (field,),
+            {field: old},
+            {field: self.theirs},
+            {field: self.yours},
+            self.by,
+            self.at,
+            self.version,
+        )
 
 
 @dataclass(frozen=True)
@@ -42,6 +81,9 @@ class Meeting:
     version: int
     updated_by: str
     updated_at: str
+    cleared_by: str | None = None
+    """Who cleared every metric that was not an exception ("clear the rest"), and when."""
+    cleared_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +150,8 @@ def _meeting(r: sqlite3.Row) -> Meeting:
         r["version"],
         r["updated_by"],
         r["updated_at"],
+        r["cleared_by"],
+        r["cleared_at"],
     )
 
 
@@ -142,7 +186,9 @@ def review_weeks(conn: sqlite3.Connection) -> list[str]:
     return [r[0] for r in conn.execute("SELECT period FROM meetings WHERE kind = 'review'")]
 
 
-def _refuse_if_closed(conn: sqlite3.Connection, week: str) -> None:
+def _refuse_if_closed(conn: sqlite3.Connection, week: str, kind: str = "review") -> None:
+    if kind != "review":
+        return  # stand-ups are not frozen
     pack = frozen_pack(conn, week)
     if pack is not None:
         raise ValueError(
@@ -161,23 +207,35 @@ def update_meeting(
     attendees: list[str] | None = None,
     notes: str | None = None,
 ) -> Meeting:
-    """Set a meeting's attendees and/or notes. `based_on`: the version the user saw (None:
-    no check); a newer stored version is refused, naming who changed what."""
+    """Set a meeting's attendees and/or notes. `based_on`: the version the user saw (0: no
+    meeting yet; None: no check); a newer stored version is refused (ConflictError: theirs,
+    yours), naming who changed what."""
     if attendees is not None:
         attendees = [validate_login(a.strip(), "attendees") for a in attendees if a.strip()]
     if notes is not None:
         notes = check_text("notes", notes)
     with write_transaction(conn):
-        if kind == "review":
-            _refuse_if_closed(conn, period)
+        _refuse_if_closed(conn, period, kind)
         m = meeting_in_transaction(conn, kind, period, held_on)
-        if based_on is not None and m.version != based_on:
-            raise ConflictError(
-                f"meeting {kind}/{period} was changed by {m.updated_by} at {m.updated_at} "
-                f"(version {based_on} → {m.version}): notes now {m.notes!r}; reload and retry"
-            )
         new_att = ",".join(attendees) if attendees is not None else ",".join(m.attendees)
         new_notes = notes if notes is not None else m.notes
+        # version 1: created (by a decision, an action or this write), never edited; 0: the
+        # writer saw no meeting — the same thing
+        if based_on is not None and max(m.version, 1) != max(based_on, 1):
+            field = "notes" if notes is not None else "attendees"
+            theirs = m.notes if notes is not None else ", ".join(m.attendees)
+            yours = new_notes if notes is not None else ", ".join(attendees or [])
+            raise ConflictError(
+                f"meeting {kind}/{period} was changed by {m.updated_by} at {m.updated_at} "
+                f"(version {based_on} → {m.version}): {field} now {theirs!r}, yours {yours!r};"
+                " reload and retry",
+                what=f"{field} of {kind} {period}",
+                theirs=theirs,
+                yours=yours,
+                by=m.updated_by,
+                at=m.updated_at,
+                version=m.version,
+            )
         actor, at = current_user(), now_iso()
         conn.execute(
             "UPDATE meetings SET attendees = ?, notes = ?, version = version + 1,"
@@ -197,12 +255,54 @@ def update_meeting(
     return out
 
 
-def add_decision(conn: sqlite3.Connection, week: str, held_on: date, text: str) -> Decision:
+def add_decision(
+    conn: sqlite3.Connection,
+    week: str,
+    held_on: date,
+    text: str,
+    *,
+    based_on: int | None = None,
+) -> Decision:
+    """A decision of the review of `week` (see add_meeting_decision)."""
+    return add_meeting_decision(conn, "review", week, held_on, text, based_on=based_on)
+
+
+def add_meeting_decision(
+    conn: sqlite3.Connection,
+    kind: str,
+    period: str,
+    held_on: date,
+    text: str,
+    *,
+    based_on: int | None = None,
+) -> Decision:
+    """A decision of a meeting, numbered within it. `based_on`: the number of the last
+    decision the writer saw (None: no check); when someone has added decisions since, the
+    write is refused (ConflictError naming theirs) so that the writer can check that theirs
+    does not already say it, then add theirs anyway with based_on=error.version."""
     text = check_text("decision", text, required=True)
     actor, at = current_user(), now_iso()
     with write_transaction(conn):
-        _refuse_if_closed(conn, week)
-        m = meeting_in_transaction(conn, "review", week, held_on)
+        _refuse_if_closed(conn, period, kind)
+        m = meeting_in_transaction(conn, kind, period, held_on)
+        added = conn.execute(
+            "SELECT number, text, decided_by, decided_at FROM meeting_decisions"
+            " WHERE meeting_id = ? AND number > ? ORDER BY number",
+            (m.id, based_on or 0),
+        ).fetchall()
+        if based_on is not None and added:
+            last = added[-1]
+            theirs = "; ".join(f"{r[0]}. {r[1]}" for r in added)
+            raise ConflictError(
+                f"{kind} {period}: {last[2]} added decision(s) since you looked: {theirs}"
+                f" — yours {text!r} not added; reload and retry",
+                what=f"decisions of {kind} {period}",
+                theirs=theirs,
+                yours=text,
+                by=last[2],
+                at=last[3],
+                version=int(last[0]),
+            )
         number = int(
             conn.execute(
                 "SELECT coalesce(max(number), 0) + 1 FROM meeting_decisions WHERE meeting_id = ?",
@@ -214,8 +314,31 @@ def add_decision(conn: sqlite3.Connection, week: str, held_on: date, text: str) 
             " VALUES (?, ?, ?, ?, ?)",
             (m.id, number, text, at, actor),
         )
-        audit.record(conn, "meeting", f"review/{week}", "decision", None, {str(number): text})
+        audit.record(conn, "meeting", f"{kind}/{period}", "decision", None, {str(number): text})
     return Decision(number, text, actor, at)
+
+
+def clear_rest(conn: sqlite3.Connection, week: str, held_on: date) -> Meeting:
+    """Record "clear the rest" on the review of `week`: every metric that is not an exception
+    was looked at and had nothing to say (who and when; audited; refused once closed)."""
+    actor, at = current_user(), now_iso()
+    with write_transaction(conn):
+        _refuse_if_closed(conn, week)
+        m = meeting_in_transaction(conn, "review", week, held_on)
+        conn.execute(
+            "UPDATE meetings SET cleared_by = ?, cleared_at = ? WHERE id = ?", (actor, at, m.id)
+        )
+        audit.record(
+            conn,
+            "meeting",
+            f"review/{week}",
+            "clear",
+            None if m.cleared_by is None else {"by": m.cleared_by, "at": m.cleared_at},
+            {"by": actor, "at": at},
+        )
+        out = get_meeting(conn, "review", week)
+    assert out is not None
+    return out
 
 
 def decisions(conn: sqlite3.Connection, kind: str, period: str) -> list[Decision]:
@@ -269,9 +392,16 @@ def set_note(
         if based_on is not None and (old.version if old else 0) != based_on:
             theirs = old.text() if old else "(none)"
             who = f"{old.written_by} at {old.written_at}" if old else "someone"
+            yours = MetricNote(metric, shop, week, note, investigating, "", "", 0).text()
             raise ConflictError(
                 f"note on {metric}/{shop}/{week} was changed by {who}: "
-                f"version {based_on} → {theirs!r} → yours {note!r}; reload to see it and retry"
+                f"version {based_on} → {theirs!r} → yours {yours!r}; reload to see it and retry",
+                what=f"note on {metric} ({shop}) {week}",
+                theirs=theirs,
+                yours=yours,
+                by=old.written_by if old else "",
+                at=old.written_at if old else "",
+                version=old.version if old else 0,
             )
         if old is None:
             conn.execute(
@@ -325,6 +455,19 @@ def notes_in_weeks(conn: sqlite3.Connection, weeks: list[str]) -> list[MetricNot
         weeks,
     )
     return [_note(r) for r in rows]
+
+
+def notes_between(
+    conn: sqlite3.Connection, first: str, last: str, metric: str | None = None
+) -> list[MetricNote]:
+    """The notes of the ISO weeks `first`…`last` (keys sort in time order), optionally of
+    one metric, oldest week first."""
+    sql = "SELECT * FROM metric_notes WHERE week BETWEEN ? AND ?"
+    params = [first, last]
+    if metric is not None:
+        sql += " AND metric_key = ?"
+        params.append(metric)
+    return [_note(r) for r in conn.execute(sql + " ORDER BY week, metric_key, shop_key", params)]
 
 
 def search_notes(conn: sqlite3.Connection, words: str) -> list[MetricNote]:
@@ -425,18 +568,57 @@ def add_action(
     text: str,
     owner: str,
     due: date | None,
-) -> Any:
-    """A new action item of the review of `week` (the general action-items table, source
-    `review`); refused without an owner, with a due date before the day it is written, or on
-    a closed review."""
-    from opsdesk.store import actions
+    *,
+    based_on: int | None = None,
+) -> ActionItem:
+    """A new action item of the review of `week` (see add_meeting_action)."""
+    return add_meeting_action(conn, "review", week, held_on, text, owner, due, based_on=based_on)
 
+
+def add_meeting_action(
+    conn: sqlite3.Connection,
+    kind: str,
+    period: str,
+    held_on: date,
+    text: str,
+    owner: str,
+    due: date | None,
+    *,
+    based_on: int | None = None,
+) -> ActionItem:
+    """A new action item of a meeting (the general action-items table, source `review` or
+    `standup`, source id = the meeting's id); refused without an owner, with a due date before
+    the day it is written, or on a closed review. `based_on`: the number of the meeting's last
+    action the writer saw (None: no check); someone else's newer ones raise ConflictError."""
     if not owner.strip():
         raise ValueError("--owner: an action item needs an owner (a login)")
     if due is not None and due < held_on:
         raise ValueError(f"--due: {due} is in the past (today is {held_on})")
     text = check_text("text", text, required=True)
     with write_transaction(conn):
-        _refuse_if_closed(conn, week)
-        m = meeting_in_transaction(conn, "review", week, held_on)
-        return actions.add_in_transaction(conn, "review", m.id, text, owner.strip(), due)
+        _refuse_if_closed(conn, period, kind)
+        m = meeting_in_transaction(conn, kind, period, held_on)
+        added = [i for i in actions.for_source(conn, kind, m.id) if i.number > (based_on or 0)]
+        if based_on is not None and added:
+            theirs = "; ".join(f"{i.number}. {i.text} @{i.owner}" for i in added)
+            raise ConflictError(
+                f"{kind} {period}: {added[-1].created_by} added action(s) since you looked:"
+                f" {theirs} — yours {text!r} not added; reload and retry",
+                what=f"actions of {kind} {period}",
+                theirs=theirs,
+                yours=f"{text} @{owner.strip()}" + (f" {due}" if due else ""),
+                by=added[-1].created_by,
+                at=added[-1].created_at,
+                version=added[-1].number,
+            )
+        return actions.add_in_transaction(conn, kind, m.id, text, owner.strip(), due)
+
+
+def meeting_actions(conn: sqlite3.Connection) -> list[tuple[str, str, ActionItem]]:
+    """(meeting kind, period, item) of every meeting's action item, oldest first."""
+    rows = conn.execute(
+        "SELECT m.kind AS meeting_kind, m.period AS meeting_period, a.* FROM action_items a"
+        " JOIN meetings m ON m.id = a.source_id AND m.kind = a.source_kind"
+        " ORDER BY a.created_at, a.id"
+    )
+    return [(r["meeting_kind"], r["meeting_period"], actions.from_row(r)) for r in rows]

@@ -333,6 +333,12 @@ class OpsdeskApp(App[None]):
         self.action_switch_area("checklists")
         self.push_screen(ChecklistRunScreen(run_id))
 
+    def action_open_standup_meeting(self) -> None:
+        """The stand-up's meeting record (`r` on the stand-up), on the ops day."""
+        from opsdesk.tui.screens.standup_meeting import StandupMeetingScreen
+
+        self.push_screen(StandupMeetingScreen(self.ops_day))
+
     def action_tick_today(self) -> None:
         """Today's first checklist run to tick, opened (the checklists area lists those first)."""
         self.action_switch_area("checklists")

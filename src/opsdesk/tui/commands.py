@@ -29,6 +29,7 @@ RISKS = "risks"
 RISK = "risk"
 UNSAVED = "unsaved"
 REVIEW = "review"
+MEETING = "meeting"
 HISTORY = "history"
 CONFLICT = "conflict"
 SCOPE_TITLES = {
@@ -44,6 +45,7 @@ SCOPE_TITLES = {
     RISK: "Risk",
     UNSAVED: "Unsaved values dialog",
     REVIEW: "Weekly review",
+    MEETING: "Stand-up meeting",
     HISTORY: "History",
     CONFLICT: "Edit conflict dialog",
 }
@@ -800,6 +802,90 @@ UNDO_COMMANDS: tuple[Command, ...] = (
     ),
 )
 COMMANDS = COMMANDS + UNDO_COMMANDS
+
+MEETING_COMMANDS: tuple[Command, ...] = (
+    Command(
+        "standup.meeting",
+        "r",
+        "Meeting record",
+        "The stand-up's record: attendees, notes, decisions, action items and the open ones"
+        " carried over",
+        "app.open_standup_meeting",
+        STANDUP,
+        label="Record",
+        show=False,  # in the help and the palette; the stand-up's key bar is full at 80 columns
+    ),
+    Command(
+        "meeting.attendees",
+        "t",
+        "Attendees",
+        "Who attends: logins separated by spaces (those seen in the store are offered)",
+        "write_attendees",
+        MEETING,
+        show=False,  # the first line says it: "no attendees yet (t)"
+    ),
+    Command(
+        "meeting.notes",
+        "w",
+        "Notes",
+        "Write the stand-up's notes (blockers, what was said)",
+        "write_notes",
+        MEETING,
+    ),
+    Command(
+        "meeting.decide",
+        "d",
+        "Decision",
+        "Record a decision of this stand-up",
+        "write_decision",
+        MEETING,
+    ),
+    Command(
+        "meeting.action",
+        "a",
+        "Action",
+        "A new action item: what to do @owner YYYY-MM-DD (due)",
+        "write_action",
+        MEETING,
+    ),
+    Command(
+        "meeting.done",
+        "space",
+        "Action done",
+        "Mark the action item under the cursor done (this stand-up's or a carried one)",
+        "action_done",
+        MEETING,
+        label="Done",
+    ),
+    Command(
+        "meeting.drop",
+        "x",
+        "Drop action",
+        "Drop the action item under the cursor, saying why (it stays listed)",
+        "action_drop",
+        MEETING,
+        label="Drop",
+    ),
+    Command(
+        "meeting.back",
+        "escape",
+        "Back",
+        "Leave the text line, or go back to the stand-up",
+        "back",
+        MEETING,
+    ),
+    Command(
+        "conflict.edit",
+        "e",
+        "Edit mine",
+        "Back to the text line with what you typed, to change it first (where one was typed:"
+        " a review's or stand-up's note, attendees, decision or action)",
+        "choose('edit')",
+        CONFLICT,
+        label="Edit",
+    ),
+)
+COMMANDS = COMMANDS + MEETING_COMMANDS
 
 BY_ID = {c.id: c for c in COMMANDS}
 

@@ -26,6 +26,7 @@ from opsdesk.store.catalogue import load_metrics
 from opsdesk.store.observations import Event, by_shop, load_daily, load_events
 from opsdesk.store.shops import list_shops
 from opsdesk.store.targets import load_targets
+from opsdesk.views.note_marks import note_events
 
 GRAINS = ("day", "week", "month")
 WINDOW = {"day": 60, "week": 26, "month": 24}
@@ -153,6 +154,7 @@ def load_explorer(
             factors(week_factors(week.previous(), shop_key)), factors(week_factors(week, shop_key))
         )
     events = load_events(conn, chart[0].start, chart[-1].end, shop_key)
+    events += note_events(conn, metric.key, shop_key, chart[0].start, chart[-1].end)  # owners'
     return ExplorerData(
         metric=metric,
         metrics=list(metrics.values()),

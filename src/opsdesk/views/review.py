@@ -530,7 +530,9 @@ def _actions(conn: sqlite3.Connection, week: Period, ops_day: date) -> list[dict
                     "flagged": rules.flagged(carried),
                 }
             )
-    return out
+    from opsdesk.views.meetings import standup_actions_for_review  # the stand-ups' items
+
+    return out + standup_actions_for_review(conn, week.key, weeks, as_of, current=cut >= ops_day)
 
 
 def _risks(conn: sqlite3.Connection, week: Period) -> list[RiskLine]:

@@ -3,15 +3,18 @@
 The agenda (opsdesk.views.review.agenda) is a list with a cursor: `tab` walks to the next
 item, `enter` expands the one under the cursor (a deck or exception item shows its 6-12
 chart — the last 6 ISO weeks then the 12 complete months, this year and last year — and the
-summary row). At an exception `n` writes the owner's note, `i` marks it "investigating"; `c`
-clears the rest of the deck in one key. `d` records a decision, `ctrl+s` closes (freezes)
-the review; `[`/`]` move a week. Typing happens in one text line at the bottom.
+summary row, with earlier weeks' owner notes as markers at their points). At an exception
+`n` writes the owner's note, `i` marks it "investigating"; `c` clears the rest of the deck in
+one key (stored: who and when). `d` records a decision, `a` an action item, `ctrl+s` closes
+(freezes) the review; `[`/`]` move a week. Typing happens in one text line at the bottom.
+When someone else changed the same note, the attendees, the decisions or the actions while
+you typed, a dialog shows old → theirs → yours and you choose. A closed review takes no
+notes, decisions, actions or clearing (reopening is explicit: `opsdesk review reopen`).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
 from typing import Any
 
 from rich.markup import escape
@@ -21,19 +24,27 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Header, Input, Static
 
 from opsdesk.domain import review as rules
+from opsdesk.domain.action_line import parse_action
 from opsdesk.domain.periods import Period
 from opsdesk.domain.text import visible
+from opsdesk.store.review import ConflictError
 from opsdesk.tui import commands
-from opsdesk.tui.screens.area import AreaScreen
+from opsdesk.tui.screens.review_conflict import ChoosesOnConflict
 from opsdesk.tui.widgets.chart import SixTwelveChart
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.tui.widgets.look import theme_style
+from opsdesk.views import meetings
 from opsdesk.views import review as views
+from opsdesk.views.note_marks import six_twelve_marks
 
 MARKS = {"exception": "!", "deck": "▤"}
 
 
-class ReviewScreen(AreaScreen):
+Marks = dict[tuple[str, str], list[tuple[str, str]]]
+Fetched = tuple[Period, views.Review | None, str, list[str], Marks, str]
+
+
+class ReviewScreen(ChoosesOnConflict):
     """Area 7: the review agenda with its cursor, the expanded item, one text line."""
 
     SCOPE = commands.REVIEW
@@ -45,10 +56,13 @@ class ReviewScreen(AreaScreen):
         self.review: views.Review | None = None
         self.items: list[views.AgendaItem] = []
         self.expanded: str | None = None
-        self.cleared = False
+        self.cleared = ""  # who cleared the rest of the deck and when, or ""
         self.problem = ""
         self.typing: str | None = None  # note, decision, attendees
         self.seen_logins: list[str] = []
+        self.marks: Marks = {}
+        self.base: tuple[int, str] = (0, "")  # what the typing started from (see _ask)
+        self.note_entry: views.DeckEntry | None = None  # the exception a note is typed for
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -60,7 +74,7 @@ class ReviewScreen(AreaScreen):
         chart.display = False
         yield chart
         yield Static("", id="review-detail")
-        yield Input(placeholder="", id="review-input")
+        yield Input(placeholder="", id="review-input", select_on_focus=False)
         yield Static("", id="review-status")
         yield KeyBar(self.SCOPE, self.ops.keymap)
 
@@ -72,18 +86,24 @@ class ReviewScreen(AreaScreen):
 
     # -- data -----------------------------------------------------------------------------
 
-    def fetch(self, conn: sqlite3.Connection) -> tuple[Period, views.Review | None, str, list[str]]:
+    def fetch(self, conn: sqlite3.Connection) -> Fetched:
         ops_day = self.ops.ops_day
         week = self.week or rules.last_complete_week(ops_day)
         quick = self.review is None or self.review.week != week  # the agenda first, then 6-12
         try:
             review = views.build_review(conn, week, ops_day, windows=not quick)
-            return week, review, "", views.attendees_seen(conn)
         except views.NoData as e:
-            return week, None, str(e), []
+            return week, None, str(e), [], {}, ""
+        marks: Marks = {}
+        if review.deck:
+            first = review.deck[0]
+            weeks, months = [p.key for p in first.weeks], [p.key for p in first.months]
+            marks = six_twelve_marks(conn, week.key, weeks, months)
+        cleared = meetings.cleared_label(conn, review.meeting)
+        return week, review, "", views.attendees_seen(conn), marks, cleared
 
-    def show(self, data: tuple[Period, views.Review | None, str, list[str]]) -> None:
-        self.week, self.review, self.problem, self.seen_logins = data
+    def show(self, data: Fetched) -> None:
+        self.week, self.review, self.problem, self.seen_logins, self.marks, self.cleared = data
         closed = self.review.closed if self.review else None
         self.sub_title = f"{self.week.key} ({self.week.start} … {self.week.end})" + (
             f" · closed by {closed.closed_by}" if closed else ""
@@ -103,8 +123,10 @@ class ReviewScreen(AreaScreen):
             mark = MARKS.get(item.kind, "·")
             style = theme_style(self.app, "red" if item.kind == "exception" else "info")
             title = item.title
-            if item.kind == "deck" and self.cleared:
-                title += " · the rest cleared: nothing to see here"
+            if item.kind == "deck" and self.cleared:  # said before the long rule set
+                head, _, rules_named = title.partition(" · ")
+                cleared = f"rest cleared by {self.cleared} (nothing to see here)"
+                title = " · ".join(t for t in (head, cleared, rules_named) if t)
             table.add_row(Text(mark, style=style), Text(visible(title)), key=item.key)
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1), animate=False)
@@ -132,6 +154,7 @@ class ReviewScreen(AreaScreen):
                 [(p.key, p.value, p.last_year) for p in entry.weeks],
                 [(p.key, p.value, p.last_year) for p in entry.months],
                 entry.target,
+                self.marks.get((entry.metric.key, entry.shop), []),
             )
         if item is None or self.expanded != item.key:
             hint = "enter expands the item · tab walks to the next"
@@ -178,12 +201,39 @@ class ReviewScreen(AreaScreen):
         self._move(-1)
 
     def action_clear_rest(self) -> None:
-        """Every metric that is not an exception is cleared; the cursor goes past the deck."""
-        self.cleared = True
+        """Every metric that is not an exception is cleared (stored: who and when); the cursor
+        goes past the deck."""
+        from opsdesk.store.review import clear_rest
+
+        if self.week is None or self.review is None or self._refused_closed():
+            return
+        week, day = self.week.key, self.ops.ops_day
+        self.cleared = self.cleared or "you"
         self._fill()
         table = self.query_one("#review-agenda", DataTable)
         first = next((i for i, it in enumerate(self.items) if it.kind == "split"), 0)
         table.move_cursor(row=first, animate=False)
+
+        def save(conn: sqlite3.Connection) -> str:
+            m = clear_rest(conn, week, day)
+            return escape(f"{week}: the rest of the deck cleared by {m.cleared_by}")
+
+        self.write(save)
+
+    def _refused_closed(self) -> bool:
+        """A closed review is frozen: say so (and how to reopen) instead of typing."""
+        closed = self.review.closed if self.review else None
+        if closed is None or self.week is None:
+            return False
+        self.notify(
+            escape(
+                f"review {self.week.key} was closed by {closed.closed_by}: it is frozen"
+                f" (`opsdesk review reopen {self.week.key}` first)"
+            ),
+            severity="warning",
+            timeout=6,
+        )
+        return True
 
     def action_previous_week(self) -> None:
         if self.week is not None:
@@ -201,44 +251,76 @@ class ReviewScreen(AreaScreen):
     def _change_week(self, week: Period) -> None:
         self.week = week
         self.expanded = None
-        self.cleared = False
+        self.cleared = ""
         self.reload()
 
     # -- typing -----------------------------------------------------------------------------
+    # What a write is based on is taken when the typing starts (the version of the note or
+    # meeting, the last decision or action number seen, and the old text): the screen may
+    # reload meanwhile with someone else's change, which the write must not take as seen.
 
-    def _ask(self, what: str, placeholder: str, value: str = "") -> None:
+    def _ask(
+        self, what: str, placeholder: str, value: str = "", base: tuple[int, str] | None = None
+    ) -> None:
         field = self.query_one("#review-input", Input)
         self.typing = what
+        self.base = base if base is not None else self._base_now(what)
         field.placeholder = placeholder
         field.value = value
+        field.cursor_position = len(value)  # typing goes on from the end, replacing nothing
         field.display = True
         field.focus()
 
+    def _base_now(self, what: str) -> tuple[int, str]:
+        """(version or last number seen, old text) of what `what` writes, as shown now."""
+        r = self.review
+        if what == "note" and self.note_entry is not None:
+            n = self.note_entry.note
+            return (n.version, n.text()) if n else (0, "")
+        if what == "decision" and r is not None and r.decisions:
+            return r.decisions[-1].number, ""
+        if what == "action" and r is not None:
+            mine = [a["action"] for a in r.actions if self._of_this_review(a["action"])]
+            return max((int(k.rsplit("/", 1)[1]) for k in mine), default=0), ""
+        if what == "attendees" and r is not None and r.meeting is not None:
+            return r.meeting.version, ", ".join(r.meeting.attendees)
+        return 0, ""
+
     def action_write_note(self) -> None:
         item = self.current
+        if self._refused_closed():
+            return
         if item is None or item.entry is None:
             self.notify("Notes go on an exception: tab to one (marked !)", timeout=4)
             return
+        self.note_entry = item.entry
         self._ask("note", f"why {item.entry.metric.name_en} ({item.entry.shop}) moved; Enter saves")
 
     def action_mark_investigating(self) -> None:
         item = self.current
+        if self._refused_closed():
+            return
         if item is None or item.entry is None:
             self.notify("'investigating' goes on an exception: tab to one (marked !)", timeout=4)
             return
-        self._save_note(item.entry, "", investigating=True)
+        self.note_entry = item.entry
+        self._save_note("", self._base_now("note"), investigating=True)
 
     def action_write_decision(self) -> None:
-        self._ask("decision", "the decision; Enter saves")
+        if not self._refused_closed():
+            self._ask("decision", "the decision; Enter saves")
 
     def action_write_attendees(self) -> None:
+        if self._refused_closed():
+            return
         meeting = self.review.meeting if self.review else None
         now = " ".join(meeting.attendees) if meeting else ""
         seen = " ".join(self.seen_logins)
         self._ask("attendees", f"logins separated by spaces (seen: {seen}); Enter saves", now)
 
     def action_write_action(self) -> None:
-        self._ask("action", "what to do @owner YYYY-MM-DD (due, optional); Enter saves")
+        if not self._refused_closed():
+            self._ask("action", "what to do @owner YYYY-MM-DD (due, optional); Enter saves")
 
     def action_cancel_input(self) -> None:
         field = self.query_one("#review-input", Input)
@@ -249,44 +331,53 @@ class ReviewScreen(AreaScreen):
     @on(Input.Submitted, "#review-input")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        what, text = self.typing, event.value
+        what, text, base = self.typing, event.value, self.base
         self.action_cancel_input()
-        item = self.current
-        if what == "note" and item is not None and item.entry is not None:
-            self._save_note(item.entry, text, investigating=False)
+        if what == "note" and self.note_entry is not None:
+            self._save_note(text, base, investigating=False)
         elif what == "decision":
-            self._save_decision(text)
+            self._save_decision(text, base)
         elif what == "attendees":
-            self._save_attendees(text.split())
+            self._save_attendees(text.split(), base)
         elif what == "action":
-            self._save_action(text)
+            self._save_action(text, base)
 
-    def _save_note(self, entry: views.DeckEntry, text: str, *, investigating: bool) -> None:
+    def _save_note(self, text: str, base: tuple[int, str], *, investigating: bool) -> None:
         from opsdesk.store.review import set_note
 
-        assert self.week is not None
-        week, seen = self.week.key, entry.note.version if entry.note else 0
+        assert self.week is not None and self.note_entry is not None
+        entry, week = self.note_entry, self.week.key
         metric, shop = entry.metric.key, entry.shop
 
-        def save(conn: sqlite3.Connection) -> str:
-            n = set_note(conn, metric, shop, week, text, investigating=investigating, based_on=seen)
+        def save(conn: sqlite3.Connection, based_on: int | None) -> str:
+            n = set_note(
+                conn, metric, shop, week, text, investigating=investigating, based_on=based_on
+            )
             return escape(visible(f"{metric} ({shop}) {week}: {n.text()}"))
 
-        self.write(save)
+        def edit(c: ConflictError) -> None:
+            self.note_entry = entry
+            why = f"why {entry.metric.name_en} ({shop}) moved; Enter saves"
+            self._ask("note", why, text, (c.version, c.theirs))
 
-    def _save_decision(self, text: str) -> None:
+        self.write_choosing(save, base[0], base[1], edit)
+
+    def _save_decision(self, text: str, base: tuple[int, str]) -> None:
         from opsdesk.store.review import add_decision
 
         assert self.week is not None
         week, day = self.week.key, self.ops.ops_day
 
-        def save(conn: sqlite3.Connection) -> str:
-            d = add_decision(conn, week, day, text)
+        def save(conn: sqlite3.Connection, based_on: int | None) -> str:
+            d = add_decision(conn, week, day, text, based_on=based_on)
             return f"decision {d.number} recorded"
 
-        self.write(save)
+        def edit(c: ConflictError) -> None:
+            self._ask("decision", "the decision; Enter saves", text, (c.version, ""))
 
-    def _save_action(self, typed: str) -> None:
+        self.write_choosing(save, base[0], "", edit)
+
+    def _save_action(self, typed: str, base: tuple[int, str]) -> None:
         from opsdesk.store.review import add_action
 
         assert self.week is not None
@@ -297,24 +388,35 @@ class ReviewScreen(AreaScreen):
             self.notify(escape(str(e)), severity="warning", timeout=6)
             return
 
-        def save(conn: sqlite3.Connection) -> str:
-            item = add_action(conn, week, day, text, owner, due)
+        def save(conn: sqlite3.Connection, based_on: int | None) -> str:
+            item = add_action(conn, week, day, text, owner, due, based_on=based_on)
             return escape(f"{item.key}: {item.text} — {item.owner}")
 
-        self.write(save)
+        def edit(c: ConflictError) -> None:
+            hint = "what to do @owner YYYY-MM-DD (due, optional); Enter saves"
+            self._ask("action", hint, typed, (c.version, ""))
 
-    def _save_attendees(self, logins: list[str]) -> None:
+        self.write_choosing(save, base[0], "", edit)
+
+    def _of_this_review(self, action_key: str) -> bool:
+        meeting = self.review.meeting if self.review else None
+        return meeting is not None and action_key.startswith(f"review/{meeting.id}/")
+
+    def _save_attendees(self, logins: list[str], base: tuple[int, str]) -> None:
         from opsdesk.store.review import update_meeting
 
         assert self.week is not None
         week, day = self.week.key, self.ops.ops_day
-        seen = self.review.meeting.version if self.review and self.review.meeting else None
 
-        def save(conn: sqlite3.Connection) -> str:
-            m = update_meeting(conn, "review", week, day, based_on=seen, attendees=logins)
+        def save(conn: sqlite3.Connection, based_on: int | None) -> str:
+            m = update_meeting(conn, "review", week, day, based_on=based_on, attendees=logins)
             return escape(f"attendees: {', '.join(m.attendees)}")
 
-        self.write(save)
+        def edit(c: ConflictError) -> None:
+            hint = "logins separated by spaces; Enter saves"
+            self._ask("attendees", hint, " ".join(logins), (c.version, c.theirs))
+
+        self.write_choosing(save, base[0], base[1], edit)
 
     def action_close_review(self) -> None:
         from opsdesk.reports.review_pack import dumps, payload
@@ -340,21 +442,3 @@ def six_twelve_text(e: views.DeckEntry) -> str:
     nw, nm = len(e.weeks), len(e.months)
     labels = f"{e.weeks[0].key}…{e.weeks[-1].key} │ {e.months[0].key}…{e.months[-1].key}"
     return f"6-12  this year {w[:nw]} │ {m[:nm]}\n      last year {w[nw:]} │ {m[nm:]}   ({labels})"
-
-
-def parse_action(typed: str) -> tuple[str, str, date | None]:
-    """`what to do @owner 2026-12-04` → (text, owner, due); ValueError without an owner."""
-    words, owner, due = [], "", None
-    for word in typed.split():
-        if word.startswith("@") and len(word) > 1:
-            owner = word[1:]
-        elif len(word) == 10 and word[4] == "-" and word[7] == "-":
-            try:
-                due = date.fromisoformat(word)
-            except ValueError:
-                raise ValueError(f"due: {word!r} is not a date like 2026-12-04") from None
-        else:
-            words.append(word)
-    if not owner:
-        raise ValueError("an action item needs an owner: add @login")
-    return " ".join(words), owner, due

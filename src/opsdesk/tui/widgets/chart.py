@@ -227,10 +227,13 @@ class SixTwelveChart(KpiChart):
         weeks: list[tuple[str, float | None, float | None]],
         months: list[tuple[str, float | None, float | None]],
         target: float | None,
+        marks: list[tuple[str, str]] | None = None,
     ) -> None:
         """The weekly review's 6-12 chart: 6 weeks then 12 months on one x-axis (weeks on the
         left y-axis, months on the right one: a month is not a week), this year solid, last
-        year dotted, the week's target as a marker. Points are (key, value, last year)."""
+        year dotted, the week's target as a marker. Points are (key, value, last year).
+        `marks`: (week or month key, text) of earlier weeks' owner notes, each a vertical
+        marker at its point with its text."""
         textual_hooks.check_chart(PlotextPlot)
         self._has_data = True
         self._lines = None
@@ -251,6 +254,14 @@ class SixTwelveChart(KpiChart):
                 plt.plot(px, py, label=label or None, marker=marker, yside=side)
         if target is not None and weeks:
             plt.scatter([xw[-1]], [target * scale], marker="x", label="target", yside="left")
+        at = {k: x for x, (k, *_) in zip([*xw, *xm], [*weeks, *months], strict=True)}
+        low = min((v * scale for p in weeks for v in p[1:] if v is not None), default=0.0)
+        for key, text in marks or []:
+            if key in at:
+                plt.vline(at[key])
+                right = at[key] > (len(weeks) + len(months)) / 2
+                label = f"{_short(text)}◆" if right else f"◆{_short(text)}"
+                plt.text(label, x=at[key], y=low, alignment="right" if right else "left")
         ticks = [xw[0], xw[-1], *([xm[0], xm[-1]] if xm else [])]
         names = [weeks[0][0][5:], weeks[-1][0][5:]]
         if months:

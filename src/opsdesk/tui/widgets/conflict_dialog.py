@@ -1,7 +1,8 @@
 """The edit conflict: what you read (old) → what was saved meanwhile (theirs) → what you
 typed (yours), field by field, and who changed it when; you choose `m` keep mine (saved over
 theirs, on the version shown) or `t` take theirs (what you typed is dropped). Never a silent
-overwrite. Keys from the registry (scope "conflict"); dismisses with "mine" or "theirs".
+overwrite. Keys from the registry (scope "conflict"); dismisses with "mine" or "theirs" (or
+"edit", `e`, where the screen offers it: back to the text line with what was typed).
 `save_checked` runs a screen's save and asks when it meets a conflict.
 """
 
@@ -34,11 +35,18 @@ class ConflictDialog(ModalScreen[str]):
     SCOPE = commands.CONFLICT
     BINDINGS = commands.bindings(commands.CONFLICT)
 
-    def __init__(self, what: str, conflict: Conflict, keymap: dict[str, str] | None = None):
+    def __init__(
+        self,
+        what: str,
+        conflict: Conflict,
+        keymap: dict[str, str] | None = None,
+        choices: tuple[str, ...] = CHOICES,
+    ):
         super().__init__(id="conflict-dialog")
         self.what = what
         self.conflict = conflict
         self.keymap = keymap or {}
+        self.choices = choices
 
     def compose(self) -> ComposeResult:
         c = self.conflict
@@ -59,7 +67,7 @@ class ConflictDialog(ModalScreen[str]):
                 )
             yield table
             with Horizontal(id="conflict-buttons"):
-                for choice in CHOICES:
+                for choice in self.choices:
                     command = commands.BY_ID[f"conflict.{choice}"]
                     key = commands.key_label(commands.effective_key(command, self.keymap))
                     yield Button(
@@ -73,7 +81,8 @@ class ConflictDialog(ModalScreen[str]):
         self.dismiss((event.button.id or "conflict-theirs").removeprefix("conflict-"))
 
     def action_choose(self, choice: str) -> None:
-        self.dismiss(choice)
+        if choice in self.choices:
+            self.dismiss(choice)
 
 
 class _Writer(Protocol):
