@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 Clock = Callable[[], datetime]
 """Returns the current instant as an aware datetime. Tests inject a fixed one."""
@@ -27,6 +26,8 @@ def fixed_clock(at: datetime) -> Clock:
 
 def local_today(clock: Clock, tz_name: str, cutoff_hour: int = 0) -> date:
     """The calendar day the team is living in: local time minus the cutoff hours."""
+    from zoneinfo import ZoneInfo  # not at import: the app's UI process needs a clock only
+
     local = clock().astimezone(ZoneInfo(tz_name))
     return (local - timedelta(hours=cutoff_hour)).date()
 

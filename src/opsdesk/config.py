@@ -24,9 +24,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from opsdesk.domain.pdca import PdcaError, RuleSet
+if TYPE_CHECKING:  # the PDCA engine is imported when a [pdca] table is read: not at start-up
+    from opsdesk.domain.pdca import RuleSet
 
 THEME_ALIASES = {"dark": "textual-dark", "light": "textual-light"}
 DEFAULT_THEME = "textual-dark"
@@ -44,8 +45,9 @@ class AppConfig:
     refresh_seconds: float = DEFAULT_REFRESH_SECONDS
     keys: dict[str, str] = field(default_factory=dict)
     """Command id -> key (Textual key names, comma-separated for several)."""
-    pdca: RuleSet = field(default_factory=RuleSet)
-    """The run-chart rules of the PDCA Check."""
+    pdca: RuleSet | None = None
+    """The run-chart rules of the PDCA Check from the `[pdca]` table; None: no table, the
+    default rules (`RuleSet()`, what opsdesk.views.pdca takes None for)."""
     role: str = ""
     """The user's SOP role (a template's `owner`); '' none."""
 
@@ -89,8 +91,12 @@ def parse(doc: dict[str, Any], where: str, known_commands: set[str] | None = Non
     )
 
 
-def _pdca(doc: dict[str, Any], where: str) -> RuleSet:
-    table = doc.get("pdca", {})
+def _pdca(doc: dict[str, Any], where: str) -> RuleSet | None:
+    if "pdca" not in doc:
+        return None
+    from opsdesk.domain.pdca import PdcaError, RuleSet
+
+    table = doc["pdca"]
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: field 'pdca' must be a table (shift, trend, limits)")
     unknown = sorted(set(table) - {"shift", "trend", "limits"})

@@ -1,8 +1,10 @@
-"""The layers stay apart: nothing outside tui/ imports Textual or plotext, and the app's
-start-up path stays free of the heavy libraries (click, pandas, sqlite-utils, numpy, plotext).
+"""The layers stay apart: nothing outside tui/ imports Textual or plotext, the app's
+start-up path stays free of the heavy libraries (click, pandas, sqlite-utils, numpy, plotext),
+and the UI process draws the stand-up's first frame before it imports sqlite3, the store, the
+read models or the domain engines (the helper process loads the stand-up).
 
-Each check reads `sys.modules` of a fresh interpreter; a control test proves the start-up
-probe sees a heavy import when there is one, so the checks can fail."""
+Each check reads `sys.modules` of a fresh interpreter; control tests prove the probes see an
+import when there is one, so the checks can fail."""
 
 from __future__ import annotations
 
@@ -284,3 +286,77 @@ def test_the_apps_start_up_path_leaves_the_heavy_libraries_alone(demo_store: Pat
 
 def test_the_start_up_probe_sees_a_heavy_import(demo_store: Path) -> None:
     assert HEAVY <= _startup_modules(demo_store, before=f"import {', '.join(sorted(HEAVY))}")
+
+
+# The app's UI process up to the stand-up's first frame, run headless: the real entry point,
+# the stand-up loaded in the forked helper as `opsdesk` does it, the app stopped when the
+# first frame is out. What the first frame does not need is imported after it, or only in
+# the helper: the store and sqlite3 (watching the store, the read-only notice), the read
+# models and the domain engines (the model arrives as plain values), the sections.
+FIRST_FRAME_PROBE = """
+import json, sys
+{before}
+import textual.app
+seen = {{}}
+original_run = textual.app.App.run
+def run(self, *args, **kwargs):
+    from opsdesk.tui.screens.standup import StandupScreen
+    async def first_frame_out(screen):
+        seen["modules"] = sorted(sys.modules)
+        screen.app.exit()
+    StandupScreen.after_first_frame = first_frame_out
+    return original_run(self, headless=True, size=(120, 40))
+textual.app.App.run = run
+sys.argv = ["opsdesk", "--db", {db!r}]
+from opsdesk.entry import main
+try:
+    main()
+except SystemExit as e:
+    code = e.code
+print(json.dumps({{"code": code, "modules": seen.get("modules", [])}}))
+"""
+NOT_BEFORE_THE_FIRST_FRAME = (
+    "sqlite3",
+    "zoneinfo",
+    "opsdesk.store",
+    "opsdesk.views.standup",
+    "opsdesk.views.sections",
+    "opsdesk.views.standup_sections",
+    "opsdesk.views.risks",
+    "opsdesk.views.pdca",
+    "opsdesk.domain.kpis",
+    "opsdesk.domain.pdca",
+    "opsdesk.domain.risks",
+    *sorted(HEAVY),
+)
+
+
+def _first_frame_modules(db: Path, before: str = "") -> list[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME_PROBE.format(db=str(db), before=before)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    assert data["code"] == 0 and data["modules"], out.stderr
+    return [
+        m
+        for m in data["modules"]
+        if any(m == banned or m.startswith(banned + ".") for banned in NOT_BEFORE_THE_FIRST_FRAME)
+    ]
+
+
+def test_the_ui_process_paints_the_standup_without_the_store_or_the_engines(
+    demo_store: Path,
+) -> None:
+    assert _first_frame_modules(demo_store) == []
+
+
+def test_the_first_frame_probe_sees_an_import_made_before_it(demo_store: Path) -> None:
+    assert _first_frame_modules(demo_store, before="import sqlite3, opsdesk.domain.pdca") == [
+        "opsdesk.domain.kpis",  # what opsdesk.domain.pdca imports
+        "opsdesk.domain.pdca",
+        "sqlite3",
+        "sqlite3.dbapi2",
+    ]

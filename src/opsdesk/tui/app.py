@@ -3,8 +3,11 @@
 Built by `create_app(settings, clock=...)` from injected settings (store path, user config,
 the store's timezone and cutoff, optionally the stand-up already loaded for the first paint)
 and a clock, so tests run it on a temporary store with a fixed clock. Nothing happens at
-import time. The explorer and entry screens are imported when first opened: the path to the
-first paint carries only Textual, the stand-up screen and the store/view modules.
+import time. The other areas' screens are imported when first opened or built in the
+background: the path to the first paint carries only Textual, the stand-up screen and its
+model as plain values (tui/run.py loads it in a helper process). What the first frame does not
+need (sqlite3 and the store's modules for watching the store and the read-only notice, the
+background build) starts once it is out: `after_first_paint`.
 """
 
 from __future__ import annotations
@@ -12,10 +15,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from textual import work
 from textual.app import App
@@ -45,17 +47,18 @@ PREBUILT_AREAS += ("risks",)
 PREBUILT_AREAS += ("review",)  # its first model is a few weeks of data; the 6-12 follow
 """Areas whose screens are built in the background after the first paint."""
 PREWARM_AFTER = 0.5
-"""Seconds after start-up before that begins (the stand-up's table and alerts settle first)."""
+"""Seconds after start-up (the app's mount) before that begins, and never before the first
+paint (the stand-up's table and alerts settle first)."""
 LIGHT_THEME = "textual-light"
 DARK_THEME = "textual-dark"
 
 
-@dataclass(frozen=True)
-class AppSettings:
-    """What the app needs to know before it starts."""
+class AppSettings(NamedTuple):
+    """What the app needs to know before it starts (a NamedTuple: cheaper to create at start-up
+    than a frozen dataclass)."""
 
     db: Path
-    config: AppConfig = field(default_factory=AppConfig)
+    config: AppConfig = AppConfig()
     ops_day: date | None = None
     """The day under review; None: from the store's timezone and cutoff and the clock."""
     initial_standup: StandupModel | None = None
@@ -164,13 +167,18 @@ class OpsdeskApp(App[None]):
         self._switching_area = False
         self._building_area = False
         self._initial_standup = settings.initial_standup
+        self._started = False
+        """`after_first_paint` has run."""
+        self._mounted_at = time.monotonic()
         self._stop_watching = threading.Event()
+        self._poll_now = threading.Event()
+        """Wakes the watcher for a look at the store now (also when stopping)."""
         self.store_generation = 0
         """Counts the store changes seen; a screen that loaded an older one reloads."""
-        from opsdesk.store.audit import new_session
-
-        self.session = new_session()
-        """This run's session in the audit trail: ctrl+z takes back only its changes."""
+        self.session = ""
+        """This run's session in the audit trail: ctrl+z takes back only its changes. Begun
+        with the first paint (`after_first_paint`: the audit module brings sqlite3 and the
+        store into the UI process), before anything can write."""
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -187,9 +195,31 @@ class OpsdeskApp(App[None]):
             )
         if self.keymap:
             self.set_keymap(self.keymap)
+        self._mounted_at = time.monotonic()
+
+    def after_first_paint(self) -> None:
+        """Once the first screen's first frame is out (the stand-up calls it): what the first
+        frame does not need starts now, not before: watching the store and the read-only
+        notice (sqlite3 and the store's modules, ~10-20 ms of the UI process), and the other
+        areas' background build (PREWARM_AFTER seconds after start-up, as before)."""
+        if self._started:
+            return
+        self._started = True
+        from opsdesk.store.audit import new_session
+
+        self.session = new_session()
         self.watch_store()
-        self.set_timer(PREWARM_AFTER, self.prewarm)
         self.say_if_read_only()
+        since_mount = time.monotonic() - self._mounted_at
+        self.set_timer(max(PREWARM_AFTER - since_mount, 0.05), self.prewarm)
+
+    def standup_settled(self) -> None:
+        """The stand-up's load with its sections is in; they may have written (today's
+        checklist runs, KRI triggers). The watcher looks at the store at once rather than at
+        its next poll, so that such a change is counted before the other areas are built in
+        the background: an area built before the change was counted reloads on its first
+        visit."""
+        self._poll_now.set()
 
     def say_if_read_only(self) -> None:
         """Say once that the store is read-only; write keys then say why they do nothing."""
@@ -241,6 +271,14 @@ class OpsdeskApp(App[None]):
             self._building_area = False
         for screen in screens:
             textual_hooks.mark_styled(screen)
+
+    def breakpoint_classes(self, width: int) -> set[str]:
+        """The class Textual gives a screen `width` cells wide by HORIZONTAL_BREAKPOINTS (on
+        its first Resize, which restyles the whole screen when the class is new to it)."""
+        for minimum, name in sorted(self.HORIZONTAL_BREAKPOINTS, reverse=True):
+            if width >= minimum:
+                return {name}
+        return set()
 
     def take_initial_standup(self) -> StandupModel | None:
         """The stand-up preloaded before start (once), for the first screen's first paint."""
@@ -470,9 +508,14 @@ class OpsdeskApp(App[None]):
         except (sqlite3.Error, StoreError) as e:
             self.post_message(LoadFailed(f"cannot watch the store: {e}"))
             return
+        wake = self._poll_now
         try:
             last = conn.execute("PRAGMA data_version").fetchone()[0]
-            while not worker.is_cancelled and not stop.wait(interval):
+            while not worker.is_cancelled:
+                wake.wait(interval)
+                wake.clear()
+                if stop.is_set():
+                    break
                 try:
                     now = conn.execute("PRAGMA data_version").fetchone()[0]
                 except sqlite3.Error:
@@ -485,6 +528,7 @@ class OpsdeskApp(App[None]):
 
     def on_unmount(self) -> None:
         self._stop_watching.set()
+        self._poll_now.set()
 
     def on_store_changed(self, _: StoreChanged) -> None:
         self.store_generation += 1  # screens in other areas reload when they come back

@@ -1,7 +1,8 @@
 """The stand-up's sections: each later module adds its own without editing the stand-up screen.
 
 A section is a title and a loader. The loader runs in a worker thread with that worker's own
-read connection and the ops day, and returns the lines to show (worst first, as the module
+connection and the ops day, never before the stand-up's first frame is out (a loader may
+write, as the checklists' and risks' do), and returns the lines to show (worst first, as the module
 sees fit). The stand-up renders every section the same way: one line per item, a status
 symbol (readable without colour) and the text, escaped. A section that raises shows its error
 in place of its lines; the other sections and the KPIs are unaffected.

@@ -3,13 +3,18 @@ later modules register (opsdesk.views.sections).
 
 The first paint uses the stand-up the runner loaded before the app started (no worker round
 trip), with the KPI table drawn as text in a Static: the DataTable (its import and first
-render) and the side panel replace and join it right after the first frame. Every later load
-(shop switch keeps the data, live refresh, F5) runs in a worker that opens its own connection
-and keeps the cursor on the same metric / alert.
+render) and the side panel replace and join it right after the first frame, in one update,
+the table already filled (its columns as wide as their cells: no frame with cut columns).
+Nothing else happens before the first frame: the sections (which create today's checklist
+runs, evaluate the risks' KRIs and record their triggers, and query the PDCA steps due) load
+in a worker `SECTIONS_AFTER` seconds after it, and the app starts watching the store then
+(`OpsdeskApp.after_first_paint`). Every later load (live refresh, F5) runs in a worker that
+opens its own connection and keeps the cursor on the same metric / alert.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +31,7 @@ from opsdesk.tui import commands, textual_hooks
 from opsdesk.tui.screens.area import AreaScreen, while_running
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.tui.widgets.look import change_cell, status_cell, theme_style
-from opsdesk.tui.widgets.table_text import table_text
+from opsdesk.tui.widgets.table_text import TextLines, column_widths, table_text
 from opsdesk.views.standup_model import KpiRow, ShopPage, StandupData
 
 if TYPE_CHECKING:
@@ -38,6 +43,8 @@ if TYPE_CHECKING:
 
 KPI_COLUMNS = ("", "Metric", "Value", "Target", "vs day", "vs week", "14 days")
 ALERT_COLUMNS = ("", "Ack", "Alert")
+SECTIONS_AFTER = 0.3
+"""Seconds after the first frame before the sections load (the table joins first)."""
 
 
 class StandupScreen(AreaScreen):
@@ -54,20 +61,25 @@ class StandupScreen(AreaScreen):
         """0: the all-shops summary; i: the i-th shop of the stand-up."""
         self.grid = False
         """The KPI table as a shops × KPIs grid (`g`) instead of one page's KPIs."""
-        self._grid_shown = False
+        self.first_frame_shown = False
+        """The first frame is out: from then on a load includes the sections."""
+        self._with_sections = False
         # A new mode's screen makes Textual re-parse every stylesheet from scratch (twice:
         # ~10-30 ms) unless the screen has seen the current CSS; the stand-up is the first
         # screen, made right after the app parsed it, so it has (a later theme or CSS change
         # still refreshes it as usual).
         if textual_hooks.usable(textual_hooks.FIRST_SCREEN_CSS):
             textual_hooks.mark_styled(self)
+        # Born with its breakpoint class (-narrow / -wide): the first Resize then finds it
+        # set and does not restyle every node before the first frame
+        self.add_class(*self.ops.breakpoint_classes(self.app.size.width), update=False)
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="standup-banner")
         yield Static("", id="shop-bar")
         with Vertical(id="standup-body"):
-            yield Static("", id="kpi-preview")  # the DataTable replaces it after the 1st frame
+            yield TextLines(id="kpi-preview")  # the DataTable replaces it after the 1st frame
         yield KeyBar(self.SCOPE, self.ops.keymap)
 
     @while_running
@@ -80,28 +92,22 @@ class StandupScreen(AreaScreen):
             self.data = StandupData(first, [])
             self._select_shop(app.shop_key)
             self.render_data()
-            self.set_timer(0.5, self._load_sections)
         else:
-            self.reload()
+            self.reload()  # the KPIs and alerts only, until the first frame is out
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.render_data())
-
-    def _load_sections(self) -> None:
-        self.reload()
 
     @while_running
     async def after_first_frame(self) -> None:
         """After the first frame (sent whole: textual_hooks' `whole_first_frame`): the KPI
         DataTable replaces its text picture, and the alerts and sections join (the side
-        panel's containers cost the first frame more than the KPI table itself)."""
+        panel's containers cost the first frame more than the KPI table itself), in one
+        update; then what the first frame did not wait for starts."""
         from textual.widgets import DataTable
 
-        preview = self.query_one("#kpi-preview", Static)
+        self.first_frame_shown = True
+        preview = self.query_one("#kpi-preview", TextLines)
         table: DataTable[Any] = DataTable(id="kpi-table", cursor_type="row", zebra_stripes=True)
-        # Text labels: a str label goes through Rich markup, whose first use imports the
-        # emoji table (~10-25 ms)
-        table.add_columns(*(Text(c) for c in KPI_COLUMNS))
         alerts: DataTable[Any] = DataTable(id="alert-table", cursor_type="row")
-        alerts.add_columns(*(Text(c) for c in ALERT_COLUMNS))
         side = Vertical(
             Static("Alerts", classes="panel-title", id="alerts-title"),
             Vertical(alerts, id="alert-box"),
@@ -109,12 +115,15 @@ class StandupScreen(AreaScreen):
             id="standup-side",
         )
         body = self.query_one("#standup-body", Vertical)
-        await body.mount(table, before=preview)
-        await preview.remove()
-        await body.mount(side)
-        self.render_data()
+        with self.app.batch_update():  # no frame with an empty or half-built table
+            await body.mount(table, before=preview)
+            await preview.remove()
+            await body.mount(side)
+            self.render_data()
         if self.focused is None:
             table.focus()
+        self.ops.after_first_paint()
+        self.set_timer(SECTIONS_AFTER, self.reload)
 
     def _alert_table(self) -> DataTable[Any] | None:
         return self._table("#alert-table")
@@ -133,16 +142,22 @@ class StandupScreen(AreaScreen):
 
     # -- data -------------------------------------------------------------------------------
 
+    def reload(self) -> None:
+        self._with_sections = self.first_frame_shown
+        super().reload()
+
     def fetch(self, conn: sqlite3.Connection) -> StandupData:
         from opsdesk.views.standup_model import load_standup
 
-        return load_standup(conn, self.ops.ops_day)
+        return load_standup(conn, self.ops.ops_day, sections=self._with_sections)
 
     def show(self, data: StandupData) -> None:
         current = self.current_shop_key()
         self.data = data
         self._select_shop(current if self.shop_index else None)
         self.render_data()
+        if self._with_sections:
+            self.ops.standup_settled()
 
     def shops(self) -> tuple[ShopPage, ...]:
         """The pages of the stand-up: the all-shops summary, then each shop."""
@@ -215,23 +230,14 @@ class StandupScreen(AreaScreen):
 
     def _fill_kpis(self, rows: tuple[KpiRow, ...]) -> None:
         table = self._kpi_table()
+        cells = [self._kpi_cells(r) for r in rows]
         if table is None:  # the first frame: the table as text
-            self.query_one("#kpi-preview", Static).update(
-                table_text(
-                    KPI_COLUMNS,
-                    [self._kpi_cells(r) for r in rows],
-                    header_style=Style(bold=True),
-                )
+            self.query_one("#kpi-preview", TextLines).update(
+                table_text(KPI_COLUMNS, cells, header_style=Style(bold=True))
             )
             return
-        keep = _cursor_key(table)
-        table.clear(columns=self._grid_shown)
-        if self._grid_shown:
-            table.add_columns(*(Text(c) for c in KPI_COLUMNS))
-            self._grid_shown = False
-        for r in rows:
-            table.add_row(*self._kpi_cells(r), key=r.metric_key)
-        _restore_cursor(table, keep)
+        keyed = [(r.metric_key, c) for r, c in zip(rows, cells, strict=True)]
+        _fill_table(table, KPI_COLUMNS, keyed)
 
     def _fill_grid(self, pages: tuple[ShopPage, ...]) -> None:
         """One row per KPI (the all-shops order: worst first), one column per shop: its
@@ -239,12 +245,9 @@ class StandupScreen(AreaScreen):
         table = self._kpi_table()
         if table is None or not pages:
             return
-        keep = _cursor_key(table)
-        table.clear(columns=True)
-        self._grid_shown = True
-        table.add_columns(Text(""), Text("Metric"), Text("All shops"))
-        table.add_columns(*(Text(p.shop_key or p.name) for p in pages[1:]))
+        labels = ["", "Metric", "All shops", *(p.shop_key or p.name for p in pages[1:])]
         by_shop = [{r.metric_key: r for r in p.rows} for p in pages]
+        grid: list[tuple[str, list[Text]]] = []
         for r in pages[0].rows:
             cells = [status_cell(self.app, r.status), Text(r.name)]
             for rows in by_shop:
@@ -256,8 +259,8 @@ class StandupScreen(AreaScreen):
                 cell.append(" ")
                 cell.append_text(status_cell(self.app, row.status))
                 cells.append(cell)
-            table.add_row(*cells, key=r.metric_key)
-        _restore_cursor(table, keep)
+            grid.append((r.metric_key, cells))
+        _fill_table(table, labels, grid)
 
     def _fill_alerts(self, alerts: list[Alert]) -> None:
         if not self.query("#alerts-title"):
@@ -466,6 +469,24 @@ class StandupScreen(AreaScreen):
                 self.ops.open_entry(alert.shop_key, alert.day)
             else:
                 self.ops.open_explorer(alert.metric_key, alert.shop_key)
+
+
+def _fill_table(
+    table: DataTable[Any], labels: Sequence[str], rows: Sequence[tuple[str, Sequence[Text]]]
+) -> None:
+    """The table's columns and rows, replaced; the cursor stays on the same key. Each column
+    is given its width (its widest cell): an auto-width column is measured only when the
+    table is next idle, so a frame drawn before that cut the cells to their labels' width."""
+    keep = _cursor_key(table)
+    table.clear(columns=True)
+    widths = column_widths(labels, [cells for _, cells in rows])
+    for label, width in zip(labels, widths, strict=True):
+        # Text labels: a str label goes through Rich markup, whose first use imports the
+        # emoji table (~10-25 ms)
+        table.add_column(Text(label), width=width)
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
+    _restore_cursor(table, keep)
 
 
 def _cursor_key(table: DataTable[Any]) -> str | None:
