@@ -83,7 +83,7 @@ async def test_keys_remapped_in_the_config_file(tiny_store: Path, clock: Clock) 
     async with narrow.run_test(size=(80, 24)) as pilot:  # narrow: the area keys in one pair
         await pilot.pause()
         bar = str(narrow.screen.query_one("#key-bar", Static).render())
-        assert " 1/F2/3/4/5/6 Areas " in bar and bar.endswith(" F1 Help  ctrl+q Quit ")
+        assert " 1/F2/3/4/5/6/7 Areas " in bar and bar.endswith(" F1 Help  ctrl+q Quit ")
 
 
 def test_readme_keys_table_is_the_registry() -> None:

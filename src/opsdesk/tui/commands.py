@@ -553,7 +553,7 @@ RISK_COMMANDS: tuple[Command, ...] = (
         "risks.leave_filter",
         "escape",
         "Leave the filter",
-        "Back to the heat map, so that the letters and 1-6 work again",
+        "Back to the heat map, so that the letters and 1-7 work again",
         "leave_filter",
         RISKS,
         show=False,

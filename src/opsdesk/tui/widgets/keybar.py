@@ -36,13 +36,13 @@ class KeyBar(Static):
 
     def pairs(self, compact: bool = False) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         """(key, label) of the shown commands, and of the pinned ones; `compact`: the area
-        keys as one pair (`1-6 Areas`)."""
+        keys as one pair (`1-7 Areas`)."""
         shown: list[tuple[str, str]] = []
         pinned: list[tuple[str, str]] = []
         areas: list[str] = []
         for c in commands.available(self.scope):
-            if not (c.show or c.pinned):
-                continue
+            if not (c.show or c.pinned or (compact and c.id.startswith("area."))):
+                continue  # every area is in the compact pair, shown in the bar or not
             key = commands.key_label(commands.effective_key(c, self.keymap))
             if compact and c.id.startswith("area."):
                 if not areas:

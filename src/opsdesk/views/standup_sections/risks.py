@@ -16,12 +16,13 @@ from opsdesk.views.sections import Section, SectionLine
 
 
 def load(conn: sqlite3.Connection, day: date) -> list[SectionLine]:
-    from opsdesk.store.connection import StoreError
+    from opsdesk.store.connection import StoreError, brief_wait
     from opsdesk.views import risks as views
 
     today = day + timedelta(days=1)
     try:
-        standup = views.build_standup_risks(conn, day, today)
+        with brief_wait(conn):  # a colleague's import holds the lock: show what is stored
+            standup = views.build_standup_risks(conn, day, today)
     except (sqlite3.OperationalError, StoreError):  # read-only or busy: what is stored
         rows = views.build_register(conn, today).rows
         standup = views.StandupRisks(
