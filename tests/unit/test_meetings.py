@@ -12,6 +12,7 @@ import pytest
 from review_data import W47, fill
 
 from opsdesk.domain import periods
+from opsdesk.domain.times import local_label
 from opsdesk.reports.review_pack import payload, render_html, render_markdown
 from opsdesk.store import actions
 from opsdesk.store import review as store
@@ -54,8 +55,10 @@ def test_clear_the_rest_is_stored_audited_and_in_the_pack(
     data = payload(build_review(conn, W47, OPS_DAY))
     assert data["meeting"]["cleared"] == {"by": ME, "at": m.cleared_at}
     md = render_markdown(data)
-    assert f"Rest of the deck cleared (nothing to see here): {ME} {m.cleared_at}" in md
-    assert f"Rest of the deck cleared (nothing to see here): {ME}" in render_html(data)
+    assert data["timezone"] == "Asia/Shanghai"  # shown as the store's wall time
+    wall = local_label(m.cleared_at, "Asia/Shanghai")
+    assert f"Rest of the deck cleared (nothing to see here): {ME} {wall}\n" in md
+    assert f"Rest of the deck cleared (nothing to see here): {ME} {wall}</p>" in render_html(data)
     # closing freezes it with the clearing in the frozen copy; clearing again is refused
     store.close_review(conn, W47.key, '{"meeting": {"cleared": "frozen"}}')
     with pytest.raises(ValueError, match="frozen"):

@@ -17,6 +17,7 @@ from typing import Any
 from opsdesk.domain import review as rules
 from opsdesk.domain.metrics import Metric, format_value
 from opsdesk.domain.text import json_safe, visible
+from opsdesk.domain.times import local_label
 from opsdesk.views.review import action_line
 
 PAYLOAD_VERSION = 1
@@ -131,6 +132,7 @@ def payload(review: Any) -> dict[str, Any]:
             {"risk": r.key, "title": r.title, "owner": r.owner, "what": r.what, "detail": r.detail}
             for r in review.risks
         ],
+        "timezone": review.timezone,
         "meeting": None
         if meeting is None
         else {
@@ -300,6 +302,13 @@ def title(data: dict[str, Any]) -> str:
     return f"{name} review {w['key']} ({w['start']} … {w['end']})"
 
 
+def when(data: dict[str, Any], at: str) -> str:
+    """An instant of the payload as the store's wall time (a pack frozen before the payload
+    carried its timezone: UTC, said so)."""
+    tz = data.get("timezone")
+    return local_label(at, tz) if tz else f"{local_label(at, 'UTC')} UTC"
+
+
 def render_markdown(data: dict[str, Any]) -> str:
     kind, _ = period_of(data)
     headers = summary_headers(kind)
@@ -307,7 +316,8 @@ def render_markdown(data: dict[str, Any]) -> str:
     closed = data.get("closed")
     if closed:
         lines.append(
-            f"Closed by {closed['by']} at {closed['at']} · sha256 {closed['sha256'][:12]}"
+            f"Closed by {closed['by']} at {when(data, closed['at'])}"
+            f" · sha256 {closed['sha256'][:12]}"
             " · figures as frozen"
         )
     else:
@@ -320,7 +330,9 @@ def render_markdown(data: dict[str, Any]) -> str:
             lines.append(f"Notes: {md_text(meeting['notes'])}")
         if meeting.get("cleared"):
             c = meeting["cleared"]
-            lines.append(f"Rest of the deck cleared (nothing to see here): {c['by']} {c['at']}")
+            lines.append(
+                f"Rest of the deck cleared (nothing to see here): {c['by']} {when(data, c['at'])}"
+            )
         lines.append("")
 
     lines += ["## Metric deck", ""]
@@ -505,7 +517,7 @@ def render_html(data: dict[str, Any]) -> str:
     ]
     closed = data.get("closed")
     out.append(
-        f"<p>Closed by {e_(closed['by'])} at {e_(closed['at'])} · sha256 "
+        f"<p>Closed by {e_(closed['by'])} at {e_(when(data, closed['at']))} · sha256 "
         f"{e_(closed['sha256'][:12])}</p>"
         if closed
         else "<p>Open review: live figures</p>"
@@ -514,7 +526,7 @@ def render_html(data: dict[str, Any]) -> str:
     if cleared:
         out.append(
             f"<p>Rest of the deck cleared (nothing to see here): {e_(cleared['by'])}"
-            f" {e_(cleared['at'])}</p>"
+            f" {e_(when(data, cleared['at']))}</p>"
         )
     out.append("<h2>Metric deck</h2><table><tr><th>Metric</th><th>Shop</th>")
     out.append("".join(f"<th>{h}</th>" for h in summary_headers(kind)) + "<th>6-12</th></tr>")

@@ -33,6 +33,14 @@ MAX_TEXT = 2000
 _LOGIN = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$")
 
 
+def _wall_time(conn: sqlite3.Connection, at: str | None) -> str:
+    """An instant as the store's wall time, for a conflict shown to a person."""
+    from opsdesk.domain.times import local_label
+    from opsdesk.store import settings
+
+    return local_label(at, settings.read(conn).timezone) if at else ""
+
+
 class ConflictError(ValueError):
     """Someone else changed the record since it was read. `theirs`: what is stored now (by
     `by` at `at`); `yours`: what this write would have stored; `version`: what to base a
@@ -233,7 +241,7 @@ def update_meeting(
                 theirs=theirs,
                 yours=yours,
                 by=m.updated_by,
-                at=m.updated_at,
+                at=_wall_time(conn, m.updated_at),
                 version=m.version,
             )
         actor, at = current_user(), now_iso()
@@ -300,7 +308,7 @@ def add_meeting_decision(
                 theirs=theirs,
                 yours=text,
                 by=last[2],
-                at=last[3],
+                at=_wall_time(conn, last[3]),
                 version=int(last[0]),
             )
         number = int(
@@ -400,7 +408,7 @@ def set_note(
                 theirs=theirs,
                 yours=yours,
                 by=old.written_by if old else "",
-                at=old.written_at if old else "",
+                at=_wall_time(conn, old.written_at if old else ""),
                 version=old.version if old else 0,
             )
         if old is None:
@@ -608,7 +616,7 @@ def add_meeting_action(
                 theirs=theirs,
                 yours=f"{text} @{owner.strip()}" + (f" {due}" if due else ""),
                 by=added[-1].created_by,
-                at=added[-1].created_at,
+                at=_wall_time(conn, added[-1].created_at),
                 version=added[-1].number,
             )
         return actions.add_in_transaction(conn, kind, m.id, text, owner.strip(), due)

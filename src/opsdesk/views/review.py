@@ -22,9 +22,11 @@ from opsdesk.domain.decomposition import SPLIT_INPUTS, Decomposition, decompose,
 from opsdesk.domain.kpis import COMPUTED_METRICS, Daily, PeriodTarget, Targets, status
 from opsdesk.domain.metrics import Metric, format_value
 from opsdesk.domain.periods import Period
+from opsdesk.domain.times import local_label
 from opsdesk.store import review as store
 from opsdesk.store.catalogue import load_metrics
 from opsdesk.store.observations import load_columns
+from opsdesk.store.settings import read as read_settings
 from opsdesk.store.shops import Shop, list_shops
 from opsdesk.store.targets import load_targets
 from opsdesk.views import review_pdca
@@ -136,6 +138,8 @@ class Review:
     closed: store.Pack | None
     windows: bool = True
     """False: the first, quick model (build_review's `windows`): no 6-12 data yet."""
+    timezone: str = "UTC"
+    """The store's timezone: every instant shown to a person is its wall time."""
 
     @property
     def exceptions(self) -> list[DeckEntry]:
@@ -463,6 +467,7 @@ def build_review(
         meeting=store.get_meeting(conn, "review", week.key),
         decisions=store.decisions(conn, "review", week.key),
         closed=store.frozen_pack(conn, week.key),
+        timezone=read_settings(conn).timezone,
     )
 
 
@@ -631,7 +636,11 @@ def agenda(review: Review) -> list[AgendaItem]:
     m = review.meeting
     who = ", ".join(m.attendees) if m and m.attendees else "no attendees yet (t)"
     closed = review.closed
-    state = f"closed by {closed.closed_by} {closed.closed_at}" if closed else "open"
+    state = (
+        f"closed by {closed.closed_by} {local_label(closed.closed_at, review.timezone)}"
+        if closed
+        else "open"
+    )
     items.append(
         AgendaItem(
             "meeting",
