@@ -101,13 +101,23 @@ def text_or_json(fmt: str) -> str:
     return fmt
 
 
-def since_day(since: str | None) -> date | None:
-    """`--since YYYY-MM-DD` as a day (None when not given), else a clean error."""
+def day_option(text: str | None, option: str) -> date | None:
+    """A `--OPTION YYYY-MM-DD` value as a day (None when not given), else a clean error."""
     from opsdesk.domain import periods
 
-    if since is None:
+    if text is None:
         return None
     try:
-        return periods.parse("day", since).start
+        return periods.parse("day", text).start
     except ValueError as e:
-        raise CliError(f"--since: {e}") from None
+        raise CliError(f"{option}: {e}") from None
+
+
+def since_day(since: str | None) -> date | None:
+    """`--since YYYY-MM-DD` as a day (None when not given), else a clean error."""
+    return day_option(since, "--since")
+
+
+def action_added(key: str, text: str, owner: str, due: date | None) -> str:
+    """What `review action` and `standup action` print for the item they added."""
+    return visible(f"{key}: {text} — {owner}" + (f", due {due}" if due else ""))

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from opsdesk.cli.common import CliError, store, user_errors
+from opsdesk.cli.common import CliError, action_added, day_option, store, user_errors
 from opsdesk.domain.periods import Period
 from opsdesk.domain.text import visible
 
@@ -270,15 +270,10 @@ def review_action(
     """A new action item of the review of WEEK (carried over until done or dropped)."""
     from opsdesk.store.review import add_action
 
-    due = None
-    if due_text is not None:
-        try:
-            due = date.fromisoformat(due_text)
-        except ValueError:
-            raise CliError(f"--due: {due_text!r} is not a date like 2026-12-04") from None
+    due = day_option(due_text, "--due")
     with _week_store(ctx, week_key) as (conn, week, today):
         item = add_action(conn, week.key, today, text, owner, due)
-    click.echo(f"{item.key}: {item.text} — {item.owner}" + (f", due {due}" if due else ""))
+    click.echo(action_added(item.key, item.text, item.owner, due))
 
 
 @review.command("done")

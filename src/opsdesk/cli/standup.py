@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import click
 
-from opsdesk.cli.common import CliError, store, user_errors
+from opsdesk.cli.common import CliError, action_added, day_option, store, user_errors
 from opsdesk.domain.text import visible
 
 DAY = click.option(
@@ -133,16 +133,11 @@ def standup_action(
     """A new action item of the stand-up (carried over until done or dropped)."""
     from opsdesk.store.review import add_meeting_action
 
-    due = None
-    if due_text is not None:
-        try:
-            due = date.fromisoformat(due_text)
-        except ValueError:
-            raise CliError(f"--due: {due_text!r} is not a date like 2026-12-04") from None
+    due = day_option(due_text, "--due")
     with store(ctx) as conn:
         day = _day(conn, day_text)
         item = add_meeting_action(conn, "standup", day.isoformat(), day, text, owner, due)
-    click.echo(visible(f"{item.key}: {item.text} — {item.owner}" + (f", due {due}" if due else "")))
+    click.echo(action_added(item.key, item.text, item.owner, due))
 
 
 @standup.command("done")
