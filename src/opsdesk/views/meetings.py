@@ -83,7 +83,7 @@ class MeetingAction:
         }
 
 
-def _day(at: str, tz: str) -> date:
+def store_day(at: str, tz: str) -> date:
     """The store-timezone day of a stored UTC instant."""
     instant = parse_instant(at)
     assert instant is not None
@@ -109,13 +109,13 @@ def as_of(
     tz = read_settings(conn).timezone
     out = []
     for kind, period, item in store.meeting_actions(conn):
-        if kind not in kinds or (not current and _day(item.created_at, tz) > day):
+        if kind not in kinds or (not current and store_day(item.created_at, tz) > day):
             continue
-        closed = current or (item.closed_at is not None and _day(item.closed_at, tz) <= day)
+        closed = current or (item.closed_at is not None and store_day(item.closed_at, tz) <= day)
         status = item.status if closed else "open"
         origin = period if kind == "review" else week_of(date.fromisoformat(period)).key
         carried = rules.reviews_carried(held, origin, "9999-W99") if status == "open" else 0
-        age = rules.age_days(_day(item.created_at, tz), day) if status == "open" else None
+        age = rules.age_days(store_day(item.created_at, tz), day) if status == "open" else None
         out.append(MeetingAction(item, kind, period, status, age, carried, rules.flagged(carried)))
     return out
 

@@ -5,8 +5,10 @@ item, `enter` expands the one under the cursor (a deck or exception item shows i
 chart — the last 6 ISO weeks then the 12 complete months, this year and last year — and the
 summary row, with earlier weeks' owner notes as markers at their points). At an exception
 `n` writes the owner's note, `i` marks it "investigating"; `c` clears the rest of the deck in
-one key (stored: who and when). `d` records a decision, `a` an action item, `ctrl+s` closes
-(freezes) the review; `[`/`]` move a week. Typing happens in one text line at the bottom.
+one key (stored: who and when). `d` records a decision, `a` an action item (on the action
+items `space` marks an open one done, `x` drops it saying why: the stand-up record's write),
+`ctrl+s` closes (freezes) the review; `[`/`]` move a week. Typing happens in one text line
+at the bottom.
 When someone else changed the same note, the attendees, the decisions or the actions while
 you typed, a dialog shows old → theirs → yours and you choose. A closed review takes no
 notes, decisions, actions or clearing (reopening is explicit: `opsdesk review reopen`).
@@ -322,6 +324,47 @@ class ReviewScreen(ChoosesOnConflict):
         if not self._refused_closed():
             self._ask("action", "what to do @owner YYYY-MM-DD (due, optional); Enter saves")
 
+    def _open_action_keys(self) -> list[str]:
+        """The keys of the open action items listed, those flagged for a decision first."""
+        listed = self.review.actions if self.review else []
+        open_ = [a for a in listed if a["status"] == "open"]
+        return [a["action"] for a in sorted(open_, key=lambda a: not a["flagged"])]
+
+    def _ask_closing(self, what: str) -> None:
+        """`space`/`x` on the action items: the key of an open one typed (the first offered)."""
+        item = self.current
+        if self._refused_closed():
+            return
+        keys = self._open_action_keys()
+        if item is None or item.kind != "actions" or not keys:
+            self.notify("Tab to the action items (with one open) first", timeout=4)
+            return
+        if what == "done":
+            self._ask("done", f"the action done: its key ({', '.join(keys)}); Enter", keys[0])
+        else:
+            self._ask("drop", "the action's key, then why it is dropped; Enter", keys[0] + " ")
+
+    def action_action_done(self) -> None:
+        self._ask_closing("done")
+
+    def action_action_drop(self) -> None:
+        self._ask_closing("drop")
+
+    def _close_typed(self, what: str, typed: str) -> None:
+        from opsdesk.tui.screens.standup_meeting import closing
+
+        key, _, reason = typed.strip().partition(" ")
+        keys = self._open_action_keys()
+        if key not in keys:
+            listed = ", ".join(keys) or "none"
+            self.notify(escape(visible(f"{key!r} is not an open action here ({listed})")),
+                        severity="warning", timeout=6)  # fmt: skip
+            return
+        if what == "drop" and not reason.strip():
+            self.notify("Say why it is dropped: the key, then the reason", timeout=5)
+            return
+        self.write(closing(key, "done" if what == "done" else "dropped", reason.strip()))
+
     def action_cancel_input(self) -> None:
         field = self.query_one("#review-input", Input)
         field.display = False
@@ -341,6 +384,8 @@ class ReviewScreen(ChoosesOnConflict):
             self._save_attendees(text.split(), base)
         elif what == "action":
             self._save_action(text, base)
+        elif what in ("done", "drop"):
+            self._close_typed(what, text)
 
     def _save_note(self, text: str, base: tuple[int, str], *, investigating: bool) -> None:
         from opsdesk.store.review import set_note

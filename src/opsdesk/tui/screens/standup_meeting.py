@@ -13,6 +13,7 @@ someone else changed the same record meanwhile, old → theirs → yours is show
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import date
 
 from rich.markup import escape
@@ -250,12 +251,18 @@ class StandupMeetingScreen(ChoosesOnConflict):
         self._ask("drop", f"why drop {action.key}? Enter drops it")
 
     def _close_action(self, action: MeetingAction, status: str, reason: str) -> None:
-        from opsdesk.store.actions import close
+        self.write(closing(action.key, status, reason))
 
-        item = action.item
 
-        def save(conn: sqlite3.Connection) -> str:
-            got = close(conn, item.source_kind, item.source_id, item.number, status, reason)
-            return escape(visible(f"{got.key}: {got.status} ({got.text})"))
+def closing(key: str, status: str, reason: str) -> Callable[[sqlite3.Connection], str]:
+    """The write that marks the action item `key` (`review/3/1`) done or dropped (`reason`),
+    as the stand-up's record and the weekly review take it; its text is what is notified."""
+    from opsdesk.store.actions import close
 
-        self.write(save)
+    kind, source_id, number = key.split("/")
+
+    def save(conn: sqlite3.Connection) -> str:
+        got = close(conn, kind, int(source_id), int(number), status, reason)
+        return escape(visible(f"{got.key}: {got.status} ({got.text})"))
+
+    return save
