@@ -25,6 +25,7 @@ import pandas as pd
 
 from opsdesk.domain.text import spreadsheet_safe
 from opsdesk.frames import GRAINS, StoreFrames, parse_day
+from opsdesk.paths import output_directory
 
 WHATS = ("observations", "kpis", "targets", "actions", "cycles", "checklists", "risks", "audit")
 """What can be exported."""
@@ -294,11 +295,7 @@ def _write_xlsx(df: pd.DataFrame, path: Path, sheet_per_shop: bool, written: Row
 
 def _atomic(output: Path, fill: Callable[[Path], object]) -> None:
     """Write through a temporary file in the destination's directory, then rename."""
-    directory = output.parent if str(output.parent) else Path(".")
-    if not directory.is_dir():
-        raise ValueError(f"--output: {output}: {directory} is not an existing directory")
-    if output.is_dir():
-        raise ValueError(f"--output: {output} is a directory")
+    directory = output_directory(output)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=directory)
     except OSError as e:

@@ -1,4 +1,4 @@
-"""Where things live: the default store and the config file.
+"""Where things live: the default store and the config file; where an `--output` may go.
 
 The shipped migrations and fixtures are package data: see opsdesk.shipped.
 """
@@ -47,3 +47,13 @@ def __getattr__(name: str) -> Path:
 
         return shipped.migrations_dir() if name == "MIGRATIONS_DIR" else shipped.fixtures_dir()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def output_directory(output: Path) -> Path:
+    """The existing directory `--output FILE` writes into, else ValueError naming the option."""
+    directory = output.parent if str(output.parent) else Path(".")
+    if not directory.is_dir():
+        raise ValueError(f"--output: {output}: {directory} is not an existing directory")
+    if output.is_dir():
+        raise ValueError(f"--output: {output} is a directory")
+    return directory

@@ -236,3 +236,36 @@ def test_actions_carried_over_flagged_and_history(cli: CliRunner, store_path: Pa
     assert run(store_path, "review", "close", "2026-W47")[0] == 0
     code, out = run(store_path, "review", "action", "2026-W47", "Late", "--owner", "li.na")
     assert code == 1 and "is frozen" in out
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "json", "xlsx"])
+def test_output_into_a_missing_directory_is_one_line_error(
+    cli: CliRunner, store_path: Path, tmp_path: Path, fmt: str
+) -> None:
+    target = tmp_path / "missing" / f"pack.{fmt}"
+    args = ["report", "review", "--week", "2026-W47", "--format", fmt, "--output", str(target)]
+    code, out = run(store_path, *args)
+    assert (code, out) == (
+        1,
+        f"Error: --output: {target}: {target.parent} is not an existing directory\n",
+    )
+    assert not target.parent.exists()
+
+
+def test_closed_review_times_are_the_store_wall_time(
+    cli: CliRunner, store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "now_iso", lambda: "2026-11-30T17:10:35+00:00")
+    assert run(store_path, "review", "close", "2026-W47")[0] == 0
+    code, out = run(store_path, "review", "note", "2026-W47", "gmv", "x")
+    assert (code, out) == (
+        1,
+        "Error: review 2026-W47 was closed by "
+        f"{store.current_user()} at 2026-12-01 01:10: it is frozen"
+        " (`opsdesk review reopen 2026-W47` first)\n",
+    )
+    code, out = run(store_path, "review", "diff", "2026-W47")
+    assert (code, out) == (
+        0,
+        f"2026-W47: no figure changed since 2026-12-01 01:10 ({store.current_user()})\n",
+    )

@@ -18,6 +18,7 @@ from opsdesk.store.checklists import set_note, skip_item, tick, untick
 from opsdesk.store.connection import current_user
 from opsdesk.store.targets import set_target
 from opsdesk.store.undo import UndoRefused, last_change, undo
+from opsdesk.views.history import object_history
 
 ME = current_user()
 DAY = date(2026, 11, 20)
@@ -410,3 +411,34 @@ def test_ctrl_z_scope_is_the_session(conn: sqlite3.Connection) -> None:
     assert last_change(conn, actor=ME) == mine
     set_target(conn, "gmv", 2.0)
     assert last_change(conn, session=audit.session()) == mine + 1
+
+
+def test_log_shows_stored_instants_in_the_store_wall_time(
+    db: Path, conn: sqlite3.Connection, fixed_time: None
+) -> None:
+    with conn:
+        event = audit.record(
+            conn,
+            "pdca",
+            "1",
+            "update",
+            {"stage": "do", "stage_since": "2026-10-21T02:00:00+00:00"},
+            {"stage": "check", "stage_since": "2026-11-30T17:07:31+00:00"},
+            actor="li.na",
+        )
+        audit.record(
+            conn, "meeting", "review/2026-W48", "clear", new={"at": "2026-11-30T17:10:04Z"}
+        )
+    code, out = cli(db, "log", "--object", "pdca:1")
+    assert code == 0
+    assert out == (
+        f"#{event}  2026-11-30 20:04  li.na  pdca 1  update"
+        "  stage do → check; stage_since 2026-10-21 10:00 → 2026-12-01 01:07\n"
+    )
+    code, out = cli(db, "log", "--object", "meeting:review/2026-W48")
+    assert out.endswith("meeting review/2026-W48  clear  at 2026-12-01 01:10\n")
+    code, out = cli(db, "log", "--object", "pdca:1", "--format", "json")
+    assert json.loads(out)[0]["new"]["stage_since"] == "2026-11-30T17:07:31+00:00"
+    # the app's history screen reads the same rows
+    (shown,) = object_history(conn, "pdca", "1", "cycle 1").rows
+    assert shown.change == "stage do → check; stage_since 2026-10-21 10:00 → 2026-12-01 01:07"

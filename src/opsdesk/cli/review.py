@@ -117,6 +117,7 @@ def report_review(
     GMV split, traffic and paid ROI, SOP adherence, PDCA, risks, decisions and actions.
     A closed review is rendered from its frozen copy. --month: the monthly review (the month
     against target, last month and last year, risks re-scored)."""
+    from opsdesk.paths import output_directory
     from opsdesk.reports import review_pack
     from opsdesk.reports.review_pack import with_closed
 
@@ -124,6 +125,8 @@ def report_review(
         raise CliError("--format xlsx writes a file: add --output FILE.xlsx")
     if week_key is not None and month_key is not None:
         raise CliError("--week and --month: give one (a weekly or a monthly review)")
+    if output is not None:
+        output_directory(output)
     shops = list(shop_keys) or None
     with store(ctx) as conn:
         if month_key is not None:
@@ -190,7 +193,9 @@ def review_reopen(ctx: click.Context, week_key: str) -> None:
 @user_errors
 def review_diff(ctx: click.Context, week_key: str) -> None:
     """Which figures changed since the review of WEEK was closed (exit 1 when some did)."""
+    from opsdesk.domain.times import local_label
     from opsdesk.reports.review_pack import diff
+    from opsdesk.store import settings
     from opsdesk.store.review import frozen_pack
 
     with _week_store(ctx, week_key) as (conn, week, _):
@@ -199,11 +204,12 @@ def review_diff(ctx: click.Context, week_key: str) -> None:
             raise CliError(f"review {week.key} is not closed: nothing frozen to compare with")
         frozen = json.loads(pack.payload)
         live = live_payload(conn, week.key, frozen["shops"])
+        closed_at = local_label(pack.closed_at, settings.read(conn).timezone)
     lines = diff(frozen, live)
     if not lines:
-        click.echo(f"{week.key}: no figure changed since {pack.closed_at} ({pack.closed_by})")
+        click.echo(f"{week.key}: no figure changed since {closed_at} ({pack.closed_by})")
         return
-    click.echo(f"{week.key}: {len(lines)} figures changed since {pack.closed_at}:")
+    click.echo(f"{week.key}: {len(lines)} figures changed since {closed_at}:")
     for line in lines:
         click.echo(f"  {line}")
     raise SystemExit(1)

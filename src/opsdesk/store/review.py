@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from opsdesk.domain.text import refuse_control
+from opsdesk.domain.times import local_label
 from opsdesk.store import actions, audit
 from opsdesk.store.actions import ActionItem
 from opsdesk.store.connection import current_user, now_iso, write_transaction
@@ -199,8 +200,11 @@ def _refuse_if_closed(conn: sqlite3.Connection, week: str, kind: str = "review")
         return  # stand-ups are not frozen
     pack = frozen_pack(conn, week)
     if pack is not None:
+        from opsdesk.store import settings
+
+        at = local_label(pack.closed_at, settings.read(conn).timezone)
         raise ValueError(
-            f"review {week} was closed by {pack.closed_by} at {pack.closed_at}: it is frozen "
+            f"review {week} was closed by {pack.closed_by} at {at}: it is frozen "
             f"(`opsdesk review reopen {week}` first)"
         )
 

@@ -8,6 +8,7 @@ through `visible` here, once, so every renderer shows it inert; JSON keeps the d
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,10 +59,14 @@ class HistoryRow:
         }
 
 
-def _text(value: Any) -> str:
-    """A stored value as text: strings made visible, numbers short, records and lists
-    spelled out (never JSON escapes, which would hide a control character's picture); no
-    value and an empty text both as `—`."""
+_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)")
+"""A stored ISO 8601 instant (`stage_since`, `closed_at`...): shown in the store's wall time."""
+
+
+def _text(value: Any, tz: str) -> str:
+    """A stored value as text: strings made visible, instants in the store's wall time,
+    numbers short, records and lists spelled out (never JSON escapes, which would hide a
+    control character's picture); no value and an empty text both as `—`."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -69,43 +74,52 @@ def _text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, str):
+        if _INSTANT.fullmatch(value):
+            return local_label(value, tz)
         return visible(value).replace("\n", "⏎")
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{_text(k)}: {_text(v)}" for k, v in sorted(value.items())) + "}"
+        return (
+            "{"
+            + ", ".join(f"{_text(k, tz)}: {_text(v, tz)}" for k, v in sorted(value.items()))
+            + "}"
+        )
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(_text(v) for v in value) + "]"
+        return "[" + ", ".join(_text(v, tz) for v in value) + "]"
     return visible(str(value))
 
 
-def _short(value: Any) -> str:
-    text = _text(value)
+def _short(value: Any, tz: str) -> str:
+    text = _text(value, tz)
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
 
 
-def _fields(record: dict[str, Any]) -> str:
-    return "; ".join(f"{_text(k)} {_short(v)}" for k, v in sorted(record.items()) if v is not None)
+def _fields(record: dict[str, Any], tz: str) -> str:
+    return "; ".join(
+        f"{_text(k, tz)} {_short(v, tz)}" for k, v in sorted(record.items()) if v is not None
+    )
 
 
-def describe_change(old: Any, new: Any) -> str:
+def describe_change(old: Any, new: Any, tz: str) -> str:
     """old → new; for records, each field that differs (`value 0.05 → 0.06`), in key order;
-    a record that is new shows what it holds, one removed what it held."""
+    a record that is new shows what it holds, one removed what it held. Instants are shown
+    in the wall time of `tz` (the store's timezone)."""
     if isinstance(old, dict) and isinstance(new, dict):
         return "; ".join(
-            f"{_text(k)} {_short(old.get(k))} → {_short(new.get(k))}"
+            f"{_text(k, tz)} {_short(old.get(k), tz)} → {_short(new.get(k), tz)}"
             for k in sorted(set(old) | set(new))
             if old.get(k) != new.get(k)
         )
     if old is None and isinstance(new, dict):
-        return _fields(new)
+        return _fields(new, tz)
     if new is None and isinstance(old, dict):
-        return f"removed ({_fields(old)})"
-    left = _fields(old) if isinstance(old, dict) else _short(old)
-    right = _fields(new) if isinstance(new, dict) else _short(new)
+        return f"removed ({_fields(old, tz)})"
+    left = _fields(old, tz) if isinstance(old, dict) else _short(old, tz)
+    right = _fields(new, tz) if isinstance(new, dict) else _short(new, tz)
     return f"{left} → {right}"
 
 
 def row(event: AuditEvent, tz: str) -> HistoryRow:
-    change = describe_change(event.old, event.new)
+    change = describe_change(event.old, event.new, tz)
     if event.undoes is not None:
         change = f"{change} (undoes #{event.undoes})" if change else f"(undoes #{event.undoes})"
     return HistoryRow(
