@@ -146,6 +146,30 @@ def test_log_refuses_bad_options(db: Path) -> None:
         1,
         "Error: --object: ':3': expected TYPE or TYPE:ID (e.g. target:3)\n",
     )
+    assert cli(db, "log", "--object", "nosuch") == (
+        1,
+        f"Error: --object: unknown type 'nosuch' (one of {', '.join(audit.OBJECT_TYPES)})\n",
+    )
+    assert "action_item, alert, alert_rule," in cli(db, "log", "--object", "nosuch")[1]
+    assert cli(db, "log", "--object", "target:abc") == (
+        1,
+        "Error: --object: 'target:abc': a target is named by its number (e.g. target:3)\n",
+    )
+    assert cli(db, "log", "--object", "target:3")[0] == 0
+
+
+def test_object_types_name_every_kind_the_store_audits() -> None:
+    """Each `audit.record(conn, "TYPE", ...)` in the code names a type `log --object` knows."""
+    import re
+
+    src = Path(audit.__file__).resolve().parents[1]
+    found = {
+        m.group(1)
+        for path in src.rglob("*.py")
+        for m in re.finditer(r"audit\.record\(\s*conn,\s*\"(\w+)\"", path.read_text())
+    }
+    assert len(found) > 15
+    assert found == set(audit.OBJECT_TYPES)
 
 
 # -- undo of each kind --------------------------------------------------------------------------

@@ -21,6 +21,34 @@ from typing import Any
 
 from opsdesk.store.connection import CHANGE, current_user, now_iso
 
+OBJECT_TYPES = (
+    "action_item",
+    "alert",
+    "alert_rule",
+    "campaign",
+    "change",
+    "demo",
+    "demo_checklists",
+    "import",
+    "meeting",
+    "metric",
+    "metric_note",
+    "observation",
+    "pdca",
+    "review_pack",
+    "risk",
+    "risk_demo",
+    "setting",
+    "shop",
+    "sop_run",
+    "sop_run_item",
+    "sop_template",
+    "target",
+)
+"""Every kind of object an audit event is about (`opsdesk log --object TYPE[:ID]`)."""
+NUMBERED_TYPES = frozenset({"change", "import", "pdca", "target"})
+"""The object types whose key is a number (`target:3`)."""
+
 _session = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
 _undoing: ContextVar[int | None] = ContextVar("opsdesk_undoing", default=None)
 

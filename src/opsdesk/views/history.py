@@ -146,11 +146,18 @@ def describer(conn: sqlite3.Connection) -> Callable[[AuditEvent], str]:
 
 
 def parse_object(text: str) -> tuple[str, str | None]:
-    """`TYPE[:ID]` as (type, key or None); ValueError naming the option when empty."""
+    """`TYPE[:ID]` as (type, key or None); ValueError naming the option when empty, of an
+    unknown type, or with an ID that is not a number for a numbered type (`target:3`)."""
     kind, _, key = text.partition(":")
-    if not kind.strip():
+    kind = kind.strip()
+    if not kind:
         raise ValueError(f"--object: {text!r}: expected TYPE or TYPE:ID (e.g. target:3)")
-    return kind.strip(), (key if key else None)
+    if kind not in audit.OBJECT_TYPES:
+        known = ", ".join(audit.OBJECT_TYPES)
+        raise ValueError(f"--object: unknown type {kind!r} (one of {known})")
+    if key and kind in audit.NUMBERED_TYPES and not key.isdigit():
+        raise ValueError(f"--object: {text!r}: a {kind} is named by its number (e.g. {kind}:3)")
+    return kind, (key if key else None)
 
 
 def log(
