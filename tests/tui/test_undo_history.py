@@ -311,3 +311,30 @@ async def test_h_in_the_explorer_shows_the_charted_shops_value(
             "observation jd-home/gmv/2026-11-21  set",
             "— → 4000",
         ]
+
+
+async def test_history_counts_changes_in_plain_english(app: OpsdeskApp, tiny_store: Path) -> None:
+    from textual.widgets import Static
+
+    from opsdesk.store.targets import set_target
+
+    conn = open_store(tiny_store)
+    try:
+        target = set_target(conn, "conversion_rate", 0.05, shop_key="jd-home")
+    finally:
+        conn.close()
+    async with app.run_test(size=(140, 45)) as pilot:
+        await app.push_screen(HistoryScreen("target", str(target.id), "target"))
+        await pilot.pause()
+        table = app.screen.query_one("#history-table", DataTable)
+        await wait_for(pilot, lambda: table.row_count > 0)
+        summary = app.screen.query_one("#history-summary", Static)
+        assert str(summary.render()) == "1 change, newest first"
+        conn = open_store(tiny_store)
+        try:
+            set_target(conn, "conversion_rate", 0.06, shop_key="jd-home")
+        finally:
+            conn.close()
+        app.screen.reload()  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: table.row_count == 2)
+        assert str(summary.render()) == "2 changes, newest first"

@@ -345,3 +345,20 @@ def test_arm_and_field_validation() -> None:
         pdca.validate_text("lesson", "ok\u202eexe")
     assert pdca.validate_text("plan", "one\n\ttwo") == "one\n\ttwo"
     assert pdca.validate_text("title", "[bold]x[/]") == "[bold]x[/]"
+
+
+def test_signal_texts_count_days_in_plain_english() -> None:
+    one = (date(2026, 11, 28),)
+    two = (date(2026, 11, 27), date(2026, 11, 28))
+    assert (
+        pdca.Signal("limits", "down", one).describe()
+        == "limits: 1 day below the lower limit (2026-11-28)"
+    )
+    assert (
+        pdca.Signal("limits", "up", two).describe()
+        == "limits: 2 days above the upper limit (2026-11-27, 2026-11-28)"
+    )
+    assert (
+        pdca.Signal("trend", "up", two).describe()
+        == "trend: 2 days in a row rising (2026-11-27..2026-11-28)"
+    )

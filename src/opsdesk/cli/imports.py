@@ -14,6 +14,7 @@ import click
 from opsdesk.cli.common import CliError, console, store, user_errors
 from opsdesk.cli.progress import Progress, quiet_option
 from opsdesk.domain.text import visible
+from opsdesk.domain.wording import counted
 from opsdesk.rich_text import plain
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ def _print_summary(plan: ImportPlan, result: Diff, import_id: int | None, dry_ru
     for check in plan.derived:
         echo(
             f"derived column '{check.header}' ({check.metric} = {check.formula}): not imported;"
-            f" checked {_count(check.checked, 'row')}, {_count(check.mismatches, 'mismatch')}"
+            f" checked {counted(check.checked, 'row')}, {counted(check.mismatches, 'mismatch')}"
         )
     for where, text in plan.notes:
         echo(f"skipped note line {where}: {text}")
@@ -160,22 +161,17 @@ def import_undo(ctx: click.Context, import_id: int) -> None:
     with store(ctx) as conn:
         result = imports.undo(conn, import_id)
     click.echo(
-        f"undid import {import_id}: {_count(result.restored, 'value')} restored,"
-        f" {_count(result.deleted, 'added row')} removed"
+        f"undid import {import_id}: {counted(result.restored, 'value')} restored,"
+        f" {counted(result.deleted, 'added row')} removed"
     )
     if result.left:
-        click.echo(f"left alone: {_count(result.left, 'row')} overwritten since by a later import")
+        click.echo(f"left alone: {counted(result.left, 'row')} overwritten since by a later import")
 
 
 def _first(names: list[str], shown: int) -> str:
     """`a, b, c`, or the first `shown` names and how many more."""
     text = ", ".join(names[:shown])
     return text if len(names) <= shown else f"{text} … and {len(names) - shown:,} more"
-
-
-def _count(n: int, noun: str) -> str:
-    plural = noun + ("es" if noun.endswith(("s", "sh", "ch", "x")) else "s")
-    return f"{n:,} {noun if n == 1 else plural}"
 
 
 def register(group: click.Group) -> None:

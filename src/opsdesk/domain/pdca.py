@@ -31,6 +31,7 @@ from datetime import date, timedelta
 from opsdesk.domain.kpis import Daily, aggregate, relative_change
 from opsdesk.domain.metrics import Metric
 from opsdesk.domain.text import control_problem
+from opsdesk.domain.wording import counted
 
 STAGES = ("plan", "do", "check", "act", "closed")
 STAGE_NAMES = {"plan": "Plan", "do": "Do", "check": "Check", "act": "Act", "closed": "Closed"}
@@ -96,8 +97,8 @@ def missing_for(stage: str, facts: GateFacts) -> list[str]:
             missing.append("change date: set the day the change went live")
         elif facts.days_after < MIN_DAYS_AFTER:
             missing.append(
-                f"data after the change: {facts.days_after} day"
-                f"{'' if facts.days_after == 1 else 's'} with data since {facts.change_date},"
+                f"data after the change: {counted(facts.days_after, 'day')}"
+                f" with data since {facts.change_date},"
                 f" at least {MIN_DAYS_AFTER} needed"
             )
     elif stage == "act":
@@ -247,7 +248,7 @@ class Signal:
     days: tuple[date, ...]
 
     def describe(self) -> str:
-        what = {"shift": "days", "trend": "days in a row", "limits": "days"}[self.rule]
+        days = counted(len(self.days), "day") + (" in a row" if self.rule == "trend" else "")
         side = {
             "shift": "above the baseline median"
             if self.direction == "up"
@@ -262,7 +263,7 @@ class Signal:
             if self.rule != "limits"
             else ", ".join(str(d) for d in self.days)
         )
-        return f"{self.rule}: {len(self.days)} {what} {side} ({span})"
+        return f"{self.rule}: {days} {side} ({span})"
 
 
 def _runs(steps: Sequence[tuple[date, int]], n: int, rule: str) -> list[Signal]:

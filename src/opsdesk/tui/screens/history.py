@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Header, Static
 
+from opsdesk.domain.wording import counted
 from opsdesk.tui import commands
 from opsdesk.tui.screens.area import AreaScreen
 from opsdesk.tui.widgets.keybar import KeyBar
@@ -51,7 +52,7 @@ class HistoryScreen(AreaScreen):
         self.history = data
         self.sub_title = data.title
         count = len(data.rows)
-        summary = f"{count} change(s), newest first" if count else "no recorded change yet"
+        summary = f"{counted(count, 'change')}, newest first" if count else "no recorded change yet"
         self.query_one("#history-summary", Static).update(Text(summary))
         table: DataTable[Any] = self.query_one("#history-table", DataTable)
         table.clear(columns=True)
