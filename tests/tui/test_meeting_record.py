@@ -58,7 +58,7 @@ async def test_standup_record_with_keys_only(app: Any, tiny_store: Path) -> None
     other = _other_session(tiny_store)  # last week's review left an action open
     older = store.add_action(other, "2026-W45", date(2026, 11, 10), "fix the feed", "li.na", None)
     other.close()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, StandupScreen))
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, StandupMeetingScreen))
@@ -77,6 +77,8 @@ async def test_standup_record_with_keys_only(app: Any, tiny_store: Path) -> None
         )
         await pilot.press("w", *"jd [b]slow[/b]", "enter")
         await wait_for(pilot, lambda: _rows(screen, "#meeting-table")[1] == "Notes: jd [b]slow[/b]")
+        await pilot.press("w", "enter")  # the same notes (shown to edit): nothing written
+        await wait_for(pilot, lambda: any("notes: nothing changed" in t for t in toasts(app)))
         await pilot.press("d", *"pause jd ads", "enter")
         await wait_for(
             pilot, lambda: "Decision 1. pause jd ads" in _rows(screen, "#meeting-table")[2]
@@ -91,6 +93,10 @@ async def test_standup_record_with_keys_only(app: Any, tiny_store: Path) -> None
             pilot, lambda: _rows(screen, "#meeting-table")[-1] == "Carried over: nothing open"
         )
         # this stand-up's own action: dropped, saying why
+        table.move_cursor(row=3)
+        await pilot.press("x", "enter")  # no reason: refused, nothing written
+        await wait_for(pilot, lambda: any("Say why it is dropped" in t for t in toasts(app)))
+        assert "[open" in _rows(screen, "#meeting-table")[3]
         table.move_cursor(row=3)
         await pilot.press("x", *"carrier called us", "enter")
         await wait_for(pilot, lambda: "[dropped]" in _rows(screen, "#meeting-table")[3])
@@ -109,6 +115,9 @@ async def test_standup_record_with_keys_only(app: Any, tiny_store: Path) -> None
     audited = _db(tiny_store, "SELECT object_type, action FROM audit_events WHERE object_type"
                   " IN ('meeting', 'action_item') ORDER BY id")  # fmt: skip
     assert ("action_item", "dropped") in audited and ("meeting", "decision") in audited
+    notes = _db(tiny_store, "SELECT count(*) FROM audit_events WHERE object_type = 'meeting'"
+                " AND action = 'update' AND new LIKE '%slow%'")  # fmt: skip
+    assert notes == [(1,)]
 
 
 async def _open_review(pilot: Any, app: Any) -> ReviewScreen:

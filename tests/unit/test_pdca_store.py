@@ -187,7 +187,7 @@ def test_actions_add_done_drop(store: sqlite3.Connection) -> None:
     assert (done.status, done.closed_by) == ("done", current_user())
     with pytest.raises(ValueError, match="action item 1 is already done"):
         actions.close(store, "pdca", c.id, 1, "dropped")
-    with pytest.raises(ValueError, match=f"pdca {c.id} has no action item 9"):
+    with pytest.raises(ValueError, match=f"cycle {c.id} has no action item 9"):
         actions.close(store, "pdca", c.id, 9, "done")
     actions.close(store, "pdca", c.id, 2, "dropped")
     assert [i.status for i in actions.for_source(store, "pdca", c.id)] == ["done", "dropped"]

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from opsdesk.cli import main
 from opsdesk.cli import standup as standup_cli
 from opsdesk.clock import fixed_clock
+from opsdesk.store import actions
 from opsdesk.store import review as store
 
 DAY = date(2026, 11, 24)
@@ -106,3 +107,92 @@ def test_what_was_open_as_of_a_past_week(
     )
     code, out = run(store_path, "standup", "actions", "--as-of", "2026-11-08", "--format", "json")
     assert json.loads(out) == {"as_of": "2026-11-08", "open": []}
+
+
+def test_action_arguments_are_named_alike_with_the_stand_up_by_its_day(
+    cli: None, store_path: Path
+) -> None:
+    assert run(store_path, "standup", "done", "1") == (
+        1,
+        "Error: ACTION: stand-up 2026-11-24 has no action items\n",
+    )
+    assert run(store_path, "standup", "action", "call the carrier", "--owner", "li.na")[0] == 0
+    assert run(store_path, "standup", "done", "99") == (
+        1,
+        "Error: ACTION: stand-up 2026-11-24 has no action item 99\n",
+    )
+    assert run(store_path, "standup", "done", "abc") == (
+        1,
+        "Error: ACTION: 'abc' is not a number or a key like standup/3/1 or review/2/1\n",
+    )
+    assert run(store_path, "standup", "done", "1")[0] == 0
+    assert run(store_path, "standup", "done", "standup/1/1") == (
+        1,
+        f"Error: ACTION: stand-up 2026-11-24: action item 1 is already done by"
+        f" {store.current_user()}\n",
+    )
+    assert run(store_path, "standup", "actions", "--as-of", "foo") == (
+        1,
+        "Error: --as-of: day 'foo': expected a date like 2026-11-21\n",
+    )
+    assert run(store_path, "report", "review", "--week", "foo") == (
+        1,
+        "Error: --week: week 'foo': expected an ISO week like 2026-W47"
+        " (weeks 01-52, or 53 in long years)\n",
+    )
+    assert run(store_path, "report", "review", "--month", "foo") == (
+        1,
+        "Error: --month: month 'foo': expected a month like 2026-11\n",
+    )
+
+
+def test_a_no_op_change_writes_nothing_and_says_so(
+    cli: None, store_path: Path, conn: sqlite3.Connection
+) -> None:
+    def events() -> list[tuple[str, str]]:
+        rows = conn.execute(
+            "SELECT object_type, action FROM audit_events WHERE object_type = 'meeting'"
+        )
+        return [tuple(r) for r in rows]
+
+    assert run(store_path, "standup", "note", "") == (
+        0,
+        "stand-up 2026-11-24 notes: nothing changed\n",
+    )
+    assert events() == [] and store.get_meeting(conn, "standup", "2026-11-24") is None
+    assert run(store_path, "standup", "note", "jd slow")[0] == 0
+    assert run(store_path, "standup", "note", " jd slow ") == (
+        0,
+        "stand-up 2026-11-24 notes: nothing changed\n",
+    )
+    assert run(store_path, "standup", "attend", "li.na")[0] == 0
+    assert run(store_path, "standup", "attend", "li.na") == (
+        0,
+        "stand-up 2026-11-24 attendees: nothing changed\n",
+    )
+    assert events() == [("meeting", "create"), ("meeting", "update"), ("meeting", "update")]
+    m = store.get_meeting(conn, "standup", "2026-11-24")
+    assert m is not None and (m.notes, m.attendees, m.version) == ("jd slow", ("li.na",), 3)
+
+
+def _items(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    return [tuple(r) for r in conn.execute("SELECT status, note FROM action_items")]
+
+
+def test_dropping_an_action_needs_a_reason(
+    cli: None, store_path: Path, conn: sqlite3.Connection
+) -> None:
+    assert run(store_path, "standup", "action", "call the carrier", "--owner", "li.na")[0] == 0
+    for reason in ("", "   "):
+        assert run(store_path, "standup", "done", "1", "--drop", reason) == (
+            1,
+            "Error: --drop: say why the action item is dropped (it may not be empty)\n",
+        )
+    assert _items(conn) == [("open", "")]
+    with pytest.raises(ValueError, match="^reason: say why the action item is dropped"):
+        actions.close(conn, "standup", 1, 1, "dropped", " ")
+    assert run(store_path, "standup", "done", "1", "--drop", "carrier called us") == (
+        0,
+        "standup/1/1: dropped (call the carrier)\n",
+    )
+    assert _items(conn) == [("dropped", "carrier called us")]

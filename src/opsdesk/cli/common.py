@@ -7,12 +7,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from opsdesk.domain.text import visible
 from opsdesk.store.connection import StoreError
+
+if TYPE_CHECKING:
+    from opsdesk.domain.periods import Period
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -101,16 +104,20 @@ def text_or_json(fmt: str) -> str:
     return fmt
 
 
-def day_option(text: str | None, option: str) -> date | None:
-    """A `--OPTION YYYY-MM-DD` value as a day (None when not given), else a clean error."""
+def period_option(kind: str, text: str, option: str) -> Period:
+    """A `--OPTION` value as a period of `kind` (day, week, month), else a clean error
+    naming the option."""
     from opsdesk.domain import periods
 
-    if text is None:
-        return None
     try:
-        return periods.parse("day", text).start
+        return periods.parse(kind, text)
     except ValueError as e:
         raise CliError(f"{option}: {e}") from None
+
+
+def day_option(text: str | None, option: str) -> date | None:
+    """A `--OPTION YYYY-MM-DD` value as a day (None when not given), else a clean error."""
+    return None if text is None else period_option("day", text, option).start
 
 
 def since_day(since: str | None) -> date | None:

@@ -328,7 +328,10 @@ def _close(ctx: click.Context, cycle_id: int, number: int, status: str) -> None:
 
     with store(ctx) as conn:
         store_pdca.get(conn, cycle_id)
-        actions.close(conn, "pdca", cycle_id, number, status)
+        try:
+            actions.close(conn, "pdca", cycle_id, number, status)
+        except actions.NoSuchItem as e:
+            raise CliError(f"N: {e}") from None
     click.echo(f"cycle {cycle_id}: action {number} {status}")
 
 

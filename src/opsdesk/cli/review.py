@@ -13,7 +13,14 @@ from typing import Any
 
 import click
 
-from opsdesk.cli.common import CliError, action_added, day_option, store, user_errors
+from opsdesk.cli.common import (
+    CliError,
+    action_added,
+    day_option,
+    period_option,
+    store,
+    user_errors,
+)
 from opsdesk.domain.periods import Period
 from opsdesk.domain.text import visible
 
@@ -125,6 +132,10 @@ def report_review(
         raise CliError("--format xlsx writes a file: add --output FILE.xlsx")
     if week_key is not None and month_key is not None:
         raise CliError("--week and --month: give one (a weekly or a monthly review)")
+    if week_key is not None:
+        period_option("week", week_key, "--week")
+    if month_key:
+        period_option("month", month_key, "--month")
     if output is not None:
         output_directory(output)
     shops = list(shop_keys) or None
@@ -290,15 +301,21 @@ def review_action(
 @user_errors
 def review_done(ctx: click.Context, week_key: str, number: int, reason: str | None) -> None:
     """Mark action item NUMBER of the review of WEEK done (or dropped with --drop REASON)."""
+    from opsdesk.domain.action_line import drop_reason
     from opsdesk.store import actions
     from opsdesk.store.review import get_meeting
 
+    if reason is not None:
+        reason = drop_reason(reason, "--drop")
     with _week_store(ctx, week_key) as (conn, week, _):
         meeting = get_meeting(conn, "review", week.key)
         if meeting is None:
-            raise CliError(f"review {week.key} has no action items")
+            raise CliError(f"NUMBER: review {week.key} has no action items")
         status = "dropped" if reason is not None else "done"
-        item = actions.close(conn, "review", meeting.id, number, status, reason or "")
+        try:
+            item = actions.close(conn, "review", meeting.id, number, status, reason or "")
+        except actions.NoSuchItem as e:
+            raise CliError(f"NUMBER: {e}") from None
     click.echo(f"{item.key}: {item.status}")
 
 
@@ -313,6 +330,9 @@ def review_attend(ctx: click.Context, week_key: str, logins: tuple[str, ...]) ->
 
     with _week_store(ctx, week_key) as (conn, week, today):
         m = update_meeting(conn, "review", week.key, today, based_on=None, attendees=list(logins))
+    if not m.changed:
+        click.echo(f"{week.key} attendees: nothing changed")
+        return
     click.echo(f"{week.key} attendees: {', '.join(m.attendees)}")
 
 

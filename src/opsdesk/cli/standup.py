@@ -9,7 +9,14 @@ from datetime import date, timedelta
 
 import click
 
-from opsdesk.cli.common import CliError, action_added, day_option, store, user_errors
+from opsdesk.cli.common import (
+    CliError,
+    action_added,
+    day_option,
+    period_option,
+    store,
+    user_errors,
+)
 from opsdesk.domain.text import visible
 
 DAY = click.option(
@@ -87,6 +94,9 @@ def standup_attend(ctx: click.Context, logins: tuple[str, ...], day_text: str | 
         m = update_meeting(
             conn, "standup", day.isoformat(), day, based_on=None, attendees=list(logins)
         )
+    if not m.changed:
+        click.echo(f"stand-up {day} attendees: nothing changed")
+        return
     click.echo(f"stand-up {day} attendees: {', '.join(m.attendees)}")
 
 
@@ -102,6 +112,9 @@ def standup_note(ctx: click.Context, text: str, day_text: str | None) -> None:
     with store(ctx) as conn:
         day = _day(conn, day_text)
         m = update_meeting(conn, "standup", day.isoformat(), day, based_on=None, notes=text)
+    if not m.changed:
+        click.echo(f"stand-up {day} notes: nothing changed")
+        return
     click.echo(visible(f"stand-up {day} notes: {m.notes}"))
 
 
@@ -149,16 +162,19 @@ def standup_action(
 def standup_done(ctx: click.Context, action: str, reason: str | None, day_text: str | None) -> None:
     """Mark ACTION done (or dropped with --drop REASON): its number on the stand-up of --day,
     or any meeting's item by its key (`standup/3/1`, `review/2/1`, as `standup show` lists)."""
+    from opsdesk.domain.action_line import drop_reason
     from opsdesk.store import actions
     from opsdesk.store.review import get_meeting
 
     status = "dropped" if reason is not None else "done"
+    if reason is not None:
+        reason = drop_reason(reason, "--drop")
     with store(ctx) as conn:
         if action.isdigit():
             day = _day(conn, day_text)
             meeting = get_meeting(conn, "standup", day.isoformat())
             if meeting is None:
-                raise CliError(f"ACTION: the stand-up of {day} has no action items")
+                raise CliError(f"ACTION: stand-up {day} has no action items")
             kind, source, number = "standup", meeting.id, int(action)
         else:
             parts = action.split("/")
@@ -169,7 +185,10 @@ def standup_done(ctx: click.Context, action: str, reason: str | None, day_text: 
             if not (parts[1].isdigit() and parts[2].isdigit()):
                 raise CliError(f"ACTION: {action!r}: the meeting and item are numbers")
             kind, source, number = parts[0], int(parts[1]), int(parts[2])
-        item = actions.close(conn, kind, source, number, status, reason or "")
+        try:
+            item = actions.close(conn, kind, source, number, status, reason or "")
+        except actions.NoSuchItem as e:
+            raise CliError(f"ACTION: {e}") from None
     click.echo(visible(f"{item.key}: {item.status} ({item.text})"))
 
 
@@ -187,7 +206,6 @@ def standup_done(ctx: click.Context, action: str, reason: str | None, day_text: 
 def standup_actions(ctx: click.Context, as_of_text: str | None, fmt: str) -> None:
     """Every meeting's action item open at the end of a day (stand-ups and reviews): its age,
     the reviews it was carried through, flagged when three or more without progress."""
-    from opsdesk.domain.periods import parse
     from opsdesk.views.meetings import open_as_of
 
     with store(ctx) as conn:
@@ -195,9 +213,9 @@ def standup_actions(ctx: click.Context, as_of_text: str | None, fmt: str) -> Non
         if as_of_text is None:
             day = today + timedelta(days=1)  # ages as at this morning's stand-up
         elif "W" in as_of_text.upper():
-            day = parse("week", as_of_text).end
+            day = period_option("week", as_of_text, "--as-of").end
         else:
-            day = parse("day", as_of_text).start
+            day = period_option("day", as_of_text, "--as-of").start
         if day > today:
             if as_of_text is not None:
                 raise CliError(f"--as-of: {as_of_text} is not over yet (the ops day is {today})")

@@ -1,5 +1,6 @@
 """An action item typed on one line, as the weekly review and the stand-up's record take it:
-`what to do @owner 2026-12-04` (the owner required, the due date optional)."""
+`what to do @owner 2026-12-04` (the owner required, the due date optional); and the reason
+a meeting's item is dropped (required)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,16 @@ def parse_action(typed: str) -> tuple[str, str, date | None]:
     if not owner:
         raise ValueError("an action item needs an owner: add @login")
     return " ".join(words), owner, due
+
+
+MEETING_KINDS = ("standup", "review")
+"""Where an action item is dropped in front of others, so it must say why."""
+
+
+def drop_reason(reason: str, field: str = "reason") -> str:
+    """Why a meeting's action item is dropped, stripped; ValueError naming `field` when empty
+    (a dropped item keeps its row and says why)."""
+    reason = reason.strip()
+    if not reason:
+        raise ValueError(f"{field}: say why the action item is dropped (it may not be empty)")
+    return reason

@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date
 
+from opsdesk.domain.action_line import MEETING_KINDS, drop_reason
 from opsdesk.domain.text import refuse_control
 from opsdesk.store import audit
 from opsdesk.store.connection import current_user, now_iso, write_transaction
@@ -139,13 +140,30 @@ def get_by_id(conn: sqlite3.Connection, item_id: int) -> ActionItem:
     return _item(row)
 
 
+class NoSuchItem(ValueError):
+    """The item named is not there, or not open any more (the caller names its argument)."""
+
+
+def source_label(conn: sqlite3.Connection, source_kind: str, source_id: int) -> str:
+    """How a person names an item's source: `stand-up 2026-11-30`, `review 2026-W48`,
+    `cycle 3` (a meeting by its period, never its internal id)."""
+    if source_kind in MEETING_KINDS:
+        row = conn.execute("SELECT period FROM meetings WHERE id = ?", (source_id,)).fetchone()
+        name = "stand-up" if source_kind == "standup" else "review"
+        return f"{name} {row[0] if row else source_id}"
+    if source_kind == "pdca":
+        return f"cycle {source_id}"
+    return f"{source_kind} {source_id}"
+
+
 def get(conn: sqlite3.Connection, source_kind: str, source_id: int, number: int) -> ActionItem:
     row = conn.execute(
         "SELECT * FROM action_items WHERE source_kind = ? AND source_id = ? AND number = ?",
         (source_kind, source_id, number),
     ).fetchone()
     if row is None:
-        raise ValueError(f"N: {source_kind} {source_id} has no action item {number}")
+        where = source_label(conn, source_kind, source_id)
+        raise NoSuchItem(f"{where} has no action item {number}")
     return _item(row)
 
 
@@ -165,15 +183,19 @@ def close(
     status: str,
     note: str = "",
 ) -> ActionItem:
-    """Mark an open item done or dropped; refused when it is not open any more."""
+    """Mark an open item done or dropped; refused when it is not open any more, and a
+    meeting's item dropped without a reason (`note`)."""
     if status not in ("done", "dropped"):
         raise ValueError(f"status: {status!r} must be done or dropped")
+    if status == "dropped" and source_kind in MEETING_KINDS:
+        note = drop_reason(note)
     actor, at = current_user(), now_iso()
     with write_transaction(conn):
         item = get(conn, source_kind, source_id, number)
         if item.status != "open":
             by = f" by {item.closed_by}" if item.closed_by else ""
-            raise ValueError(f"N: action item {number} is already {item.status}{by}")
+            where = source_label(conn, source_kind, source_id)
+            raise NoSuchItem(f"{where}: action item {number} is already {item.status}{by}")
         conn.execute(
             "UPDATE action_items SET status = ?, closed_at = ?, closed_by = ?, note = ?"
             " WHERE id = ? AND status = 'open'",

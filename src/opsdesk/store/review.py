@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from opsdesk.domain.text import refuse_control
@@ -93,6 +93,8 @@ class Meeting:
     cleared_by: str | None = None
     """Who cleared every metric that was not an exception ("clear the rest"), and when."""
     cleared_at: str | None = None
+    changed: bool = True
+    """False when the write that returned it changed nothing (nothing stored, no audit)."""
 
 
 @dataclass(frozen=True)
@@ -221,13 +223,20 @@ def update_meeting(
 ) -> Meeting:
     """Set a meeting's attendees and/or notes. `based_on`: the version the user saw (0: no
     meeting yet; None: no check); a newer stored version is refused (ConflictError: theirs,
-    yours), naming who changed what."""
+    yours), naming who changed what. Setting what is already there writes nothing (no
+    meeting created, no audit event): the meeting comes back with `changed` False."""
     if attendees is not None:
         attendees = [validate_login(a.strip(), "attendees") for a in attendees if a.strip()]
     if notes is not None:
         notes = check_text("notes", notes)
     with write_transaction(conn):
         _refuse_if_closed(conn, period, kind)
+        found = get_meeting(conn, kind, period)
+        had = Meeting(0, kind, period, held_on, (), "", 0, "", "") if found is None else found
+        if (attendees is None or tuple(attendees) == had.attendees) and (
+            notes is None or notes == had.notes
+        ):
+            return replace(had, changed=False)
         m = meeting_in_transaction(conn, kind, period, held_on)
         new_att = ",".join(attendees) if attendees is not None else ",".join(m.attendees)
         new_notes = notes if notes is not None else m.notes

@@ -131,7 +131,9 @@ def _actions(conn: sqlite3.Connection, hits: Sequence[Hit]) -> dict[Ident, tuple
     """Action items of every source (opens: (source kind, cycle id / risk key / meeting's
     kind and period))."""
     items = _by_id(conn, "action_items", "source_kind, source_id, number", hits)
-    meetings = _meeting_period(conn, [i[1] for i in items.values() if i[0] == "review"])
+    meetings = _meeting_period(
+        conn, [i[1] for i in items.values() if i[0] in ("review", "standup")]
+    )
     risk_ids = [i[1] for i in items.values() if i[0] == "risk"]
     risks = dict(
         conn.execute(f"SELECT id, key FROM risks WHERE id IN ({_marks(risk_ids)})", risk_ids)  # noqa: S608
@@ -147,6 +149,8 @@ def _actions(conn: sqlite3.Connection, hits: Sequence[Hit]) -> dict[Ident, tuple
         elif kind == "review" and source_id in meetings:
             where = _meeting_name(*meetings[source_id])
             opens = ("review", *meetings[source_id])
+        elif kind == "standup" and source_id in meetings:
+            where = _meeting_name(*meetings[source_id])
         elif kind == "risk" and source_id in risks:
             where, opens = f"Risk {risks[source_id]}", ("risk", risks[source_id])
         out[(h.source, h.object_id, h.part)] = (f"{where} · {what} {number}", opens)

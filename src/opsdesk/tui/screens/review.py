@@ -455,6 +455,8 @@ class ReviewScreen(ChoosesOnConflict):
 
         def save(conn: sqlite3.Connection, based_on: int | None) -> str:
             m = update_meeting(conn, "review", week, day, based_on=based_on, attendees=logins)
+            if not m.changed:
+                return "attendees: nothing changed"
             return escape(f"attendees: {', '.join(m.attendees)}")
 
         def edit(c: ConflictError) -> None:

@@ -174,6 +174,9 @@ class StandupMeetingScreen(ChoosesOnConflict):
         elif what == "action":
             self._save_action(text, base)
         elif what == "drop" and self.dropping is not None:
+            if not text.strip():
+                self.notify("Say why it is dropped: nothing was changed", timeout=5)
+                return
             self._close_action(self.dropping, "dropped", text)
 
     # -- writes -----------------------------------------------------------------------------
@@ -190,6 +193,8 @@ class StandupMeetingScreen(ChoosesOnConflict):
                 conn, "standup", day.isoformat(), day, based_on=based_on,
                 attendees=attendees, notes=notes,
             )  # fmt: skip
+            if not got.changed:
+                return f"{field}: nothing changed"
             if attendees is not None:
                 return escape(visible(f"attendees: {', '.join(got.attendees)}"))
             return "notes saved"
