@@ -30,6 +30,10 @@ from opsdesk.paths import output_directory
 WHATS = ("observations", "kpis", "targets", "actions", "cycles", "checklists", "risks", "audit")
 """What can be exported."""
 FORMATS = ("csv", "xlsx", "json")
+DATED = ("observations", "kpis", "actions", "cycles", "checklists", "audit")
+"""What `--from` limits (audit: from that day on; `--to` too, except audit)."""
+PER_SHOP = ("observations", "kpis", "checklists", "cycles")
+"""What `--shop` limits."""
 
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
@@ -49,23 +53,30 @@ def frame(
     start: str | None = None,
     end: str | None = None,
     shops: Sequence[str] | None = None,
-    grain: str = "day",
+    grain: str | None = None,
 ) -> pd.DataFrame:
-    """The frame for `what` with the filters that apply to it; ValueError names a bad one."""
+    """The frame for `what` with the filters that apply to it; ValueError names a bad one,
+    and one that does not apply to `what` (`--grain` is for kpis only)."""
     if what not in WHATS:
         raise ValueError(f"WHAT: {what!r} is not one of {', '.join(WHATS)}")
-    if grain not in GRAINS:
+    if grain is not None and grain not in GRAINS:
         raise ValueError(f"--grain: {grain!r} is not one of {', '.join(GRAINS)}")
+    for option, given, applies in (
+        ("--grain", grain is not None, ("kpis",)),
+        ("--from", start is not None, DATED),
+        ("--to", end is not None, tuple(w for w in DATED if w != "audit")),
+        ("--shop", bool(shops), PER_SHOP),
+    ):
+        if given and what not in applies:
+            raise ValueError(f"{option}: not for {what} (only {', '.join(applies)})")
     first, last = parse_day(start, "--from"), parse_day(end, "--to")
     if first and last and first > last:
         raise ValueError(f"--from: {first} is after --to {last}")
     shop_list = list(shops) if shops else None
-    if shop_list and what not in ("observations", "kpis", "checklists", "cycles"):
-        raise ValueError(f"--shop: {what} are not per shop")
     if what == "observations":
         return frames.observations(shops=shop_list, start=first, end=last)
     if what == "kpis":
-        return frames.kpis(grain=grain, shops=shop_list, start=first, end=last)
+        return frames.kpis(grain=grain or "day", shops=shop_list, start=first, end=last)
     if what == "targets":
         return frames.targets()
     if what == "checklists":

@@ -141,6 +141,24 @@ def test_bad_input_exits_1_and_writes_nothing(
     assert previous.read_text() == "kept\n"
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["cycles", "--grain", "week"], "--grain: not for cycles (only kpis)"),
+        (["targets", "--from", "2026-01-01"], "--from: not for targets (only observations, kpis,"
+         " actions, cycles, checklists, audit)"),
+        (["audit", "--to", "2026-01-01"], "--to: not for audit (only observations, kpis,"
+         " actions, cycles, checklists)"),
+        (["risks", "--shop", "jd-home"], "--shop: not for risks (only observations, kpis,"
+         " checklists, cycles)"),
+    ],
+)  # fmt: skip
+def test_an_option_that_does_not_apply_is_refused(
+    demo_path: Path, args: list[str], message: str
+) -> None:
+    assert _export(demo_path, *args) == (1, f"Error: {message}\n")
+
+
 def test_output_that_cannot_be_written(demo_path: Path, tmp_path: Path) -> None:
     a_file = tmp_path / "file"
     a_file.write_text("x")

@@ -158,4 +158,7 @@ def test_export_actions_and_cycles(demo_path: Path, tmp_path: Path) -> None:
     jd = json.loads(export("cycles", "--shop", "jd-home", "--format", "json"))["rows"]
     assert {r["shop"] for r in jd} == {"jd-home"}
     result = runner.invoke(main, ["--db", str(demo_path), "export", "actions", "--shop", "x"])
-    assert (result.exit_code, result.output) == (1, "Error: --shop: actions are not per shop\n")
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: --shop: not for actions (only observations, kpis, checklists, cycles)\n",
+    )

@@ -22,7 +22,7 @@ from opsdesk.cli.progress import Progress, quiet_option
 )
 @click.option("--to", "end", metavar="YYYY-MM-DD", help="Last day.")
 @click.option("--shop", "shops", multiple=True, help="Only this shop (repeat).")
-@click.option("--grain", default="day", show_default=True, help="kpis: day, week or month.")
+@click.option("--grain", default=None, help="kpis: day (the default), week or month.")
 @click.option(
     "--output",
     type=click.Path(path_type=Path),
@@ -39,7 +39,7 @@ def export(
     start: str | None,
     end: str | None,
     shops: tuple[str, ...],
-    grain: str,
+    grain: str | None,
     output: Path | None,
     sheet_per_shop: bool,
     quiet: bool,
