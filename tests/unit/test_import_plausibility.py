@@ -108,7 +108,7 @@ def test_a_duplicate_names_both_lines(db: Path, tmp_path: Path) -> None:
     )
     assert rejected(db, path) == [
         f"{path}: rejected, 1 problem; nothing was imported",
-        f"{path}:4: column 'date': jd-home / orders / 2026-11-18 appears more than once in the"
+        f"{path}:4: column 'value': jd-home / orders / 2026-11-18 appears more than once in the"
         " file: lines 2, 4 and 5",
     ]
 

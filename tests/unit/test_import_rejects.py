@@ -62,7 +62,7 @@ def test_every_problem_of_a_long_file_is_listed(db: Path, tmp_path: Path) -> Non
         f"{path}:7: column 'value': 'abc' is not a number",
         f"{path}:8: column 'value': '-2' is negative",
         f"{path}:9: column 'value': 'inf' is not a number",
-        f"{path}:10: column 'date': tm-apparel / visitors / 2026-11-20 appears more than once"
+        f"{path}:10: column 'value': tm-apparel / visitors / 2026-11-20 appears more than once"
         " in the file: lines 2 and 10",
         f"{path}:11: 2 fields, but the header has 4",
         f"{path}:12: column 'shop': no shop",

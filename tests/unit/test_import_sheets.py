@@ -107,10 +107,28 @@ def test_problems_name_the_sheet_when_there_are_several(db: Path, tmp_path: Path
     assert result.output.splitlines() == [
         f"Error: {path}: rejected, 2 problems; nothing was imported",
         f"{path}[Nov]:3: column 'value': 'abc' is not a number",
-        f"{path}[Nov]:4: column 'date': jd-home / visitors / 2026-10-01 appears more than once"
+        f"{path}[Nov]:4: column 'value': jd-home / visitors / 2026-10-01 appears more than once"
         " in the file: line 2 (sheet 'Oct') and line 4 (sheet 'Nov')",
     ]
     assert file_hash(db) == before
+
+
+def test_a_value_given_in_a_wide_and_a_long_sheet_is_named_under_the_second_ones_column(
+    db: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "both.xlsx"
+    wide = [["日期", "访客数", "店铺"], ["2026-11-01", 80, "jd-home"]]
+    long = [LONG, ["2026-11-01", "jd-home", "visitors", 81]]
+    book(path, {"wide": wide, "long": long})
+    assert cli(db, "import", path).output.splitlines()[1] == (
+        f"{path}[long]:2: column 'value': jd-home / visitors / 2026-11-01 appears more than once"
+        " in the file: line 2 (sheet 'wide') and line 2 (sheet 'long')"
+    )
+    book(path, {"long": long, "wide": wide})
+    assert cli(db, "import", path).output.splitlines()[1] == (
+        f"{path}[wide]:2: column '访客数': jd-home / visitors / 2026-11-01 appears more than once"
+        " in the file: line 2 (sheet 'long') and line 2 (sheet 'wide')"
+    )
 
 
 def test_one_sheet_files_keep_plain_line_numbers(db: Path, tmp_path: Path) -> None:
@@ -139,8 +157,7 @@ def test_a_formula_without_a_computed_value_is_refused_with_its_address(
     result = cli(db, "import", path)
     assert result.exit_code == 2
     assert result.output.splitlines() == [
-        f"Error: {path}: rejected, 2 problems; nothing was imported",
-        f"{path}:4: column 'value': no value",
+        f"Error: {path}: rejected, 1 problem; nothing was imported",
         f"{path}:4: column 'value': cell D4: formula without a computed value — open and save"
         " the file in a spreadsheet first",
     ]

@@ -110,6 +110,23 @@ class _Collector:
         if len(self.problems) < _PROBLEMS_KEPT:
             self.problems.append(Problem(line, column, reason, sheet, order))
 
+    def replace(self, line: int, column: str | None, reason: str, sheet: str | None) -> bool:
+        """Give the kept problems of one cell this one reason instead (one message per cell);
+        False when none was kept for it."""
+        same = [
+            i
+            for i, p in enumerate(self.problems)
+            if (p.line, p.column, p.sheet) == (line, column, sheet)
+        ]
+        if not same:
+            return False
+        kept = self.problems[same[0]]
+        self.problems[same[0]] = Problem(line, column, reason, sheet, kept.order)
+        for i in reversed(same[1:]):
+            del self.problems[i]
+        self.total -= len(same) - 1
+        return True
+
 
 class Steps(Protocol):
     """What a progress display takes (`opsdesk.cli.progress.Progress`)."""
@@ -238,11 +255,9 @@ def _report_duplicates(readings: list[_Reading], duplicates: list[Key]) -> None:
         sid, mid, day = key
         places = locations.get(key, [])
         reading, line = places[1] if len(places) > 1 else (first, None)
-        layout = reading.layout
-        column = layout.names["date"] if isinstance(layout, LongLayout) else reading.column_of(mid)
         reading.found.add(
             line,
-            column,
+            reading.column_of(mid),  # the value given again: a long sheet's value column
             f"{shops[sid]} / {metrics[mid]} / {day} appears more than once in the file:"
             f" {_lines_text(places)}",
             reading.label,
@@ -399,12 +414,14 @@ class _Reading:
         formula cells without a computed value, and merged cells."""
         for line, column, address in self.sheet.formulas:
             if line >= header_line:
-                self.problem_at(
-                    line,
-                    self.header_of(column),
+                header = self.header_of(column)
+                reason = (
                     f"cell {address}: formula without a computed value — open and save the"
-                    " file in a spreadsheet first",
+                    " file in a spreadsheet first"
                 )
+                # the cell read as empty ("no value"): this says why, once
+                if not self.found.replace(line, header, reason, self.label):
+                    self.problem_at(line, header, reason)
         for ref, first, last in self.sheet.merged:
             if last >= header_line:
                 top_left = ref.split(":")[0]
