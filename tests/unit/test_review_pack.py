@@ -148,10 +148,24 @@ def test_close_freezes_and_diff_names_the_change(
     assert "Open review" in live and live != before
 
 
-def test_second_editor_sees_the_other_change(review_store: sqlite3.Connection) -> None:
+def test_second_editor_sees_the_other_change(
+    review_store: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "now_iso", lambda: "2026-11-30T17:10:35+00:00")
     first = store.set_note(review_store, "gmv", "all", "2026-W47", "campaign ended")
-    with pytest.raises(store.ConflictError, match="'campaign ended' → yours 'price cut'"):
+    with pytest.raises(store.ConflictError, match="'campaign ended' → yours 'price cut'") as e:
         store.set_note(review_store, "gmv", "all", "2026-W47", "price cut", based_on=0)
+    assert f"changed by {store.current_user()} at 2026-12-01 01:10: version 0" in str(e.value)
+    store.update_meeting(
+        review_store, "review", "2026-W47", date(2026, 11, 25), based_on=0, notes="late feed"
+    )
+    with pytest.raises(store.ConflictError) as e:
+        store.update_meeting(
+            review_store, "review", "2026-W47", date(2026, 11, 25), based_on=1, notes="other"
+        )
+    assert str(e.value).startswith(
+        f"meeting review/2026-W47 was changed by {store.current_user()} at 2026-12-01 01:10"
+    )
     second = store.set_note(
         review_store, "gmv", "all", "2026-W47", "price cut", based_on=first.version
     )

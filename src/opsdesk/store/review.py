@@ -247,7 +247,8 @@ def update_meeting(
             theirs = m.notes if notes is not None else ", ".join(m.attendees)
             yours = new_notes if notes is not None else ", ".join(attendees or [])
             raise ConflictError(
-                f"meeting {kind}/{period} was changed by {m.updated_by} at {m.updated_at} "
+                f"meeting {kind}/{period} was changed by {m.updated_by}"
+                f" at {_wall_time(conn, m.updated_at)} "
                 f"(version {based_on} → {m.version}): {field} now {theirs!r}, yours {yours!r};"
                 " reload and retry",
                 what=f"{field} of {kind} {period}",
@@ -412,7 +413,7 @@ def set_note(
         old = get_note(conn, metric, shop, week)
         if based_on is not None and (old.version if old else 0) != based_on:
             theirs = old.text() if old else "(none)"
-            who = f"{old.written_by} at {old.written_at}" if old else "someone"
+            who = f"{old.written_by} at {_wall_time(conn, old.written_at)}" if old else "someone"
             yours = MetricNote(metric, shop, week, note, investigating, "", "", 0).text()
             raise ConflictError(
                 f"note on {metric}/{shop}/{week} was changed by {who}: "
