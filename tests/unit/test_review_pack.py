@@ -283,3 +283,20 @@ def test_closed_review_times_are_the_store_wall_time(
         0,
         f"2026-W47: no figure changed since 2026-12-01 01:10 ({store.current_user()})\n",
     )
+
+
+def test_the_same_note_again_writes_nothing(
+    cli: CliRunner, store_path: Path, review_store: sqlite3.Connection
+) -> None:
+    assert run(store_path, "review", "note", "2026-W47", "gmv", "campaign ended") == (
+        0,
+        "gmv all 2026-W47: campaign ended\n",
+    )
+    assert run(store_path, "review", "note", "2026-W47", "gmv", " campaign ended ") == (
+        0,
+        "gmv all 2026-W47: nothing changed\n",
+    )
+    events = audit.events_for(review_store, "metric_note", "gmv/all/2026-W47")
+    assert [e["action"] for e in events] == ["create"]
+    note = store.get_note(review_store, "gmv", "all", "2026-W47")
+    assert note is not None and note.version == 1

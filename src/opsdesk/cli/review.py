@@ -257,7 +257,8 @@ def review_note(
             investigating=investigating,
             based_on=old.version if old else 0,
         )
-    click.echo(visible(f"{metric} {shop_key} {week.key}: {note.text()}"))
+    said = note.text() if note.changed else "nothing changed"
+    click.echo(visible(f"{metric} {shop_key} {week.key}: {said}"))
 
 
 @review.command("decide")

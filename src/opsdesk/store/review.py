@@ -115,6 +115,8 @@ class MetricNote:
     written_by: str
     written_at: str
     version: int
+    changed: bool = True
+    """False when the write that returned it changed nothing (nothing stored, no audit)."""
 
     def text(self) -> str:
         if self.investigating and not self.note:
@@ -405,7 +407,8 @@ def set_note(
 ) -> MetricNote:
     """Write the owner's note on a metric, shop and week. `based_on`: the version the writer
     saw (0: there was no note; None: no check). Someone else's newer note is never silently
-    overwritten: ConflictError says old → theirs → yours."""
+    overwritten: ConflictError says old → theirs → yours. The same note again writes nothing
+    (`changed` False)."""
     note = check_text("note", note, required=not investigating)
     actor, at = current_user(), now_iso()
     with write_transaction(conn):
@@ -425,6 +428,8 @@ def set_note(
                 at=_wall_time(conn, old.written_at if old else ""),
                 version=old.version if old else 0,
             )
+        if old is not None and (old.note, old.investigating) == (note, investigating):
+            return replace(old, changed=False)  # the same note again: nothing to record
         if old is None:
             conn.execute(
                 "INSERT INTO metric_notes (metric_key, shop_key, week, note, investigating,"

@@ -398,7 +398,8 @@ class ReviewScreen(ChoosesOnConflict):
             n = set_note(
                 conn, metric, shop, week, text, investigating=investigating, based_on=based_on
             )
-            return escape(visible(f"{metric} ({shop}) {week}: {n.text()}"))
+            said = n.text() if n.changed else "nothing changed"
+            return escape(visible(f"{metric} ({shop}) {week}: {said}"))
 
         def edit(c: ConflictError) -> None:
             self.note_entry = entry
