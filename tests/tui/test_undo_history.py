@@ -10,7 +10,7 @@ from pathlib import Path
 from textual.widgets import DataTable, Input
 
 from conftest import toasts, wait_for
-from opsdesk.store import checklists, observations
+from opsdesk.store import checklists, observations, shops
 from opsdesk.store.connection import current_user
 from opsdesk.store.db import open_store
 from opsdesk.tui.app import OpsdeskApp
@@ -74,15 +74,39 @@ async def test_ctrl_z_takes_back_the_sessions_last_tick_with_a_toast(
         await wait_for(pilot, lambda: str(items.get_row_at(0)[0]) == "[ ]")
         await pilot.press("ctrl+z")  # nothing of this session's is left to take back
         await wait_for(pilot, lambda: any(t.startswith("Undo\n") for t in toasts(app)))
-        assert any(
-            t == "Undo\nnothing to undo: no change by this session that is not undone"
-            for t in toasts(app)
-        )
+        assert any(t == "Undo\nnothing of yours to undo" for t in toasts(app))
         with sqlite3.connect(tiny_store) as c:
             assert c.execute(
                 "SELECT action, undoes IS NOT NULL FROM audit_events"
                 " WHERE object_type = 'sop_run_item' ORDER BY id"
             ).fetchall() == [("tick", 0), ("untick", 1)]
+
+
+async def test_ctrl_z_passes_over_what_cannot_be_undone_saying_so(
+    app: OpsdeskApp, tiny_store: Path
+) -> None:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        run_id, items = await _open_run(app, pilot)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: _item(tiny_store, run_id, 1)[0] == "done")
+        conn = open_store(tiny_store)  # this session adds a shop: not undoable
+        try:
+            shops.add(conn, "jd-extra", "JD extra", "jd")
+            shop = conn.execute("SELECT max(id) FROM audit_events").fetchone()[0]
+        finally:
+            conn.close()
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: _item(tiny_store, run_id, 1)[0] == "open")
+        await wait_for(pilot, lambda: any(t.startswith("Undone\n") for t in toasts(app)))
+        toast = next(t for t in toasts(app) if t.startswith("Undone\n"))
+        assert toast.splitlines()[-1] == (
+            f"passed over what can't be undone: adding a shop (#{shop})"
+        )
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: any(t.startswith("Undo\n") for t in toasts(app)))
+        assert f"Undo\nnothing of yours to undo: adding a shop (#{shop}) can't be undone" in (
+            toasts(app)
+        )
 
 
 async def test_ctrl_z_leaves_other_sessions_changes_alone(

@@ -442,6 +442,8 @@ class OpsdeskApp(App[None]):
                 describe = describer(conn)
                 result = undo(conn, session=self.session, clock=self.clock, describe=describe)
                 undone = [describe(e) for e in result.undone]
+                if result.skipped:
+                    undone.append(result.skipped_text())
         except store_errors() as e:
             self.call_from_thread(
                 self.notify,
