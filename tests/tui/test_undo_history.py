@@ -10,13 +10,14 @@ from pathlib import Path
 from textual.widgets import DataTable, Input
 
 from conftest import toasts, wait_for
-from opsdesk.store import checklists, observations, shops
+from opsdesk.store import checklists, observations, pdca, shops
 from opsdesk.store.connection import current_user
 from opsdesk.store.db import open_store
 from opsdesk.tui.app import OpsdeskApp
 from opsdesk.tui.screens.checklists import ChecklistsScreen
 from opsdesk.tui.screens.checklists_run import ChecklistRunScreen
 from opsdesk.tui.screens.history import HistoryScreen
+from opsdesk.tui.screens.pdca import PdcaBoardScreen
 from opsdesk.tui.screens.standup import StandupScreen
 from opsdesk.tui.widgets.checklist_dialog import ChecklistTextDialog
 from opsdesk.tui.widgets.conflict_dialog import ConflictDialog
@@ -168,6 +169,32 @@ async def test_h_on_a_kpi_value_shows_its_history(app: OpsdeskApp, tiny_store: P
         ]
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, StandupScreen))
+
+
+async def test_h_on_a_pdca_board_card_shows_the_cycles_history(
+    app: OpsdeskApp, tiny_store: Path
+) -> None:
+    conn = open_store(tiny_store)
+    try:
+        c = pdca.open_cycle(
+            conn, today=TODAY, title="Lift CR", metric_key="conversion_rate", shop_key="jd-home"
+        )
+        opened = conn.execute("SELECT max(id) FROM audit_events").fetchone()[0]
+    finally:
+        conn.close()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5")
+        await wait_for(pilot, lambda: isinstance(app.screen, PdcaBoardScreen))
+        board = app.screen
+        await wait_for(pilot, lambda: board._focused_card() == c.id)  # noqa: SLF001
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        table = app.screen.query_one("#history-table", DataTable)
+        await wait_for(pilot, lambda: table.row_count > 0)
+        assert app.screen.sub_title == f"PDCA cycle {c.id}"
+        assert table.row_count == 1
+        assert str(table.get_row_at(0)[0]) == str(opened)
+        assert [str(x) for x in table.get_row_at(0)[2:4]] == [ME, f"pdca {c.id}  open"]
 
 
 async def test_a_note_changed_underneath_opens_the_conflict_dialog(
