@@ -7,9 +7,11 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
-from textual.widgets import DataTable, Input
+import pytest
+from textual.widgets import DataTable, Input, Static
 
-from conftest import toasts, wait_for
+from conftest import make_app, toasts, wait_for
+from opsdesk.clock import Clock
 from opsdesk.store import checklists, observations, pdca, shops
 from opsdesk.store.connection import current_user
 from opsdesk.store.db import open_store
@@ -195,6 +197,57 @@ async def test_h_on_a_pdca_board_card_shows_the_cycles_history(
         assert table.row_count == 1
         assert str(table.get_row_at(0)[0]) == str(opened)
         assert [str(x) for x in table.get_row_at(0)[2:4]] == [ME, f"pdca {c.id}  open"]
+
+
+async def test_h_on_a_derived_kpi_says_where_its_base_values_came_from(
+    app: OpsdeskApp, tiny_store: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No event per value (the tiny store's values, like the demo's, are written directly):
+    the history says where each base value came from instead of "no recorded change"."""
+    from opsdesk.store import audit
+
+    monkeypatch.setattr(audit, "now_iso", lambda: "2026-11-30T12:04:00+00:00")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _kpi_history(app, pilot, "p", "conversion_rate")
+        summary = str(app.screen.query_one("#history-summary", Static).render())
+        assert summary == (
+            "buyers 54: written without a recorded change\n"
+            "visitors 1140: written without a recorded change"
+        )
+    conn = open_store(tiny_store)
+    try:
+        audit.record(conn, "demo", "store", "build", None, {"shops": ["tmall-apparel"]})
+        conn.commit()
+        demo = conn.execute("SELECT max(id) FROM audit_events").fetchone()[0]
+    finally:
+        conn.close()
+    app = make_app(tiny_store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _kpi_history(app, pilot, "p", "conversion_rate")
+        summary = str(app.screen.query_one("#history-summary", Static).render())
+        assert summary == (
+            f"buyers 54: from the demo build #{demo} (2026-11-30 20:04, {ME})\n"
+            f"visitors 1140: from the demo build #{demo} (2026-11-30 20:04, {ME})"
+        )
+
+
+async def _kpi_history(app: OpsdeskApp, pilot, shop_key: str, metric: str) -> None:  # type: ignore[no-untyped-def]
+    """The stand-up for a shop (its key), `h` on `metric`'s value: the history screen."""
+    kpis = app.screen.query_one("#kpi-table", DataTable)
+    await wait_for(pilot, lambda: kpis.row_count > 0)
+    await pilot.press(shop_key)
+    await pilot.pause()
+    kpis = app.screen.query_one("#kpi-table", DataTable)
+    await wait_for(pilot, lambda: kpis.row_count > 0)
+    row = next(
+        i
+        for i in range(kpis.row_count)
+        if kpis.coordinate_to_cell_key((i, 0)).row_key.value == metric
+    )
+    kpis.move_cursor(row=row, animate=False)
+    await pilot.press("h")
+    await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+    await wait_for(pilot, lambda: app.screen.history is not None)  # type: ignore[attr-defined]
 
 
 async def test_a_note_changed_underneath_opens_the_conflict_dialog(

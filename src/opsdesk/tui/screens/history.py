@@ -52,6 +52,8 @@ class HistoryScreen(AreaScreen):
         self.sub_title = data.title
         count = len(data.rows)
         summary = f"{count} change(s), newest first" if count else "no recorded change yet"
+        if data.origins:  # base values no recorded change explains: where they came from
+            summary = "\n".join(data.origins if not count else (summary, *data.origins))
         self.query_one("#history-summary", Static).update(Text(summary))
         table: DataTable[Any] = self.query_one("#history-table", DataTable)
         table.clear(columns=True)
