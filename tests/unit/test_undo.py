@@ -18,6 +18,7 @@ from opsdesk.store.checklists import set_note, skip_item, tick, untick
 from opsdesk.store.connection import current_user
 from opsdesk.store.targets import set_target
 from opsdesk.store.undo import UndoRefused, last_change, undo
+from opsdesk.views.history import object_history
 
 ME = current_user()
 DAY = date(2026, 11, 20)
@@ -194,6 +195,37 @@ def test_undo_an_import_as_a_whole_and_refuse_when_a_later_import_replaced_it(
     assert [r[0] for r in conn.execute("SELECT undone_by FROM imports ORDER BY id")] == [ME, ME]
     code, out = cli(db, "undo", str(import_event))
     assert code == 1 and out.startswith(f"Error: change #{import_event} was undone already: #")
+
+
+def test_a_derived_kpis_history_is_its_base_values_and_the_imports_that_wrote_them(
+    db: Path, conn: sqlite3.Connection, tmp_path: Path
+) -> None:
+    header = "date,shop,metric,value\n"
+    path = write(
+        tmp_path / "cr.csv",
+        header + "2026-11-20,jd-home,visitors,1000\n2026-11-20,jd-home,buyers,30\n",
+    )
+    assert cli(db, "import", str(path))[0] == 0
+    imported = last_id(conn)
+    observations.set_values(conn, "jd-home", DAY, {"buyers": 31.0})
+    typed = last_id(conn)
+    h = object_history(conn, "kpi", "jd-home/conversion_rate/2026-11-20", "cr")
+    assert [(r.id, r.object, r.action, r.change) for r in h.rows] == [
+        (typed, "observation jd-home/buyers/2026-11-20", "set", "30 → 31"),
+        (imported, "import 1", "import", h.rows[1].change),
+    ]
+    assert "cr.csv" in h.rows[1].change
+    assert h.origins == ()
+    # a value no event explains (written directly, as the demo does): where it came from
+    conn.execute(
+        "INSERT INTO observations (shop_id, metric_id, day, value) SELECT s.id, m.id,"
+        " '2026-11-21', 7 FROM shops s, metrics m WHERE s.key = 'jd-home' AND m.key = 'gmv'"
+    )
+    h = object_history(conn, "kpi", "jd-home/aov/2026-11-21", "aov")
+    assert (h.rows, h.origins) == (
+        [],
+        ("buyers: no value", "gmv 7: written without a recorded change"),
+    )
 
 
 def test_undo_a_manual_value_replaced_by_an_import_says_so(
