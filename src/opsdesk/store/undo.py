@@ -170,14 +170,16 @@ def _not_told(
 
 
 def _passed_over(events: Sequence[AuditEvent]) -> str:
-    """`marking an action item done (#12, #14), closing a weekly review (#9)`."""
+    """`marking an action item done (#12, #14), closing a weekly review (#9)`: the newest
+    three kinds, three changes each (short enough for a toast)."""
     kinds: dict[str, list[int]] = {}
     for e in events:
         kinds.setdefault(change_label(e.object_type, e.action), []).append(e.change)
-    return ", ".join(
+    words = [
         f"{label} (#{', #'.join(str(c) for c in changes[:3])}{', …' if len(changes) > 3 else ''})"
         for label, changes in kinds.items()
-    )
+    ]
+    return ", ".join(words[:3]) + (", …" if len(words) > 3 else "")
 
 
 def is_undone(conn: sqlite3.Connection, change: int) -> AuditEvent | None:
