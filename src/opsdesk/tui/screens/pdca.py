@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.timer import Timer
@@ -191,9 +191,17 @@ class PdcaBoardScreen(AreaScreen):
         layout and first render of the fields, actions, history and chart, off the key)."""
         if event.data_table is not self.focused or event.row_key.value is None:
             return
+        self._rest_on(int(event.row_key.value))
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Tab to another column: the cursor rests on its card (no row is highlighted anew)."""
+        cycle_id = self._focused_card()
+        if cycle_id is not None:
+            self._rest_on(cycle_id)
+
+    def _rest_on(self, cycle_id: int) -> None:
         if self._prefetch_timer is not None:
             self._prefetch_timer.stop()
-        cycle_id = int(event.row_key.value)
         self._prefetch_timer = self.set_timer(PREFETCH_DELAY, lambda: self._prefetch(cycle_id))
 
     def _prefetch(self, cycle_id: int) -> None:
