@@ -249,6 +249,7 @@ class OpsdeskApp(App[None]):
         for area in PREBUILT_AREAS:
             self.call_from_thread(self._prebuild, area)
             time.sleep(0.15)  # one at a time: keys pressed meanwhile are not held up long
+            self.call_from_thread(self.freeze_heap)  # an early key finds most of it frozen
         time.sleep(FREEZE_AFTER)  # their data loaded and laid out off screen meanwhile
         self.call_from_thread(self.freeze_heap)
 
