@@ -322,11 +322,9 @@ def load_seed(conn: sqlite3.Connection, today: date, path: Path | None = None) -
 def load_seed_today(conn: sqlite3.Connection, clock: Clock | None = None) -> list[str]:
     """`load_seed` on the store's local today by `clock` (default: the system's), which is
     what `opsdesk init` calls; tests pass a fixed clock so seeded review dates are fixed."""
-    from opsdesk.clock import local_today, system_clock
-    from opsdesk.store import settings
+    from opsdesk.store.settings import store_today
 
-    s = settings.read(conn)
-    return load_seed(conn, local_today(clock or system_clock, s.timezone, s.day_cutoff_hour))
+    return load_seed(conn, store_today(conn, clock))
 
 
 def _update(
