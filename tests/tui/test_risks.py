@@ -240,6 +240,14 @@ async def test_a_drill_started_ticked_and_done_from_the_keyboard(
         await pilot.press("d")
         await wait_for(pilot, lambda: bool(_db_rows(tiny_store, "SELECT 1 FROM risk_runs")))
         await wait_for(pilot, lambda: risk.view is not None and len(risk.view.detail.runs) == 1)
+        ((first,),) = _db_rows(tiny_store, "SELECT run_id FROM risk_runs")
+        await pilot.press("d")  # one drill at a time: refused, naming the open one
+        refusal = (
+            f"system-outage: drill run {first} started 2026-11-22 is still open:"
+            " tick it (l, or area 4) or skip it there first"
+        )
+        await wait_for(pilot, lambda: any(refusal in t for t in toasts(app)))
+        assert _db_rows(tiny_store, "SELECT count(*) FROM risk_runs") == [(1,)]
         await pilot.press("l")
         await wait_for(pilot, lambda: isinstance(app.screen, ChecklistRunScreen))
         run = app.screen
