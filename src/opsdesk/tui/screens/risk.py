@@ -68,7 +68,7 @@ class RiskScreen(AreaScreen):
 
     def show(self, data: RiskScreenView) -> None:
         self.view = data
-        self.sub_title = visible(self.key)
+        self.sub_title = visible(data.detail.risk.title)
         self.query_one("#risk-summary", Static).update(plain(data.summary))
         table = self.query_one("#risk-fields", DataTable)
         keep = table.cursor_row
