@@ -228,11 +228,13 @@ def test_standup_actions_reach_the_review_with_age_and_flag(
             "owner": "li.na",
             "due": None,
             "status": "open",
-            "age_days": 6,
+            "age_days": 7,  # to the store's today (11-24), as the stand-up counts it
             "carried": 0,
             "flagged": False,
         }
     ]
+    standup = build_standup_meeting(conn, OPS_DAY, date(2026, 11, 24))
+    assert [(a.key, a.age_days) for a in standup.carried] == [(item.key, 7)]
 
 
 def test_notes_are_placed_at_their_week_or_month_on_later_charts(
