@@ -127,3 +127,16 @@ def test_sparkline() -> None:
     assert r.sparkline([1.0, 2.0, None, 8.0]) == "▁▂ █"
     assert r.sparkline([3.0, 3.0]) == "▄▄"
     assert r.sparkline([None, None]) == "  "
+
+
+def test_two_values_that_differ_never_read_the_same() -> None:
+    from opsdesk.domain.metrics import Metric, format_apart
+
+    pct = Metric(key="conversion_rate", name_en="Conversion", name_zh="转化率", unit="%")
+    # an amber status against its target: 3.33% vs 3.33% hid the gap
+    assert format_apart(pct, 0.033272, 0.033316) == ("3.327%", "3.332%")
+    assert format_apart(pct, 0.05, 0.04) == ("5.00%", "4.00%")  # apart already: as usual
+    assert format_apart(pct, 0.05, 0.05) == ("5.00%", "5.00%")
+    assert format_apart(pct, None, 0.05) == ("—", "5.00%")
+    roas = Metric(key="roas", name_en="ROAS", name_zh="推广ROI", unit="x")
+    assert format_apart(roas, 3.001, 3.004) == ("3.001×", "3.004×")

@@ -147,3 +147,20 @@ def format_value(metric: Metric, value: float | None, *, signed: bool = False) -
     if float(value).is_integer():
         return f"{sign}{int(value):,}"
     return f"{sign}{value:,.2f}"
+
+
+def format_apart(metric: Metric, value: float | None, other: float | None) -> tuple[str, str]:
+    """`value` and `other` for people, with as many more decimals as it takes for two
+    different values not to read the same (an amber 3.327% against a target of 3.332%, not
+    "3.33% vs 3.33%")."""
+    a, b = format_value(metric, value), format_value(metric, other)
+    if value is None or other is None or value == other or a != b:
+        return a, b
+    scale, suffix = (100.0, "%") if metric.unit == "%" else (1.0, "")
+    suffix = {"x": "×", "s": " s"}.get(metric.unit, suffix)
+    for digits in range(2, 7):
+        a = f"{value * scale:,.{digits}f}{suffix}"
+        b = f"{other * scale:,.{digits}f}{suffix}"
+        if a != b:
+            break
+    return a, b

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from opsdesk.domain import review as rules
-from opsdesk.domain.metrics import Metric, format_value
+from opsdesk.domain.metrics import Metric, format_apart, format_value
 from opsdesk.domain.text import json_safe, visible
 from opsdesk.domain.times import local_label
 from opsdesk.views.review import action_line
@@ -362,9 +362,10 @@ def render_markdown(data: dict[str, Any]) -> str:
         why = [e["status"]] if e["status"] in ("red", "amber") else []
         why += e["signals"]
         note = _note_text(e["note"]) or "(no note yet)"
+        value, target = format_apart(m, e["summary"][kind], e["target"])
         lines.append(
-            f"- **{md_text(e['name'])}** ({e['shop']}): {format_value(m, e['summary'][kind])}"
-            f" vs target {format_value(m, e['target'])} — {'; '.join(why)} — {md_text(note)}"
+            f"- **{md_text(e['name'])}** ({e['shop']}): {value}"
+            f" vs target {target} — {'; '.join(why)} — {md_text(note)}"
         )
     lines.append("")
 

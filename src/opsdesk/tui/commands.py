@@ -123,6 +123,15 @@ COMMANDS: tuple[Command, ...] = (
         label="Risks",
     ),
     Command(
+        "area.review",
+        "7",
+        "Weekly review",
+        "Walk the week's review: deck, exceptions, decisions and actions",
+        "app.switch_area('review')",
+        APP,
+        show=False,  # in the palette, help and README; the key bar is full at 80 columns
+    ),
+    Command(
         "app.search",
         "slash",
         "Search",
@@ -648,15 +657,6 @@ UNSAVED_COMMANDS: tuple[Command, ...] = (
 )
 COMMANDS = COMMANDS + UNSAVED_COMMANDS
 REVIEW_COMMANDS: tuple[Command, ...] = (
-    Command(
-        "area.review",
-        "7",
-        "Weekly review",
-        "Walk the week's review: deck, exceptions, decisions and actions",
-        "app.switch_area('review')",
-        APP,
-        show=False,  # in the palette, help and README; the key bar is full at 80 columns
-    ),
     Command(
         "review.next_item",
         "tab",

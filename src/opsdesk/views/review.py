@@ -20,7 +20,7 @@ from opsdesk.domain import all_shops, columns, coverage
 from opsdesk.domain import review as rules
 from opsdesk.domain.decomposition import SPLIT_INPUTS, Decomposition, decompose, span_factors
 from opsdesk.domain.kpis import COMPUTED_METRICS, Daily, PeriodTarget, Targets, status
-from opsdesk.domain.metrics import Metric, format_value
+from opsdesk.domain.metrics import Metric, format_apart, format_value
 from opsdesk.domain.periods import Period
 from opsdesk.domain.times import local_label
 from opsdesk.store import review as store
@@ -666,12 +666,12 @@ def agenda(review: Review) -> list[AgendaItem]:
         why = [e.status] if e.status in rules.EXCEPTION_STATUSES else []
         why += [s.split(":")[0] for s in e.signals]  # the rule's name; in full when expanded
         note = f"note: {e.note.text()}" if e.note else "no note yet"
+        value, target = format_apart(e.metric, e.summary["week"], e.target)
         items.append(
             AgendaItem(
                 "exception",
                 f"{e.metric.key}/{e.shop}",
-                f"{e.metric.name_en} ({e.shop}) {format_value(e.metric, e.summary['week'])}"
-                f" vs {format_value(e.metric, e.target)}: {', '.join(why)} — {note}",
+                f"{e.metric.name_en} ({e.shop}) {value} vs {target}: {', '.join(why)} — {note}",
                 [summary_line(e), *e.signals]
                 + [f"note {wk}: {text}" for wk, text in sorted(e.earlier_notes.items())],
                 e,
