@@ -109,6 +109,12 @@ def test_every_demo_event_inside_the_demos_timeline_in_order_by_its_people(
             (c.id,),
         ).fetchone()
         assert (row[0], row[1][:10]) == (moves[-1][0], moves[0][0][:10]), c.title
+        (opened,) = conn.execute(
+            "SELECT json_extract(new, '$.opened_on') FROM audit_events WHERE object_type = 'pdca'"
+            " AND object_key = ? AND action = 'open'",
+            (str(c.id),),
+        ).fetchone()
+        assert opened == row[1], c.title
         assert row[2] < end and row[3] in people, c.title
         closes = conn.execute(
             "SELECT closed_at, closed_by FROM action_items WHERE source_kind = 'pdca'"

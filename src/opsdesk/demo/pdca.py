@@ -63,7 +63,8 @@ _STAMPED = (
     "UPDATE sop_template_versions SET created_at = :at, created_by = :by"
     " WHERE pdca_cycle_id IS NOT NULL AND created_at >= :wall",
     "UPDATE pdca_stage_history SET at = :at, by = :by WHERE id > :history",
-    "UPDATE audit_events SET old = replace(old, at, :at), new = replace(new, at, :at),"
+    "UPDATE audit_events SET old = replace(old, at, :at), new = replace(replace(new, at, :at),"
+    " '\"opened_on\": \"' || :today || '\"', '\"opened_on\": \"' || :day || '\"'),"
     " at = :at, actor = :by WHERE id > :audit",
 )
 """What a step restamps: the times its writes set to the wall clock (and their logins), the
@@ -102,7 +103,8 @@ class _Builder:
         yield
         at = f"{self.day(back).isoformat()}T02:00:00+00:00"
         for sql in _STAMPED:
-            c.execute(sql, {**marks, "at": at, "by": by, "day": self.day(back).isoformat()})
+            day, today = self.day(back).isoformat(), self.today(back).isoformat()
+            c.execute(sql, {**marks, "at": at, "by": by, "day": day, "today": today})
 
     def open(
         self,
