@@ -434,8 +434,8 @@ async def test_the_app_draws_stored_text_visibly(
         await wait_for(pilot, lambda: changes.row_count > 0)
         assert str(changes.get_row_at(0)[4]) == f"— → note {h.shown}"
         assert app.screen.sub_title.startswith(f"Checklist item {run_id}/1: ")
-        await wait_for(pilot, lambda: "— → note" in screen_text(app))  # drawn, and inert
-        assert f"— → note {h.shown}" in screen_text(app)
+        # drawn whole, and inert (a loaded machine may draw the table before its widths settle)
+        await wait_for(pilot, lambda: f"— → note {h.shown}" in screen_text(app))
 
 
 def _section_text(app: OpsdeskApp) -> str:

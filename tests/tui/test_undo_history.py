@@ -7,16 +7,19 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
-from textual.widgets import DataTable, Input
+import pytest
+from textual.widgets import DataTable, Input, Static
 
-from conftest import toasts, wait_for
-from opsdesk.store import checklists, observations
+from conftest import make_app, toasts, wait_for
+from opsdesk.clock import Clock
+from opsdesk.store import checklists, observations, pdca, shops
 from opsdesk.store.connection import current_user
 from opsdesk.store.db import open_store
 from opsdesk.tui.app import OpsdeskApp
 from opsdesk.tui.screens.checklists import ChecklistsScreen
 from opsdesk.tui.screens.checklists_run import ChecklistRunScreen
 from opsdesk.tui.screens.history import HistoryScreen
+from opsdesk.tui.screens.pdca import PdcaBoardScreen
 from opsdesk.tui.screens.standup import StandupScreen
 from opsdesk.tui.widgets.checklist_dialog import ChecklistTextDialog
 from opsdesk.tui.widgets.conflict_dialog import ConflictDialog
@@ -74,15 +77,39 @@ async def test_ctrl_z_takes_back_the_sessions_last_tick_with_a_toast(
         await wait_for(pilot, lambda: str(items.get_row_at(0)[0]) == "[ ]")
         await pilot.press("ctrl+z")  # nothing of this session's is left to take back
         await wait_for(pilot, lambda: any(t.startswith("Undo\n") for t in toasts(app)))
-        assert any(
-            t == "Undo\nnothing to undo: no change by this session that is not undone"
-            for t in toasts(app)
-        )
+        assert any(t == "Undo\nnothing of yours to undo" for t in toasts(app))
         with sqlite3.connect(tiny_store) as c:
             assert c.execute(
                 "SELECT action, undoes IS NOT NULL FROM audit_events"
                 " WHERE object_type = 'sop_run_item' ORDER BY id"
             ).fetchall() == [("tick", 0), ("untick", 1)]
+
+
+async def test_ctrl_z_passes_over_what_cannot_be_undone_saying_so(
+    app: OpsdeskApp, tiny_store: Path
+) -> None:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        run_id, items = await _open_run(app, pilot)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: _item(tiny_store, run_id, 1)[0] == "done")
+        conn = open_store(tiny_store)  # this session adds a shop: not undoable
+        try:
+            shops.add(conn, "jd-extra", "JD extra", "jd")
+            shop = conn.execute("SELECT max(id) FROM audit_events").fetchone()[0]
+        finally:
+            conn.close()
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: _item(tiny_store, run_id, 1)[0] == "open")
+        await wait_for(pilot, lambda: any(t.startswith("Undone\n") for t in toasts(app)))
+        toast = next(t for t in toasts(app) if t.startswith("Undone\n"))
+        assert toast.splitlines()[-1] == (
+            f"passed over what can't be undone: adding a shop (#{shop})"
+        )
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: any(t.startswith("Undo\n") for t in toasts(app)))
+        assert f"Undo\nnothing of yours to undo: adding a shop (#{shop}) can't be undone" in (
+            toasts(app)
+        )
 
 
 async def test_ctrl_z_leaves_other_sessions_changes_alone(
@@ -144,6 +171,83 @@ async def test_h_on_a_kpi_value_shows_its_history(app: OpsdeskApp, tiny_store: P
         ]
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, StandupScreen))
+
+
+async def test_h_on_a_pdca_board_card_shows_the_cycles_history(
+    app: OpsdeskApp, tiny_store: Path
+) -> None:
+    conn = open_store(tiny_store)
+    try:
+        c = pdca.open_cycle(
+            conn, today=TODAY, title="Lift CR", metric_key="conversion_rate", shop_key="jd-home"
+        )
+        opened = conn.execute("SELECT max(id) FROM audit_events").fetchone()[0]
+    finally:
+        conn.close()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5")
+        await wait_for(pilot, lambda: isinstance(app.screen, PdcaBoardScreen))
+        board = app.screen
+        await wait_for(pilot, lambda: board._focused_card() == c.id)  # noqa: SLF001
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        table = app.screen.query_one("#history-table", DataTable)
+        await wait_for(pilot, lambda: table.row_count > 0)
+        assert app.screen.sub_title == f"PDCA cycle {c.id}"
+        assert table.row_count == 1
+        assert str(table.get_row_at(0)[0]) == str(opened)
+        assert [str(x) for x in table.get_row_at(0)[2:4]] == [ME, f"pdca {c.id}  open"]
+
+
+async def test_h_on_a_derived_kpi_says_where_its_base_values_came_from(
+    app: OpsdeskApp, tiny_store: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No event per value (the tiny store's values, like the demo's, are written directly):
+    the history says where each base value came from instead of "no recorded change"."""
+    from opsdesk.store import audit
+
+    monkeypatch.setattr(audit, "now_iso", lambda: "2026-11-30T12:04:00+00:00")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _kpi_history(app, pilot, "p", "conversion_rate")
+        summary = str(app.screen.query_one("#history-summary", Static).render())
+        assert summary == (
+            "buyers 54: written without a recorded change\n"
+            "visitors 1140: written without a recorded change"
+        )
+    conn = open_store(tiny_store)
+    try:
+        audit.record(conn, "demo", "store", "build", None, {"shops": ["tmall-apparel"]})
+        conn.commit()
+        demo = conn.execute("SELECT max(id) FROM audit_events").fetchone()[0]
+    finally:
+        conn.close()
+    app = make_app(tiny_store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _kpi_history(app, pilot, "p", "conversion_rate")
+        summary = str(app.screen.query_one("#history-summary", Static).render())
+        assert summary == (
+            f"buyers 54: from the demo build #{demo} (2026-11-30 20:04, {ME})\n"
+            f"visitors 1140: from the demo build #{demo} (2026-11-30 20:04, {ME})"
+        )
+
+
+async def _kpi_history(app: OpsdeskApp, pilot, shop_key: str, metric: str) -> None:  # type: ignore[no-untyped-def]
+    """The stand-up for a shop (its key), `h` on `metric`'s value: the history screen."""
+    kpis = app.screen.query_one("#kpi-table", DataTable)
+    await wait_for(pilot, lambda: kpis.row_count > 0)
+    await pilot.press(shop_key)
+    await pilot.pause()
+    kpis = app.screen.query_one("#kpi-table", DataTable)
+    await wait_for(pilot, lambda: kpis.row_count > 0)
+    row = next(
+        i
+        for i in range(kpis.row_count)
+        if kpis.coordinate_to_cell_key((i, 0)).row_key.value == metric
+    )
+    kpis.move_cursor(row=row, animate=False)
+    await pilot.press("h")
+    await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+    await wait_for(pilot, lambda: app.screen.history is not None)  # type: ignore[attr-defined]
 
 
 async def test_a_note_changed_underneath_opens_the_conflict_dialog(

@@ -18,6 +18,7 @@ from opsdesk.store.checklists import set_note, skip_item, tick, untick
 from opsdesk.store.connection import current_user
 from opsdesk.store.targets import set_target
 from opsdesk.store.undo import UndoRefused, last_change, undo
+from opsdesk.views.history import object_history
 
 ME = current_user()
 DAY = date(2026, 11, 20)
@@ -196,6 +197,37 @@ def test_undo_an_import_as_a_whole_and_refuse_when_a_later_import_replaced_it(
     assert code == 1 and out.startswith(f"Error: change #{import_event} was undone already: #")
 
 
+def test_a_derived_kpis_history_is_its_base_values_and_the_imports_that_wrote_them(
+    db: Path, conn: sqlite3.Connection, tmp_path: Path
+) -> None:
+    header = "date,shop,metric,value\n"
+    path = write(
+        tmp_path / "cr.csv",
+        header + "2026-11-20,jd-home,visitors,1000\n2026-11-20,jd-home,buyers,30\n",
+    )
+    assert cli(db, "import", str(path))[0] == 0
+    imported = last_id(conn)
+    observations.set_values(conn, "jd-home", DAY, {"buyers": 31.0})
+    typed = last_id(conn)
+    h = object_history(conn, "kpi", "jd-home/conversion_rate/2026-11-20", "cr")
+    assert [(r.id, r.object, r.action, r.change) for r in h.rows] == [
+        (typed, "observation jd-home/buyers/2026-11-20", "set", "30 → 31"),
+        (imported, "import 1", "import", h.rows[1].change),
+    ]
+    assert "cr.csv" in h.rows[1].change
+    assert h.origins == ()
+    # a value no event explains (written directly, as the demo does): where it came from
+    conn.execute(
+        "INSERT INTO observations (shop_id, metric_id, day, value) SELECT s.id, m.id,"
+        " '2026-11-21', 7 FROM shops s, metrics m WHERE s.key = 'jd-home' AND m.key = 'gmv'"
+    )
+    h = object_history(conn, "kpi", "jd-home/aov/2026-11-21", "aov")
+    assert (h.rows, h.origins) == (
+        [],
+        ("buyers: no value", "gmv 7: written without a recorded change"),
+    )
+
+
 def test_undo_a_manual_value_replaced_by_an_import_says_so(
     db: Path, conn: sqlite3.Connection, tmp_path: Path
 ) -> None:
@@ -314,6 +346,7 @@ def test_undo_a_cycles_stage_move_and_edit_but_not_its_opening(
     pdca.edit(conn, c.id, today=TODAY, hypothesis="new images", plan="swap", title="Lift CR")
     edited = last_id(conn)
     pdca.add_action(conn, c.id, "shoot new images", ME, None)
+    action = last_id(conn)
     pdca.move(conn, c.id, "do", today=TODAY)
     assert pdca.get(conn, c.id).baseline_frozen
     result = undo(conn, actor=ME)  # the move: back to Plan, the baseline open again
@@ -321,16 +354,22 @@ def test_undo_a_cycles_stage_move_and_edit_but_not_its_opening(
     assert (back.stage, back.baseline_frozen) == ("plan", False)
     assert pdca.history(conn, c.id)[-1].reason == f"undo of change #{result.change}"
     with pytest.raises(UndoRefused) as refused:
-        undo(conn, actor=ME)  # my last change now: the action item, not undoable
-    assert "cannot be undone: no undo for action_item create" in str(refused.value)
-    undo(conn, edited)  # the edit, named: the move after it is undone, so not in the way
+        undo(conn, action)  # named: not undoable
+    assert str(refused.value) == f"change #{action}: adding an action item can't be undone"
+    # plain undo passes over the action item (saying so) to the edit: the move after it is
+    # undone, so not in the way
+    result = undo(conn, actor=ME)
+    assert (result.change, result.skipped_text()) == (
+        edited,
+        f"passed over what can't be undone: adding an action item (#{action})",
+    )
     back = pdca.get(conn, c.id)
     assert (back.title, back.hypothesis, back.plan) == ("Lift conversion", "", "")
     with pytest.raises(UndoRefused) as refused:
         undo(conn, opened)
     assert str(refused.value) == (
-        f"#{opened} cannot be undone: a cycle's field edits and stage moves are undone; a cycle"
-        " is closed with `opsdesk pdca act` (decision abandon), its Act decision is final"
+        f"change #{opened}: opening a cycle can't be undone (to drop a cycle, close it with"
+        " decision abandon)"
     )
 
 
@@ -378,14 +417,16 @@ def test_a_newer_change_by_someone_else_is_in_the_way(
 def test_nothing_to_undo_an_undo_itself_and_not_undoable_changes(
     db: Path, conn: sqlite3.Connection, fixed_time: None
 ) -> None:
-    code, out = cli(db, "undo")  # my last change is the shop I added: not undoable
-    assert code == 1 and out.startswith("Error: #") and "shop jd-home  create" in out
-    assert out.endswith("cannot be undone: no undo for shop create (undoable: import import,"
-                        " metric_note create, metric_note update, observation delete,"
-                        " observation set, pdca edit, pdca move, pdca move_back, risk edit,"
-                        " risk review, risk score,"
-                        " sop_run_item note, sop_run_item skip, sop_run_item tick,"
-                        " sop_run_item untick, target create, target update)\n")  # fmt: skip
+    shop = last_id(conn)
+    code, out = cli(db, "undo")  # my only change is the shop I added: not undoable
+    assert (code, out) == (
+        1,
+        f"Error: nothing of yours to undo: adding a shop (#{shop}) can't be undone\n",
+    )
+    assert cli(db, "undo", str(shop)) == (
+        1,
+        f"Error: change #{shop}: adding a shop can't be undone\n",
+    )
     observations.set_values(conn, "jd-home", DAY, {"orders": 5.0})
     assert cli(db, "undo")[0] == 0
     undo_event = last_id(conn)
@@ -399,6 +440,41 @@ def test_nothing_to_undo_an_undo_itself_and_not_undoable_changes(
     assert cli(db, "undo", "99999") == (
         1,
         "Error: ID: there is no audit event 99999 (see `opsdesk log`)\n",
+    )
+
+
+def test_a_fresh_store_has_nothing_of_yours_to_undo(store_path: Path) -> None:
+    """`init` loaded the catalogue, templates and seed risks: nobody's change to undo."""
+    assert cli(store_path, "undo") == (1, "Error: nothing of yours to undo\n")
+    with sqlite3.connect(store_path) as c:
+        undos = c.execute("SELECT count(*) FROM audit_events WHERE undoes IS NOT NULL")
+        assert undos.fetchone() == (0,)
+
+
+def test_plain_undo_passes_over_what_cannot_be_undone_saying_so_once(
+    db: Path, conn: sqlite3.Connection, fixed_time: None
+) -> None:
+    first = set_target(conn, "gmv", 20000.0, shop_key="jd-home")
+    set_target(conn, "gmv", 21000.0, shop_key="jd-home")
+    second = last_id(conn)
+    add_shops(conn, "tmall-apparel")
+    shop = last_id(conn)
+    code, out = cli(db, "undo")
+    assert (code, out.splitlines()[:2]) == (
+        0,
+        [
+            f"passed over what can't be undone: adding a shop (#{shop})",
+            f"undid change #{second}:",
+        ],
+    )
+    code, out = cli(db, "undo")  # said once: the shop is not named again
+    assert (code, out.splitlines()[0]) == (0, f"undid change #{second - 1}:")
+    assert conn.execute("SELECT count(*) FROM targets WHERE id = ?", (first.id,)).fetchone()[0] == 0
+    code, out = cli(db, "undo")
+    assert (code, out) == (
+        1,
+        f"Error: nothing of yours to undo: adding a shop (#{shop}, #{second - 2}) can't be"
+        " undone\n",
     )
 
 

@@ -55,6 +55,9 @@ def log(
 def undo(ctx: click.Context, event_id: int | None) -> None:
     """Undo your last change, or the change of audit event ID (see `opsdesk log`).
 
+    Plain undo passes over your changes that cannot be undone (saying which) to the last one
+    that can; again walks further back.
+
     Only when nothing newer changed the same object; otherwise it names what is in the way
     (exit 1). The undo is recorded as a change of its own.
     """
@@ -73,6 +76,8 @@ def undo(ctx: click.Context, event_id: int | None) -> None:
             )
         except ValueError as refused:
             raise CliError(str(refused)) from None
+    if result.skipped:
+        click.echo(result.skipped_text())
     click.echo(f"undid change #{result.change}:")
     for e in result.undone:
         click.echo(f"  {describe(e)}")

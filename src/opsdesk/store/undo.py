@@ -12,19 +12,23 @@ is audited like any write, its events marked `undoes`), all in one transaction, 
 
 "Your last change" is the newest change by the login (or by the app's session, for ctrl+z)
 that is not an undo and was not undone, so repeating an undo walks back through your changes.
-Changes the program makes by itself (runs created or missed, alerts raised, KRI triggers) are
-never "your last change".
+Changes the program makes by itself (runs created or missed, alerts raised, KRI triggers) and
+what `opsdesk init` loads (the catalogue, checklist templates, seed risks) are never "your last
+change". Plain undo passes over changes of a kind that cannot be undone (marking an action item
+done, closing a review: `domain.change_labels` words them) to the last one that can, and says
+which it passed over (once).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from opsdesk.clock import Clock
+from opsdesk.domain.change_labels import cannot_undo, change_label
 from opsdesk.store import audit
 from opsdesk.store.audit import AuditEvent
 from opsdesk.store.connection import write_transaction
@@ -64,12 +68,29 @@ class UndoResult:
     """The events of the change taken back."""
     recorded: list[AuditEvent]
     """The events the undo recorded (each `undoes` = `change`)."""
+    skipped: list[AuditEvent] = field(default_factory=list)
+    """The first event of each newer change of yours that cannot be undone, passed over
+    (newest first; not those your last undo passed over already)."""
+
+    def skipped_text(self) -> str:
+        """`passed over what can't be undone: marking an action item done (#12)` (or "")."""
+        if not self.skipped:
+            return ""
+        return f"passed over what can't be undone: {_passed_over(self.skipped)}"
 
 
 def last_change(
     conn: sqlite3.Connection, *, actor: str | None = None, session: str | None = None
 ) -> int | None:
     """The newest change of `actor` (or of `session`) that is not an undo and not undone."""
+    return next(iter(_changes(conn, actor=actor, session=session)), None)
+
+
+def _changes(
+    conn: sqlite3.Connection, *, actor: str | None = None, session: str | None = None
+) -> Iterator[int]:
+    """The changes of `actor` (or of `session`), newest first, that are not undos, not undone,
+    not the program's own and not what `opsdesk init` loaded."""
     sql = (
         "SELECT coalesce(change_id, id) FROM audit_events WHERE "  # noqa: S608 (placeholders)
         + _NOT_UNDONE
@@ -82,8 +103,83 @@ def last_change(
     if session is not None:
         sql += " AND session = ?"
         params.append(session)
-    row = conn.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
-    return None if row is None else int(row[0])
+    sql += " AND " + _NOT_SETUP
+    seen: set[int] = set()
+    for (change,) in conn.execute(sql + " ORDER BY id DESC", params):
+        if change not in seen:
+            seen.add(change)
+            yield int(change)
+
+
+_NOT_SETUP = (
+    "object_type NOT IN ('metric', 'alert_rule', 'sop_template')"
+    " AND NOT (object_type = 'risk' AND action = 'create'"
+    " AND json_extract(new, '$.source') = 'seed')"
+)
+"""What `opsdesk init` loads (the catalogue, checklist templates, the seed risks): nobody's
+change to undo."""
+
+
+def undoable(events: Sequence[AuditEvent]) -> AuditEvent | None:
+    """None when undo can take the change of `events` back by kind; else its first event
+    that cannot be undone."""
+    for e in events:
+        if (e.object_type, e.action) in FOLLOWS:
+            continue
+        if (e.object_type, e.action) not in HANDLERS:
+            return e
+        if e.object_type == "pdca" and e.action == "edit":
+            if any(name not in _CYCLE_FIELDS for name in e.new):
+                return e
+    return None
+
+
+def _walk(
+    conn: sqlite3.Connection, actor: str | None, session: str | None
+) -> tuple[int, list[AuditEvent]]:
+    """The last change of `actor`/`session` that can be undone, and the newer ones of kinds
+    that cannot (their first non-undoable event, newest first)."""
+    passed: list[AuditEvent] = []
+    for change in _changes(conn, actor=actor, session=session):
+        blocker = undoable(audit.change_events(conn, change))
+        if blocker is None:
+            return change, passed
+        passed.append(blocker)
+    if not passed:
+        raise UndoRefused("nothing of yours to undo")
+    raise UndoRefused(f"nothing of yours to undo: {_passed_over(passed)} can't be undone")
+
+
+def _not_told(
+    conn: sqlite3.Connection, events: list[AuditEvent], actor: str | None, session: str | None
+) -> list[AuditEvent]:
+    """`events` the last undo of `actor`/`session` did not pass over already (those between
+    the change it undid and the undo itself)."""
+    sql = "SELECT id, undoes FROM audit_events WHERE undoes IS NOT NULL"
+    params: list[object] = []
+    if actor is not None:
+        sql += " AND actor = ?"
+        params.append(actor)
+    if session is not None:
+        sql += " AND session = ?"
+        params.append(session)
+    last = conn.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
+    if last is None:
+        return events
+    return [e for e in events if not last[1] < e.id < last[0]]
+
+
+def _passed_over(events: Sequence[AuditEvent]) -> str:
+    """`marking an action item done (#12, #14), closing a weekly review (#9)`: the newest
+    three kinds, three changes each (short enough for a toast)."""
+    kinds: dict[str, list[int]] = {}
+    for e in events:
+        kinds.setdefault(change_label(e.object_type, e.action), []).append(e.change)
+    words = [
+        f"{label} (#{', #'.join(str(c) for c in changes[:3])}{', …' if len(changes) > 3 else ''})"
+        for label, changes in kinds.items()
+    ]
+    return ", ".join(words[:3]) + (", …" if len(words) > 3 else "")
 
 
 def is_undone(conn: sqlite3.Connection, change: int) -> AuditEvent | None:
@@ -133,11 +229,10 @@ def undo(
     s = settings.read(conn)
     today = local_today(clock or system_clock, s.timezone, s.day_cutoff_hour)
     with write_transaction(conn):
+        passed: list[AuditEvent] = []
         if event_id is None:
-            change = last_change(conn, actor=actor, session=session)
-            if change is None:
-                who = "this session" if session is not None else (actor or "anyone")
-                raise UndoRefused(f"nothing to undo: no change by {who} that is not undone")
+            change, passed = _walk(conn, actor, session)
+            passed = _not_told(conn, passed, actor, session)
         else:
             change = audit.get_event(conn, event_id).change
         events = audit.change_events(conn, change)
@@ -157,9 +252,11 @@ def undo(
                 "way (undo them first): " + "; ".join(describe(e) for e in blocking)
             )
         todo = [e for e in events if (e.object_type, e.action) not in FOLLOWS]
-        for e in todo:
-            if (e.object_type, e.action) not in HANDLERS:
-                raise UndoRefused(f"{describe(e)} cannot be undone: {_why_not(e)}")
+        blocker = undoable(events)
+        if blocker is not None:
+            raise UndoRefused(
+                f"change #{change}: {cannot_undo(blocker.object_type, blocker.action)}"
+            )
         with audit.undoing(change):
             by_handler: dict[Callable[..., None], list[AuditEvent]] = {}
             for e in todo:
@@ -170,21 +267,12 @@ def undo(
             if not recorded:
                 audit.record(conn, "change", str(change), "undo", None, None)
                 recorded = _recorded(conn, change)
-    return UndoResult(change, events, recorded)
+    return UndoResult(change, events, recorded, passed)
 
 
 def _recorded(conn: sqlite3.Connection, change: int) -> list[AuditEvent]:
     rows = conn.execute("SELECT id FROM audit_events WHERE undoes = ? ORDER BY id", (change,))
     return [audit.get_event(conn, r[0]) for r in rows.fetchall()]
-
-
-def _why_not(e: AuditEvent) -> str:
-    if e.object_type == "pdca":
-        return (
-            "a cycle's field edits and stage moves are undone; a cycle is closed with "
-            "`opsdesk pdca act` (decision abandon), its Act decision is final"
-        )
-    return f"no undo for {e.object_type} {e.action} (undoable: {UNDOABLE})"
 
 
 # ---- one handler per kind of object ---------------------------------------------------------
@@ -377,7 +465,7 @@ def _cycles(u: Undoing, events: list[AuditEvent]) -> None:
         cycle = pdca.get(conn, int(e.object_key))
         for name, wrote in e.new.items():
             if name not in _CYCLE_FIELDS:
-                raise UndoRefused(f"{u.describe(e)} cannot be undone: {_why_not(e)}")
+                raise UndoRefused(f"change #{e.change}: {cannot_undo(e.object_type, e.action)}")
             if _plain(getattr(cycle, name)) != wrote:
                 raise UndoRefused(
                     f"cycle {cycle.id}'s {name} is now {_plain(getattr(cycle, name))!r}"
@@ -494,4 +582,3 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("metric_note", "create"): _metric_notes,
     ("metric_note", "update"): _metric_notes,
 }
-UNDOABLE = ", ".join(sorted({f"{t} {a}" for t, a in HANDLERS}))

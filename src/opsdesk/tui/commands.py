@@ -796,7 +796,8 @@ UNDO_COMMANDS: tuple[Command, ...] = (
         "app.undo",
         "ctrl+z",
         "Undo",
-        "Take back this session's last change (when nothing newer touched it); a toast says what",
+        "Take back this session's last change that can be undone (when nothing newer touched"
+        " it); a toast says what",
         "app.undo",
         APP,
         show=False,

@@ -37,7 +37,9 @@ The features (what each one saves, measured when it was added):
 - `offscreen_render`: a screen built or reloaded while hidden is laid out
   (`Screen._refresh_layout`) and rendered once with the frame thrown away (the compositor's
   `render_update`), so the key only repaints from the widgets' caches (~30-60 ms instead of
-  ~100-150 ms). Without it the first show lays out and renders.
+  ~100-150 ms). The board's kept cycle screen is mounted that way too, before its first
+  show (`App._get_screen`, `App._load_screen_css`, as `push_screen` does). Without it the
+  first show lays out and renders.
 - `chart_lines`: textual-plotext asks plotext for an ANSI string and parses it back, which
   costs as much as drawing (50 -> 26 ms at 90x30); the chart draws plotext's character
   matrix with the line API (`PlotextPlot._get_plotext_theme_name`, the figure's `_set_size`,
@@ -188,6 +190,8 @@ HOOKS: tuple[Hook, ...] = (
         "_refresh_layout",
         params=("size", "scroll"),
     ),
+    Hook("App._get_screen", TEXTUAL, _app_class, "_get_screen", params=("screen",)),
+    Hook("App._load_screen_css", TEXTUAL, _app_class, "_load_screen_css", params=("screen",)),
     Hook(
         "Screen._compositor.render_update",
         TEXTUAL,
@@ -258,7 +262,12 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature(
         OFFSCREEN_RENDER,
-        ("Screen._refresh_layout", "Screen._compositor.render_update"),
+        (
+            "Screen._refresh_layout",
+            "Screen._compositor.render_update",
+            "App._get_screen",
+            "App._load_screen_css",
+        ),
         "a screen built or reloaded while hidden is laid out and rendered when shown",
     ),
     Feature(
@@ -378,6 +387,13 @@ def build_mode(app: App[Any], mode: str) -> list[Screen[Any]]:
 def lay_out(screen: Screen[Any], size: Size) -> None:
     """Lay `screen` out at `size`, shown or not."""
     screen._refresh_layout(size)
+
+
+def mount_hidden(app: App[Any], screen: Screen[Any]) -> None:
+    """Compose and mount an installed `screen` without showing it (what `push_screen` does
+    before it shows a screen)."""
+    app._get_screen(screen)
+    app._load_screen_css(screen)
 
 
 def render_and_discard(screen: Screen[Any]) -> None:

@@ -172,6 +172,9 @@ class ObjectHistory:
 
     title: str
     rows: list[HistoryRow]
+    origins: tuple[str, ...] = ()
+    """For a KPI value: where each base value no recorded change explains came from
+    (`stockouts 12: from the demo build #81 (2026-12-01 01:07, root)`)."""
 
 
 def object_history(
@@ -190,14 +193,48 @@ def object_history(
     metric = load_metrics(conn).get(metric_key)
     bases = sorted(metric.formula.inputs) if metric and metric.formula else [metric_key]
     found: dict[int, HistoryRow] = {}
+    origins: list[str] = []
     for base in bases:
         key = f"{shop}/{base}/{day}"
-        for r in [
+        rows = [
             *log(conn, object_type="observation", object_key=key),
             *_imports_of_value(conn, key),
-        ]:
+        ]
+        for r in rows:
             found[r.id] = r
-    return ObjectHistory(visible(title), [found[i] for i in sorted(found, reverse=True)])
+        if not rows:
+            origins.append(_origin(conn, shop, base, day))
+    return ObjectHistory(
+        visible(title), [found[i] for i in sorted(found, reverse=True)], tuple(origins)
+    )
+
+
+def _origin(conn: sqlite3.Connection, shop: str, metric: str, day: str) -> str:
+    """Where a value no audit event explains came from: its import (an import stored before
+    imports were audited), the demo build (`opsdesk demo` writes values without an event per
+    value), or nowhere recorded."""
+    value = conn.execute(
+        "SELECT o.value, i.id, i.file_name, i.imported_by, i.imported_at FROM observations o"
+        " JOIN shops s ON s.id = o.shop_id JOIN metrics m ON m.id = o.metric_id"
+        " LEFT JOIN imports i ON i.id = o.import_id WHERE s.key = ? AND m.key = ? AND o.day = ?",
+        (shop, metric, day),
+    ).fetchone()
+    if value is None:
+        return f"{metric}: no value"
+    head = f"{metric} {value[0]:.10g}"
+    tz = _tz(conn)
+    if value[1] is not None:
+        when = local_label(value[4], tz)
+        return (
+            f"{head}: from import {value[1]} ({visible(value[2])}) by {visible(value[3])}, {when}"
+        )
+    demo = conn.execute(
+        "SELECT id FROM audit_events WHERE object_type = 'demo' ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if demo is not None:
+        e = audit.get_event(conn, int(demo[0]))
+        return f"{head}: from the demo build #{e.id} ({local_label(e.at, tz)}, {visible(e.actor)})"
+    return f"{head}: written without a recorded change"
 
 
 def _imports_of_value(conn: sqlite3.Connection, key: str) -> list[HistoryRow]:

@@ -52,6 +52,8 @@ class HistoryScreen(AreaScreen):
         self.sub_title = data.title
         count = len(data.rows)
         summary = f"{count} change(s), newest first" if count else "no recorded change yet"
+        if data.origins:  # base values no recorded change explains: where they came from
+            summary = "\n".join(data.origins if not count else (summary, *data.origins))
         self.query_one("#history-summary", Static).update(Text(summary))
         table: DataTable[Any] = self.query_one("#history-table", DataTable)
         table.clear(columns=True)
@@ -92,8 +94,14 @@ def history_target(screen: object) -> Target | str | None:
             return None
         key = f"{view.run_id}/{item.position}"
         return "sop_run_item", key, f"Checklist item {key}: {item.step}"
-    if name == "CycleScreen":
-        cycle_id = screen.cycle_id  # type: ignore[attr-defined]
+    if name in ("CycleScreen", "PdcaBoardScreen"):  # the board: the card under the cursor
+        cycle_id = (
+            screen.cycle_id  # type: ignore[attr-defined]
+            if name == "CycleScreen"
+            else screen._focused_card()  # type: ignore[attr-defined]
+        )
+        if cycle_id is None:
+            return None
         return "pdca", str(cycle_id), f"PDCA cycle {cycle_id}"
     if name == "RiskScreen":
         key = screen.key  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.timer import Timer
@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Header
 
 from opsdesk.domain.pdca import STAGES, stage_name
 from opsdesk.domain.text import visible
-from opsdesk.tui import commands
+from opsdesk.tui import commands, textual_hooks
 from opsdesk.tui.messages import LoadFailed
 from opsdesk.tui.screens.area import AreaScreen
 from opsdesk.tui.widgets.keybar import KeyBar
@@ -117,6 +117,15 @@ class PdcaBoardScreen(AreaScreen):
                 table.add_row(card_text(card, width, overdue), key=str(card.id), height=CARD_HEIGHT)
             if table.row_count:
                 table.move_cursor(row=min(keep, table.row_count - 1), animate=False)
+        if not self.is_current:  # built in the background: read the focused card's cycle too
+            self._read_ahead()
+
+    def _read_ahead(self) -> None:
+        """Read the focused card's cycle into the kept cycle screen, which is mounted and laid
+        out off screen if it is not yet (the first Enter then only shows it, as later ones)."""
+        cycle_id = self._focused_card()
+        if cycle_id is not None and self._prefetched != (cycle_id, self.ops.store_generation):
+            self._fetch_cycle(cycle_id, self.today, self.ops.settings.config.pdca, push=False)
 
     # -- actions ----------------------------------------------------------------------------
 
@@ -182,9 +191,17 @@ class PdcaBoardScreen(AreaScreen):
         layout and first render of the fields, actions, history and chart, off the key)."""
         if event.data_table is not self.focused or event.row_key.value is None:
             return
+        self._rest_on(int(event.row_key.value))
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Tab to another column: the cursor rests on its card (no row is highlighted anew)."""
+        cycle_id = self._focused_card()
+        if cycle_id is not None:
+            self._rest_on(cycle_id)
+
+    def _rest_on(self, cycle_id: int) -> None:
         if self._prefetch_timer is not None:
             self._prefetch_timer.stop()
-        cycle_id = int(event.row_key.value)
         self._prefetch_timer = self.set_timer(PREFETCH_DELAY, lambda: self._prefetch(cycle_id))
 
     def _prefetch(self, cycle_id: int) -> None:
@@ -211,13 +228,17 @@ class PdcaBoardScreen(AreaScreen):
         self.app.call_from_thread(self._cycle_read, detail, generation, push)
 
     def _cycle_read(self, detail: Any, generation: int, push: bool) -> None:
-        from opsdesk.tui.screens.pdca_cycle import board_cycle_screen
+        from opsdesk.tui.screens.pdca_cycle import board_cycle_screen, kept_cycle_screen
 
-        if self.app.screen is not self:
+        if push and self.app.screen is not self:
             return  # the user moved on meanwhile
+        if not push and self.app.screen is kept_cycle_screen(self.app):
+            return  # read ahead, but a cycle is shown meanwhile: not changed under the user
         screen = board_cycle_screen(self.app, detail)
         self._prefetched = (detail.cycle.id, generation)
         if push:
             self.app.push_screen(screen)
         elif screen.is_mounted:
             screen.lay_out_hidden()
+        elif textual_hooks.usable(textual_hooks.OFFSCREEN_RENDER):
+            textual_hooks.mount_hidden(self.app, screen)  # on mount: shown, laid out hidden

@@ -136,8 +136,10 @@ class CycleScreen(AreaScreen):
     SCOPE = commands.PDCA_CYCLE
     BINDINGS = commands.bindings(commands.PDCA_CYCLE)
 
-    def __init__(self, cycle_id: int, preloaded: CycleDetail | None = None) -> None:
-        super().__init__(id="pdca-cycle")
+    def __init__(
+        self, cycle_id: int, preloaded: CycleDetail | None = None, screen_id: str = "pdca-cycle"
+    ) -> None:
+        super().__init__(id=screen_id)
         self.cycle_id = cycle_id
         self.detail: CycleDetail | None = None
         self.preloaded = preloaded
@@ -180,6 +182,8 @@ class CycleScreen(AreaScreen):
             self._generation = self.ops.store_generation
             self.show(self.preloaded)
             self.preloaded = None
+            if not self.is_current:  # the board's kept screen, mounted hidden (read ahead)
+                self.lay_out_hidden()
         else:
             self.reload()
 
@@ -502,14 +506,15 @@ class CycleScreen(AreaScreen):
         self.app.pop_screen()
 
 
-BOARD_SCREEN = "pdca-cycle"
+BOARD_SCREEN = "pdca-board-cycle"
 
 
 def board_cycle_screen(app: Any, detail: CycleDetail) -> CycleScreen:
     """The board's cycle screen, installed once and kept (popping it does not destroy it), set
     to `detail`."""
     if not app.is_screen_installed(BOARD_SCREEN):
-        app.install_screen(CycleScreen(detail.cycle.id, detail), BOARD_SCREEN)
+        # its own id: it stays mounted beside a cycle opened from elsewhere (search)
+        app.install_screen(CycleScreen(detail.cycle.id, detail, BOARD_SCREEN), BOARD_SCREEN)
     screen: CycleScreen = app.get_screen(BOARD_SCREEN)
     screen.open_loaded(detail)
     return screen
