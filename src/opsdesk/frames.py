@@ -360,13 +360,10 @@ RISK_LEVELS = ("low", "medium", "high")
 def _risks(frames: StoreFrames) -> pd.DataFrame:
     """The risk register through its read model (views.risks.build_register): scores, levels,
     acceptance and the overdue mark are the register's, not recomputed here."""
-    from opsdesk.clock import local_today, system_clock
-    from opsdesk.store import settings
     from opsdesk.views.risks import build_register
 
     with frames.connect() as conn:
-        s = settings.read(conn)
-        today = local_today(system_clock, s.timezone, s.day_cutoff_hour)
+        today, _ = _store_today(conn)
         register = build_register(conn, today)
     rows = []
     for row in register.rows:
@@ -399,11 +396,9 @@ ACTION_STATUSES = ("open", "done", "dropped")
 
 def _store_today(conn: sqlite3.Connection) -> tuple[date, str]:
     """The store's local today (the ops day is the day before) and its timezone."""
-    from opsdesk.clock import local_today, system_clock
     from opsdesk.store import settings
 
-    s = settings.read(conn)
-    return local_today(system_clock, s.timezone, s.day_cutoff_hour), s.timezone
+    return settings.store_today(conn), settings.read(conn).timezone
 
 
 def _actions(

@@ -6,12 +6,13 @@ left out."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from textual.widgets import Static
 
 from conftest import wait_for
+from opsdesk.clock import fixed_clock
 from opsdesk.store import actions
 from opsdesk.store import review as store
 from opsdesk.store.actions import ActionItem
@@ -28,6 +29,10 @@ def _written(conn: sqlite3.Connection, item: ActionItem, at: str) -> ActionItem:
     return item
 
 
+WRITTEN = fixed_clock(datetime(2026, 11, 18, 2, tzinfo=UTC))
+"""When the items are written (their due dates are not in the past then)."""
+
+
 def _fill(db: Path) -> list[str]:
     """The items and the lines the section must show, in order."""
     conn = open_store(db)
@@ -37,7 +42,13 @@ def _fill(db: Path) -> list[str]:
         for week in ("2026-W43", "2026-W44", "2026-W45"):  # with W46: four held since
             store.add_decision(conn, week, date(2026, 11, 16), "held")
         review = store.add_action(
-            conn, "2026-W46", date(2026, 11, 16), "price check", "wang.wei", date(2026, 11, 25)
+            conn,
+            "2026-W46",
+            date(2026, 11, 16),
+            "price check",
+            "wang.wei",
+            date(2026, 11, 25),
+            clock=WRITTEN,
         )
         _written(conn, review, "2026-11-16T02:00:00+00:00")
         late = store.add_meeting_action(
@@ -48,6 +59,7 @@ def _fill(db: Path) -> list[str]:
             "call jd",
             "li.na",
             date(2026, 11, 20),
+            clock=WRITTEN,
         )
         _written(conn, late, "2026-11-18T02:00:00+00:00")
         done = store.add_meeting_action(
@@ -55,7 +67,14 @@ def _fill(db: Path) -> list[str]:
         )
         actions.close(conn, "standup", done.source_id, done.number, "done")
         today = store.add_meeting_action(
-            conn, "standup", "2026-11-21", date(2026, 11, 21), "restock", "zhao", date(2026, 11, 22)
+            conn,
+            "standup",
+            "2026-11-21",
+            date(2026, 11, 21),
+            "restock",
+            "zhao",
+            date(2026, 11, 22),
+            clock=WRITTEN,
         )
         _written(conn, today, "2026-11-21T02:00:00+00:00")
         store.add_meeting_action(  # this stand-up's, not due yet: on the record only

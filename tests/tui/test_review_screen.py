@@ -137,3 +137,22 @@ async def test_weeks_move_with_brackets_and_stop_at_the_last_complete(review_app
         await pilot.press("left_square_bracket")
         await wait_for(pilot, lambda: screen.sub_title.startswith("2026-W44"))
         assert _rows(screen)[0].startswith("week 2026-W44 (2026-10-26…2026-11-01): no data")
+
+
+async def test_a_refused_action_is_worded_for_the_app(review_app: Any, tiny_store: Path) -> None:
+    """The store's refusal, written for the CLI (`--due: …`), reaches the toast without the
+    option's label, titled as a refused change; nothing is written. The clock's local today
+    (2026-11-22) is the today of the due check, not the ops day."""
+    from conftest import toasts
+
+    app = review_app
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.press("7")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        await wait_for(pilot, lambda: screen.review is not None and screen.review.windows)
+        await pilot.press("a", *"call the carrier @li.na 2026-11-21", "enter")
+        shown = "Not saved\n2026-11-21 is in the past (today is 2026-11-22)"
+        await wait_for(pilot, lambda: shown in toasts(app))
+    assert _db(tiny_store, "SELECT count(*) FROM action_items") == [(0,)]

@@ -240,6 +240,14 @@ async def test_a_drill_started_ticked_and_done_from_the_keyboard(
         await pilot.press("d")
         await wait_for(pilot, lambda: bool(_db_rows(tiny_store, "SELECT 1 FROM risk_runs")))
         await wait_for(pilot, lambda: risk.view is not None and len(risk.view.detail.runs) == 1)
+        ((first,),) = _db_rows(tiny_store, "SELECT run_id FROM risk_runs")
+        await pilot.press("d")  # one drill at a time: refused, naming the open one
+        refusal = (
+            f"system-outage: drill run {first} started 2026-11-22 is still open:"
+            " tick it (l, or area 4) or skip it there first"
+        )
+        await wait_for(pilot, lambda: any(refusal in t for t in toasts(app)))
+        assert _db_rows(tiny_store, "SELECT count(*) FROM risk_runs") == [(1,)]
         await pilot.press("l")
         await wait_for(pilot, lambda: isinstance(app.screen, ChecklistRunScreen))
         run = app.screen
@@ -279,3 +287,21 @@ async def test_a_drill_started_ticked_and_done_from_the_keyboard(
         assert (fields["next_drill"], fields["drill_days"]) == ("2027-05-23", "182")
         body = str(risk.query_one("#risk-detail", Static).render())
         assert f"drill risk-drill 2026-11-22 done · time to respond {stored[0][3]} s by " in body
+
+
+async def test_register_keys_cut_with_an_ellipsis_and_the_risk_titled(app: OpsdeskApp) -> None:
+    """At 80 columns a long key is cut with `…`; at 120 the key column fits the seed's keys;
+    the risk screen's header shows the risk's title beside its key."""
+    long_key = "platform-rule-change-throttle"
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_area(app, pilot)
+        table = screen.query_one("#risk-table", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 16)
+        assert table.get_row(long_key)[1].plain == "platform-rule-change-…"
+        await pilot.resize_terminal(120, 40)
+        await wait_for(pilot, lambda: table.get_row(long_key)[1].plain == long_key)
+        risk = await _open_risk(app, pilot, "campaign-overspend")
+        assert (risk.title, risk.sub_title) == (
+            "Risk campaign-overspend",
+            "Campaign budget overrun with stock short",
+        )

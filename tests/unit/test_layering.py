@@ -90,7 +90,13 @@ TUI_STORE_ACTIONS = {
     "opsdesk.store.observations": {"set_value", "set_values"},
     "opsdesk.store.checklists": {"tick", "untick", "skip_item", "set_note"},
     # known_names: the metrics and shops a typed KRI may name, read inside the edit's own write
-    "opsdesk.store.risks": {"update_fields", "known_names", "review", "start_linked_run"},
+    "opsdesk.store.risks": {
+        "update_fields",
+        "known_names",
+        "review",
+        "start_linked_run",
+        "DrillOpen",
+    },
     "opsdesk.store.review": {
         "set_note",
         "add_decision",

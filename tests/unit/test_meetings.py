@@ -6,11 +6,12 @@ day, the three-reviews flag, and owners' notes placed on later charts."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from review_data import W47, fill
 
+from opsdesk.clock import fixed_clock
 from opsdesk.domain import periods
 from opsdesk.domain.times import local_label
 from opsdesk.reports.review_pack import payload, render_html, render_markdown
@@ -23,6 +24,7 @@ from opsdesk.views.review import build_review
 
 OPS_DAY = date(2026, 11, 23)
 ME = current_user()
+WRITTEN = fixed_clock(datetime(2026, 11, 24, 2, tzinfo=UTC))  # the morning after OPS_DAY
 
 
 @pytest.fixture
@@ -152,7 +154,9 @@ def test_standup_record_with_actions_carried_from_earlier_meetings(
     done = store.add_meeting_action(
         conn, "standup", "2026-11-18", date(2026, 11, 18), "call jd", "li.na", None
     )
-    rev = store.add_action(conn, W47.key, OPS_DAY, "price check", "wang.wei", date(2026, 12, 1))
+    rev = store.add_action(
+        conn, W47.key, OPS_DAY, "price check", "wang.wei", date(2026, 12, 1), clock=WRITTEN
+    )
     for item in (old, done):
         _set_dates(conn, item.key, "2026-11-18T02:00:00+00:00")
     _set_dates(conn, rev.key, "2026-11-23T02:00:00+00:00")
@@ -224,11 +228,13 @@ def test_standup_actions_reach_the_review_with_age_and_flag(
             "owner": "li.na",
             "due": None,
             "status": "open",
-            "age_days": 6,
+            "age_days": 7,  # to the store's today (11-24), as the stand-up counts it
             "carried": 0,
             "flagged": False,
         }
     ]
+    standup = build_standup_meeting(conn, OPS_DAY, date(2026, 11, 24))
+    assert [(a.key, a.age_days) for a in standup.carried] == [(item.key, 7)]
 
 
 def test_notes_are_placed_at_their_week_or_month_on_later_charts(

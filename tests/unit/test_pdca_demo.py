@@ -81,3 +81,45 @@ def test_same_arguments_same_cycles(tmp_path: Path, conn: sqlite3.Connection) ->
         assert other.execute("SELECT count(*) FROM pdca_cycles").fetchone()[0] == 12
     finally:
         other.close()
+
+
+def test_every_demo_event_inside_the_demos_timeline_in_order_by_its_people(
+    conn: sqlite3.Connection,
+) -> None:
+    """Stage moves, audit events and action closes carry the demo's own days (none after END
+    ends in Shanghai), in order, by the demo's people: never the wall clock of the run nor
+    the OS login running it."""
+    end = "2026-11-22T16:00:00+00:00"  # END 24:00 in Shanghai
+    people = {"li.na", "chen.jie", "zhang.wei", "wang.fang", "zhao.min"}
+    for c in pdca.list_cycles(conn, include_closed=True):
+        moves = conn.execute(
+            "SELECT at, by FROM pdca_stage_history WHERE cycle_id = ? ORDER BY id", (c.id,)
+        ).fetchall()
+        events = conn.execute(
+            "SELECT at, actor FROM audit_events WHERE object_type = 'pdca' AND object_key = ?"
+            " ORDER BY id",
+            (str(c.id),),
+        ).fetchall()
+        for rows in (moves, events):
+            times = [r[0] for r in rows]
+            assert times == sorted(times) and times[-1] < end, (c.title, times)
+            assert {r[1] for r in rows} <= people, c.title
+        row = conn.execute(
+            "SELECT stage_since, opened_on, updated_at, updated_by FROM pdca_cycles WHERE id = ?",
+            (c.id,),
+        ).fetchone()
+        assert (row[0], row[1][:10]) == (moves[-1][0], moves[0][0][:10]), c.title
+        (opened,) = conn.execute(
+            "SELECT json_extract(new, '$.opened_on') FROM audit_events WHERE object_type = 'pdca'"
+            " AND object_key = ? AND action = 'open'",
+            (str(c.id),),
+        ).fetchone()
+        assert opened == row[1], c.title
+        assert row[2] < end and row[3] in people, c.title
+        closes = conn.execute(
+            "SELECT closed_at, closed_by FROM action_items WHERE source_kind = 'pdca'"
+            " AND source_id = ? AND closed_at IS NOT NULL",
+            (c.id,),
+        ).fetchall()
+        for closed_at, closed_by in closes:
+            assert closed_by in people and closed_at <= moves[-1][0] < end, c.title

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from review_data import fill, put_values
 
 from opsdesk.cli import main
 from opsdesk.cli import review as review_cli
+from opsdesk.clock import fixed_clock
 from opsdesk.store import audit
 from opsdesk.store import review as store
 
@@ -38,6 +39,10 @@ def cli(
     review_store: sqlite3.Connection, store_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> CliRunner:
     monkeypatch.setattr(review_cli, "_ops_day", lambda conn: date(2026, 11, 25))
+    # the morning after the ops day, in Shanghai: the store's today is 2026-11-26
+    monkeypatch.setattr(
+        "opsdesk.clock.system_clock", fixed_clock(datetime(2026, 11, 26, 1, tzinfo=UTC))
+    )
     return CliRunner()
 
 
@@ -217,8 +222,8 @@ def test_actions_carried_over_flagged_and_history(cli: CliRunner, store_path: Pa
     code, out = run(store_path, "review", "action", "2026-W44", "Fix the jd listing")
     assert code == 1 and "--owner: an action item needs an owner" in out
     code, out = run(store_path, "review", "action", "2026-W44", "Fix it", "--owner", "li.na",
-                    "--due", "2026-11-24")  # fmt: skip
-    assert code == 1 and "--due: 2026-11-24 is in the past (today is 2026-11-25)" in out
+                    "--due", "2026-11-25")  # fmt: skip
+    assert code == 1 and "--due: 2026-11-25 is in the past (today is 2026-11-26)" in out
     code, out = run(store_path, "review", "action", "2026-W44", "Fix the jd listing",
                     "--owner", "li.na", "--due", "2026-12-04")  # fmt: skip
     assert (code, out) == (0, "review/1/1: Fix the jd listing — li.na, due 2026-12-04\n")

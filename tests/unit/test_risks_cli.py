@@ -206,6 +206,14 @@ def test_contingency_and_drill_start_linked_runs(db: Path) -> None:
         ("contingency", "crisis-response", "open"),
     ]
     before = snapshot(db)
+    code, out = run(db, "risk", "drill", "fake-order-penalty")  # one drill at a time
+    drill = detail["runs"][0]
+    assert (code, out) == (
+        1,
+        f"Error: fake-order-penalty: drill run {drill['run']} started {drill['day']} is still"
+        f" open: tick it (opsdesk checklists tick {drill['run']} …) or drop it"
+        f" (opsdesk checklists skip {drill['run']} --reason …) first\n",
+    )
     code, out = run(db, "risk", "contingency", "price-war")
     assert (code, "no contingency SOP" in out) == (1, True)
     code, out = run(db, "risk", "contingency", "stockout-bestseller", "--shop", "nope")

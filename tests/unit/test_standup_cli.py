@@ -196,3 +196,16 @@ def test_dropping_an_action_needs_a_reason(
         "standup/1/1: dropped (call the carrier)\n",
     )
     assert _items(conn) == [("dropped", "carrier called us")]
+
+
+def test_one_today_for_due_dates_ages_and_overdue(cli: None, store_path: Path) -> None:
+    """The store's local day (2026-11-25 in Shanghai), not the ops day under review, is the
+    today of the due check, the action's age and its overdue days."""
+    code, out = run(store_path, "standup", "action", "x", "--owner", "li.na", "--due", str(DAY))
+    assert (code, out) == (1, "Error: --due: 2026-11-24 is in the past (today is 2026-11-25)\n")
+    code, _ = run(store_path, "standup", "action", "x", "--owner", "li.na", "--due", "2026-11-25")
+    assert code == 0
+    code, out = run(store_path, "standup", "actions")
+    assert "[open 0 days] x — li.na, due 2026-11-25" in out
+    code, out = run(store_path, "export", "actions", "--format", "json")
+    assert [(r["due"], r["overdue_days"]) for r in json.loads(out)["rows"]] == [("2026-11-25", 0)]

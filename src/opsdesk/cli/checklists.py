@@ -22,11 +22,9 @@ ITEM_MARKS = {"open": "[ ]", "done": "[x]", "skipped": "[-]"}
 
 def _local_today(conn: sqlite3.Connection) -> date:
     """The store's local today (its timezone and day cutoff)."""
-    from opsdesk.clock import local_today, system_clock
-    from opsdesk.store import settings
+    from opsdesk.store.settings import store_today
 
-    s = settings.read(conn)
-    return local_today(system_clock, s.timezone, s.day_cutoff_hour)
+    return store_today(conn)
 
 
 def _today(conn: sqlite3.Connection) -> date:

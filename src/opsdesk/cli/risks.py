@@ -31,11 +31,9 @@ FORMAT = click.option(
 
 
 def _today(conn: sqlite3.Connection) -> date:
-    from opsdesk.clock import local_today, system_clock
-    from opsdesk.store import settings
+    from opsdesk.store.settings import store_today
 
-    s = settings.read(conn)
-    return local_today(system_clock, s.timezone, s.day_cutoff_hour)
+    return store_today(conn)
 
 
 def _day(text: str | None, name: str) -> date | None:

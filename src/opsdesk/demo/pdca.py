@@ -1,10 +1,12 @@
 """Demo PDCA cycles: a dozen cycles in every stage, owned by the demo team, on the demo data.
 
 Built through the store's own functions (gates, frozen baselines, change events, SOP version
-link, iteration), each step dated relative to the end date E (the ops day); the stage history
-then carries those days (10:00 local) and the owners' logins, so the board shows realistic
-ages. Tied to the injected incidents: the conversion slide at jd-home opens a cycle at Plan,
-the stock-out streak another; an older cycle shows a real shift after its change date (the
+link, iteration), each step dated relative to the end date E (the ops day): every row and
+audit event a step writes (stage moves, stage_since, edits, action items and their closes)
+then carries that day (10:00 local) and the demo person's login, not the wall clock of the
+run nor the OS login, so the board shows realistic ages and histories read in order.
+Tied to the injected incidents: the conversion slide at jd-home opens a cycle at Plan, the
+stock-out streak another; an older cycle shows a real shift after its change date (the
 latest 618/双11 warm-up lifted traffic: standardised, with the campaign named as confounder);
 one is abandoned with its lesson. A demo shorter than 120 days has no cycles.
 Deterministic: the same arguments give the same cycles.
@@ -13,13 +15,15 @@ Deterministic: the same arguments give the same cycles.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
 from opsdesk.demo.seasons import Window
 from opsdesk.domain.pdca import FOLLOW_UP_DAYS
 from opsdesk.store import actions, pdca
+from opsdesk.store.connection import now_iso
 
 SOP = "daily-traffic-ads"
 MIN_DAYS = 120
@@ -44,6 +48,29 @@ def clear_pdca(conn: sqlite3.Connection) -> dict[str, int]:
     }
 
 
+_STAMPED = (
+    "UPDATE pdca_cycles SET created_at = :at, created_by = :by WHERE created_at >= :wall",
+    "UPDATE pdca_cycles SET updated_at = :at, updated_by = :by WHERE updated_at >= :wall",
+    "UPDATE pdca_cycles SET follow_up_at = :at, follow_up_by = :by WHERE follow_up_at >= :wall",
+    "UPDATE pdca_cycles SET stage_since = :at, opened_on = CASE WHEN created_at = :at"
+    " THEN :day ELSE opened_on END WHERE stage_since >= :wall",
+    "UPDATE action_items SET created_at = :at, created_by = :by"
+    " WHERE source_kind = 'pdca' AND created_at >= :wall",
+    "UPDATE action_items SET closed_at = :at, closed_by = :by"
+    " WHERE source_kind = 'pdca' AND closed_at >= :wall",
+    "UPDATE events SET created_at = :at, created_by = :by"
+    " WHERE kind = 'pdca' AND created_at >= :wall",
+    "UPDATE sop_template_versions SET created_at = :at, created_by = :by"
+    " WHERE pdca_cycle_id IS NOT NULL AND created_at >= :wall",
+    "UPDATE pdca_stage_history SET at = :at, by = :by WHERE id > :history",
+    "UPDATE audit_events SET old = replace(old, at, :at), new = replace(replace(new, at, :at),"
+    " '\"opened_on\": \"' || :today || '\"', '\"opened_on\": \"' || :day || '\"'),"
+    " at = :at, actor = :by WHERE id > :audit",
+)
+"""What a step restamps: the times its writes set to the wall clock (and their logins), the
+stage moves and audit events it added (values that carry the wall clock included)."""
+
+
 class _Builder:
     def __init__(self, conn: sqlite3.Connection, end: date, shops: Sequence[str]) -> None:
         self.conn = conn
@@ -60,18 +87,24 @@ class _Builder:
         """The local today of a step done `back` days before the ops day."""
         return self.day(back) + timedelta(days=1)
 
-    def stamp(self, cycle_id: int, back: int, owner: str) -> None:
-        """Date the latest stage change `back` days before E at 10:00 local, by `owner`."""
+    @contextmanager
+    def step(self, back: int, by: str) -> Iterator[None]:
+        """Everything the block writes happened `back` days before E at 10:00 local, by `by`:
+        the stage moves and audit events it adds, and the cycle and action-item times it set
+        to the wall clock (values in audit events included)."""
+        c = self.conn
+        marks = {
+            "history": c.execute("SELECT coalesce(max(id), 0) FROM pdca_stage_history").fetchone()[
+                0
+            ],
+            "audit": c.execute("SELECT coalesce(max(id), 0) FROM audit_events").fetchone()[0],
+            "wall": now_iso(),
+        }
+        yield
         at = f"{self.day(back).isoformat()}T02:00:00+00:00"
-        self.conn.execute(
-            "UPDATE pdca_stage_history SET at = ?, by = ? WHERE id = (SELECT max(id) FROM"
-            " pdca_stage_history WHERE cycle_id = ?)",
-            (at, owner, cycle_id),
-        )
-        self.conn.execute(
-            "UPDATE pdca_cycles SET stage_since = ?, created_at = min(created_at, ?) WHERE id = ?",
-            (at, at, cycle_id),
-        )
+        for sql in _STAMPED:
+            day, today = self.day(back).isoformat(), self.today(back).isoformat()
+            c.execute(sql, {**marks, "at": at, "by": by, "day": day, "today": today})
 
     def open(
         self,
@@ -84,21 +117,17 @@ class _Builder:
         problem: str = "",
         baseline: tuple[date, date] | None = None,
     ) -> int:
-        c = pdca.open_cycle(
-            self.conn,
-            today=self.today(back),
-            title=title,
-            metric_key=metric,
-            shop_key=shop,
-            owner=owner,
-            problem=problem,
-            baseline=baseline,
-        )
-        self.conn.execute(
-            "UPDATE pdca_cycles SET created_at = ? WHERE id = ?",
-            (f"{self.day(back).isoformat()}T02:00:00+00:00", c.id),
-        )
-        self.stamp(c.id, back, owner)
+        with self.step(back, owner):
+            c = pdca.open_cycle(
+                self.conn,
+                today=self.today(back),
+                title=title,
+                metric_key=metric,
+                shop_key=shop,
+                owner=owner,
+                problem=problem,
+                baseline=baseline,
+            )
         return c.id
 
     def plan(
@@ -110,15 +139,27 @@ class _Builder:
         acts: list[tuple[str, str, int]],
         **fields: Any,
     ) -> None:
-        pdca.edit(
-            self.conn, cid, today=self.today(back), hypothesis=hypothesis, plan=plan, **fields
-        )
-        for text, owner, due_back in acts:
-            item = pdca.add_action(self.conn, cid, text, owner, self.day(due_back))
-            self.conn.execute(
-                "UPDATE action_items SET created_at = ?, created_by = ? WHERE id = ?",
-                (f"{self.day(back).isoformat()}T02:00:00+00:00", owner, item.id),
+        with self.step(back, self.owner(cid)):
+            pdca.edit(
+                self.conn, cid, today=self.today(back), hypothesis=hypothesis, plan=plan, **fields
             )
+            for text, owner, due_back in acts:
+                pdca.add_action(self.conn, cid, text, owner, self.day(due_back))
+
+    def owner(self, cid: int) -> str:
+        return str(
+            self.conn.execute("SELECT owner FROM pdca_cycles WHERE id = ?", (cid,)).fetchone()[0]
+        )
+
+    def edit(self, cid: int, back: int, **fields: Any) -> None:
+        """An edit of the cycle by its owner `back` days before E."""
+        with self.step(back, self.owner(cid)):
+            pdca.edit(self.conn, cid, today=self.today(back), **fields)
+
+    def close(self, cid: int, number: int, back: int) -> None:
+        """Action item `number` of the cycle done by its owner `back` days before E."""
+        with self.step(back, self.owner(cid)):
+            actions.close(self.conn, "pdca", cid, number, "done")
 
     def to_check(
         self,
@@ -138,7 +179,7 @@ class _Builder:
         plan_back, do_back, change_back, check_back = backs
         self.plan(cid, plan_back, hypothesis, plan, acts)
         for n in range(1, done + 1):
-            actions.close(self.conn, "pdca", cid, n, "done")
+            self.close(cid, n, do_back)
         self.move(cid, "do", do_back, owner)
         self.change(cid, change_day or self.day(change_back), change_back)
         self.move(cid, "check", check_back, owner)
@@ -152,30 +193,29 @@ class _Builder:
         c = pdca.get(self.conn, cid)
         check = pdca.follow_up_check(self.conn, c, self.day(back))
         result = suggest_follow_up(load_metrics(self.conn)[c.metric_key], check)[0] or "held"
-        pdca.confirm_follow_up(self.conn, cid, today=self.today(back), result=result, note=note)
-        self.conn.execute(
-            "UPDATE pdca_cycles SET follow_up_at = ?, follow_up_by = ? WHERE id = ?",
-            (f"{self.day(back).isoformat()}T02:00:00+00:00", owner, cid),
-        )
+        with self.step(back, owner):
+            pdca.confirm_follow_up(self.conn, cid, today=self.today(back), result=result, note=note)
 
     def move(self, cid: int, to: str, back: int, owner: str) -> None:
-        pdca.move(self.conn, cid, to, today=self.today(back))
-        self.stamp(cid, back, owner)
+        with self.step(back, owner):
+            pdca.move(self.conn, cid, to, today=self.today(back))
 
     def change(self, cid: int, day: date, back: int) -> None:
-        pdca.edit(self.conn, cid, today=self.today(back), change_date=day)
+        self.edit(cid, back, change_date=day)
 
     def act(
         self, cid: int, back: int, owner: str, decision: str, lesson: str, sop: str | None = None
     ) -> int | None:
-        r = pdca.act(
-            self.conn, cid, today=self.today(back), decision=decision, lesson=lesson, sop_key=sop
-        )
-        self.stamp(cid, back, owner)
-        if r.new_cycle is not None:
-            self.stamp(r.new_cycle.id, back, owner)
-            return r.new_cycle.id
-        return None
+        with self.step(back, owner):
+            r = pdca.act(
+                self.conn,
+                cid,
+                today=self.today(back),
+                decision=decision,
+                lesson=lesson,
+                sop_key=sop,
+            )
+        return None if r.new_cycle is None else r.new_cycle.id
 
 
 def build_cycles(
@@ -253,17 +293,9 @@ def build_cycles(
         tmall,
         problem="Stock-out rate rising from 3.4% to 5.2%.",
     )
-    pdca.edit(
-        conn,
-        cid,
-        today=b.today(1),
-        root_cause="Reorder points set before the peak",
-        due_plan=b.day(-2),
-    )
+    b.edit(cid, 1, root_cause="Reorder points set before the peak", due_plan=b.day(-2))
     cid = b.open(6, "li.na", "Lift ROAS on search ads", "roas", None)
-    pdca.edit(
-        conn, cid, today=b.today(5), due_plan=b.day(1), hypothesis="Negative keywords cut waste"
-    )
+    b.edit(cid, 5, due_plan=b.day(1), hypothesis="Negative keywords cut waste")
 
     # Do: first response (action items due and overdue for the stand-up), paid share trial.
     cid = b.open(
@@ -280,7 +312,7 @@ def build_cycles(
             ("Switch the replies on", "wang.fang", -1),
         ],
     )
-    actions.close(conn, "pdca", cid, 1, "done")
+    b.close(cid, 1, 11)
     b.move(cid, "do", 10, "wang.fang")
     cid = b.open(9, "li.na", "Cut the paid share of traffic", "paid_share", tmall)
     b.plan(
@@ -305,8 +337,9 @@ def build_cycles(
         (29, 28, 20, 5),
         done=1,
     )
-    pdca.set_arm(conn, cid, "A", 4120, 131, "no bundle")
-    pdca.set_arm(conn, cid, "B", 4075, 152, "bundle shown")
+    with b.step(5, "chen.jie"):
+        pdca.set_arm(conn, cid, "A", 4120, 131, "no bundle")
+        pdca.set_arm(conn, cid, "B", 4075, 152, "bundle shown")
     cid = b.open(40, "chen.jie", "New main images", "conversion_rate", tmall)
     b.to_check(
         cid,
@@ -328,7 +361,7 @@ def build_cycles(
         [("Write the size guide", "wang.fang", 45)],
         (49, 48, 40, 25),
     )
-    pdca.edit(conn, cid, today=b.today(3), decision="iterate", target=0.05)
+    b.edit(cid, 3, decision="iterate", target=0.05)
     b.move(cid, "act", 3, "wang.fang")
 
     # Closed: abandoned (with its lesson), and one iterated into a new cycle at Plan.

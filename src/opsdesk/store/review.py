@@ -23,9 +23,10 @@ import sqlite3
 from dataclasses import dataclass, replace
 from datetime import date
 
+from opsdesk.clock import Clock
 from opsdesk.domain.text import refuse_control
 from opsdesk.domain.times import local_label
-from opsdesk.store import actions, audit
+from opsdesk.store import actions, audit, settings
 from opsdesk.store.actions import ActionItem
 from opsdesk.store.connection import current_user, now_iso, write_transaction
 from opsdesk.store.versioning import Conflict
@@ -597,9 +598,12 @@ def add_action(
     due: date | None,
     *,
     based_on: int | None = None,
+    clock: Clock | None = None,
 ) -> ActionItem:
     """A new action item of the review of `week` (see add_meeting_action)."""
-    return add_meeting_action(conn, "review", week, held_on, text, owner, due, based_on=based_on)
+    return add_meeting_action(
+        conn, "review", week, held_on, text, owner, due, based_on=based_on, clock=clock
+    )
 
 
 def add_meeting_action(
@@ -612,15 +616,17 @@ def add_meeting_action(
     due: date | None,
     *,
     based_on: int | None = None,
+    clock: Clock | None = None,
 ) -> ActionItem:
     """A new action item of a meeting (the general action-items table, source `review` or
     `standup`, source id = the meeting's id); refused without an owner, with a due date before
-    the day it is written, or on a closed review. `based_on`: the number of the meeting's last
-    action the writer saw (None: no check); someone else's newer ones raise ConflictError."""
+    the store's local today (settings.store_today; `clock` fixes it), or on a closed review.
+    `based_on`: the number of the meeting's last action the writer saw (None: no check);
+    someone else's newer ones raise ConflictError."""
     if not owner.strip():
         raise ValueError("--owner: an action item needs an owner (a login)")
-    if due is not None and due < held_on:
-        raise ValueError(f"--due: {due} is in the past (today is {held_on})")
+    if due is not None and due < (today := settings.store_today(conn, clock)):
+        raise ValueError(f"--due: {due} is in the past (today is {today})")
     text = check_text("text", text, required=True)
     with write_transaction(conn):
         _refuse_if_closed(conn, period, kind)

@@ -322,11 +322,9 @@ def load_seed(conn: sqlite3.Connection, today: date, path: Path | None = None) -
 def load_seed_today(conn: sqlite3.Connection, clock: Clock | None = None) -> list[str]:
     """`load_seed` on the store's local today by `clock` (default: the system's), which is
     what `opsdesk init` calls; tests pass a fixed clock so seeded review dates are fixed."""
-    from opsdesk.clock import local_today, system_clock
-    from opsdesk.store import settings
+    from opsdesk.store.settings import store_today
 
-    s = settings.read(conn)
-    return load_seed(conn, local_today(clock or system_clock, s.timezone, s.day_cutoff_hour))
+    return load_seed(conn, store_today(conn, clock))
 
 
 def _update(
@@ -625,6 +623,19 @@ def runs_for(conn: sqlite3.Connection, risk_id: int | None = None) -> list[Linke
 # ---- runs linked to a risk --------------------------------------------------------------
 
 
+class DrillOpen(ValueError):
+    """A risk's drill is still open: one drill at a time (the CLI's wording; the app says
+    how to tick it there)."""
+
+    def __init__(self, key: str, run_id: int, run_day: date) -> None:
+        self.key, self.run_id, self.run_day = key, run_id, run_day
+        super().__init__(
+            f"{key}: drill run {run_id} started {run_day} is still open: tick it"
+            f" (opsdesk checklists tick {run_id} …) or drop it"
+            f" (opsdesk checklists skip {run_id} --reason …) first"
+        )
+
+
 def start_linked_run(
     conn: sqlite3.Connection,
     key: str,
@@ -637,7 +648,7 @@ def start_linked_run(
     """Start the risk's contingency SOP or a risk-drill as a checklist run linked to it.
 
     A contingency SOP that runs per shop uses `shop_key`, else the shop of the risk's latest
-    trigger.
+    trigger. A second drill while the risk's latest one is open raises DrillOpen.
     """
     from opsdesk.store.checklists import get_template
     from opsdesk.store.checklists.runs import start_run_in_transaction
@@ -645,6 +656,9 @@ def start_linked_run(
     stored = get_risk(conn, key)
     if purpose == "drill":
         template_key = DRILL_SOP
+        running = [r for r in runs_for(conn, stored.id) if r.purpose == "drill"]
+        if running and running[0].status == "open":
+            raise DrillOpen(key, running[0].run_id, running[0].run_day)
     elif purpose == "contingency":
         if not stored.risk.contingency_sop:
             raise ValueError(f"{key}: no contingency SOP named (contingency_sop)")

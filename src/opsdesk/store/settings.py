@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from opsdesk.clock import Clock
 from opsdesk.store import audit
 from opsdesk.store.connection import write_transaction
 
@@ -22,6 +24,16 @@ def read(conn: sqlite3.Connection) -> StoreSettings:
     values = dict(DEFAULTS)
     values.update({r[0]: r[1] for r in conn.execute("SELECT key, value FROM settings")})
     return StoreSettings(values["timezone"], int(values["day_cutoff_hour"]))
+
+
+def store_today(conn: sqlite3.Connection, clock: Clock | None = None) -> date:
+    """The one "today" of due dates, action ages and overdue days: the store's local calendar
+    day (its timezone and cutoff hour; the ops day under review is the day before). `clock`:
+    the system clock, looked up at call time so tests can fix it."""
+    from opsdesk import clock as clocks
+
+    s = read(conn)
+    return clocks.local_today(clock or clocks.system_clock, s.timezone, s.day_cutoff_hour)
 
 
 def validate(key: str, value: str) -> str:

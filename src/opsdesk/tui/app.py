@@ -554,7 +554,9 @@ class OpsdeskApp(App[None]):
         self.action_refresh_data()
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        self.notify(visible(message.text), title="Store", severity="error", timeout=8, markup=False)
+        self.notify(
+            visible(message.text), title=message.title, severity="error", timeout=8, markup=False
+        )
 
 
 def commands_modal_types() -> tuple[type, ...]:

@@ -12,11 +12,13 @@ class StoreChanged(Message):
 
 
 class LoadFailed(Message):
-    """A worker could not read or write the store; `text` is shown as a notification."""
+    """A worker could not read or write the store, or the store refused a change; `text` is
+    shown as a notification titled `title`."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, title: str = "Store") -> None:
         super().__init__()
         self.text = text
+        self.title = title
 
 
 class DataLoaded(Message):

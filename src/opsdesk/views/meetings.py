@@ -16,13 +16,14 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from opsdesk.clock import Clock, local_today
+from opsdesk.clock import Clock
 from opsdesk.domain import review as rules
 from opsdesk.domain.periods import week_of
 from opsdesk.domain.times import local_label, parse_instant
 from opsdesk.store import review as store
 from opsdesk.store.actions import ActionItem
 from opsdesk.store.settings import read as read_settings
+from opsdesk.store.settings import store_today
 
 KIND_NAMES = {"standup": "stand-up", "review": "review"}
 
@@ -259,6 +260,5 @@ def cleared_label(conn: sqlite3.Connection, meeting: store.Meeting | None) -> st
 
 def standup_meeting_on(conn: sqlite3.Connection, day: date, clock: Clock) -> StandupMeeting:
     """The stand-up of `day` as it is looked at now (`clock`, in the store's timezone)."""
-    s = read_settings(conn)
-    today = local_today(clock, s.timezone, s.day_cutoff_hour)
+    today = store_today(conn, clock)
     return build_standup_meeting(conn, day, max(today, day))

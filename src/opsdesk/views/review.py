@@ -506,9 +506,13 @@ def _actions(conn: sqlite3.Connection, week: Period, ops_day: date) -> list[dict
     every other one still open (carried over, with its age and the reviews it went through
     since; three or more: flagged for a decision)."""
     from opsdesk.store import actions as action_store
+    from opsdesk.views.meetings import standup_actions_for_review, store_day
 
     cut = week.end + timedelta(days=7)  # an older week's review: as the week after ended
-    as_of = min(ops_day, cut)
+    current = cut >= ops_day
+    # ages: to the store's local today (the day after the ops day) for the current review
+    as_of = ops_day + timedelta(days=1) if current else cut
+    tz = read_settings(conn).timezone
     meetings = store.review_meetings_until(conn, week.key)
     weeks = [k for _, k in meetings]
     before = [k for k in weeks if k < week.key]
@@ -516,9 +520,9 @@ def _actions(conn: sqlite3.Connection, week: Period, ops_day: date) -> list[dict
     out: list[dict[str, Any]] = []
     for meeting_id, key in meetings:
         for item in action_store.for_source(conn, "review", meeting_id):
-            created = date.fromisoformat(item.created_at[:10])
-            closed = item.closed_at is not None and date.fromisoformat(item.closed_at[:10])
-            status = item.status if closed and (cut >= ops_day or closed <= cut) else "open"
+            created = store_day(item.created_at, tz)
+            closed = item.closed_at is not None and store_day(item.closed_at, tz)
+            status = item.status if closed and (current or closed <= cut) else "open"
             if key not in (week.key, last_week) and status != "open":
                 continue
             carried = rules.reviews_carried(weeks, key, week.key) if status == "open" else 0
@@ -535,9 +539,7 @@ def _actions(conn: sqlite3.Connection, week: Period, ops_day: date) -> list[dict
                     "flagged": rules.flagged(carried),
                 }
             )
-    from opsdesk.views.meetings import standup_actions_for_review  # the stand-ups' items
-
-    return out + standup_actions_for_review(conn, week.key, weeks, as_of, current=cut >= ops_day)
+    return out + standup_actions_for_review(conn, week.key, weeks, as_of, current=current)
 
 
 def _risks(conn: sqlite3.Connection, week: Period) -> list[RiskLine]:

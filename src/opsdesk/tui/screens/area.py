@@ -19,6 +19,7 @@ from opsdesk.domain.text import visible
 from opsdesk.tui import commands, textual_hooks
 from opsdesk.tui.messages import DataLoaded, LoadFailed
 from opsdesk.tui.textual_hooks import HookedScreen
+from opsdesk.tui.wording import app_wording
 
 if TYPE_CHECKING:
     import sqlite3
@@ -97,7 +98,7 @@ def describe_error(e: BaseException) -> str:
     from opsdesk.store.connection import StoreError
 
     if isinstance(e, StoreError | ValueError):
-        return str(e)
+        return app_wording(str(e))
     if isinstance(e, sqlite3.Error):
         return f"database error: {e}"
     return f"{type(e).__name__}: {e}"
@@ -177,7 +178,9 @@ class AreaScreen(HookedScreen):
     @on(LoadFailed)
     def _failed(self, message: LoadFailed) -> None:
         message.stop()
-        self.notify(visible(message.text), title="Store", severity="error", timeout=8, markup=False)
+        self.notify(
+            visible(message.text), title=message.title, severity="error", timeout=8, markup=False
+        )
 
     def write(self, action: Callable[[sqlite3.Connection], str], reload: bool = True) -> None:
         """Run a store change in a worker; its returned text is notified, errors likewise."""
@@ -189,7 +192,8 @@ class AreaScreen(HookedScreen):
             with unit_of_work(self.db) as conn:
                 text = action(conn)
         except store_errors() as e:
-            self.post_message(LoadFailed(describe_error(e)))
+            refused = isinstance(e, ValueError)  # the change was refused: nothing is wrong
+            self.post_message(LoadFailed(describe_error(e), "Not saved" if refused else "Store"))
             return
         self.app.call_from_thread(self.notify, text, timeout=4)
         if reload:

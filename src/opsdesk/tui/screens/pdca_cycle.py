@@ -494,7 +494,7 @@ class CycleScreen(AreaScreen):
         suggested = d.follow_up_suggestion[0]
         self.app.push_screen(
             ChecklistTextDialog(
-                "Follow-up check: `held` or `lost`, then a note"
+                "Follow-up check: held or lost, then a note"
                 + (f" (suggested: {suggested})" if suggested else "")
                 + ":",
                 required=True,

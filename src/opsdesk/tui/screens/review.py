@@ -435,7 +435,9 @@ class ReviewScreen(ChoosesOnConflict):
             return
 
         def save(conn: sqlite3.Connection, based_on: int | None) -> str:
-            item = add_action(conn, week, day, text, owner, due, based_on=based_on)
+            item = add_action(
+                conn, week, day, text, owner, due, based_on=based_on, clock=self.ops.clock
+            )
             return escape(f"{item.key}: {item.text} — {item.owner}")
 
         def edit(c: ConflictError) -> None:

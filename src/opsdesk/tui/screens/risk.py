@@ -68,7 +68,7 @@ class RiskScreen(AreaScreen):
 
     def show(self, data: RiskScreenView) -> None:
         self.view = data
-        self.sub_title = visible(self.key)
+        self.sub_title = visible(data.detail.risk.title)
         self.query_one("#risk-summary", Static).update(plain(data.summary))
         table = self.query_one("#risk-fields", DataTable)
         keep = table.cursor_row
@@ -164,9 +164,15 @@ class RiskScreen(AreaScreen):
         key, today = self.key, self.today
 
         def change(conn: sqlite3.Connection) -> str:
-            from opsdesk.store.risks import start_linked_run
+            from opsdesk.store.risks import DrillOpen, start_linked_run
 
-            run_id = start_linked_run(conn, key, purpose, today)
+            try:
+                run_id = start_linked_run(conn, key, purpose, today)
+            except DrillOpen as e:
+                raise ValueError(
+                    f"{key}: drill run {e.run_id} started {e.run_day} is still open:"
+                    " tick it (l, or area 4) or skip it there first"
+                ) from None
             return f"{key}: {purpose} run {run_id} started (l or area 4 to tick it)"
 
         self.write(change)

@@ -24,6 +24,7 @@ from opsdesk.domain.text import visible
 from opsdesk.rich_text import plain
 from opsdesk.tui import commands
 from opsdesk.tui.screens.area import AreaScreen, while_running
+from opsdesk.tui.widgets.grid import fit
 from opsdesk.tui.widgets.heatmap import LEVEL_STATUS, HeatMapGrid
 from opsdesk.tui.widgets.keybar import KeyBar
 from opsdesk.tui.widgets.look import theme_style
@@ -35,6 +36,8 @@ REGISTER_COLUMNS: tuple[tuple[str, int | None], ...] = (
     ("Title", None),
 )  # fmt: skip
 CELL_COLUMNS = (("", 3), ("Risk", 24), ("Score", 5))
+WIDE_KEY = (120, 29)
+"""From 120 columns the register's key column is this wide (the seed's longest key)."""
 MOVES = {"up": "↑", "down": "↓"}
 
 
@@ -124,7 +127,7 @@ class RisksScreen(AreaScreen):
         heat = views.build_heatmap(self.register.rows, self.residual)
         self.cell_rows = heat.at(*grid.cursor)
         for r in self.cell_rows:
-            table.add_row(self._mark_text(r), plain(r.key), self._score_text(r), key=r.key)
+            table.add_row(self._mark_text(r), _key(r.key, 24), self._score_text(r), key=r.key)
         self._show_status()
 
     def _show_status(self) -> None:
@@ -156,10 +159,12 @@ class RisksScreen(AreaScreen):
         table = self.query_one("#risk-table", DataTable)
         keep = table.cursor_row
         table.clear()
+        key_column = table.ordered_columns[1]
+        key_column.width = WIDE_KEY[1] if self.app.size.width >= WIDE_KEY[0] else 22
         for r in self.shown:
             table.add_row(
                 self._mark_text(r),
-                plain(r.key),
+                _key(r.key, key_column.width),
                 self._score_text(r),
                 Text(r.risk.status),
                 plain(r.risk.owner),
@@ -169,6 +174,10 @@ class RisksScreen(AreaScreen):
             )
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1), animate=False)
+
+    def on_resize(self) -> None:
+        if self.register is not None:
+            self.call_after_refresh(self._fill_register)
 
     # -- events and actions ---------------------------------------------------------------
 
@@ -225,3 +234,8 @@ class RisksScreen(AreaScreen):
         from opsdesk.tui.screens.risk import RiskScreen
 
         self.app.push_screen(RiskScreen(key))
+
+
+def _key(key: str, width: int) -> Text:
+    """A risk key in a column `width` cells wide: cut with `…` when it does not fit."""
+    return plain(fit(key, width).rstrip())

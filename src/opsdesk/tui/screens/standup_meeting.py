@@ -230,7 +230,15 @@ class StandupMeetingScreen(ChoosesOnConflict):
 
         def save(conn: sqlite3.Connection, based_on: int | None) -> str:
             item = add_meeting_action(
-                conn, "standup", day.isoformat(), day, text, owner, due, based_on=based_on
+                conn,
+                "standup",
+                day.isoformat(),
+                day,
+                text,
+                owner,
+                due,
+                based_on=based_on,
+                clock=self.ops.clock,
             )
             return escape(visible(f"{item.key}: {item.text} — {item.owner}"))
 
