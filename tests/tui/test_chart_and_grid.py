@@ -50,3 +50,20 @@ def test_fit_counts_terminal_cells() -> None:
     assert fit("GMV 支付金额", 14, right=True) == "  GMV 支付金额"
     # cut to 7 cells (a CJK character does not fit in the last cell: a space) and …
     assert fit("GMV 支付金额", 8) == "GMV 支 …"
+
+
+def test_counts_and_money_are_ticked_as_whole_numbers() -> None:
+    from opsdesk.tui.widgets.chart import whole_ticks
+
+    assert whole_ticks(100_000.0, 300_000.0) == (
+        [100_000.0, 150_000.0, 200_000.0, 250_000.0, 300_000.0],
+        ["100,000", "150,000", "200,000", "250,000", "300,000"],
+    )
+    assert whole_ticks(7.0, 7.0) == ([7.0], ["7"])
+    plot = Plot()
+    plot.plot([1, 2, 3], [160_088.0, 170_500.0, 165_250.0], label="visitors")
+    plot.yticks(*whole_ticks(160_088.0, 170_500.0))
+    drawn = "\n".join(
+        "".join(s.text for s in line) for line in matrix_lines(build_matrix(plot, 60, 15))
+    )
+    assert "160,088" in drawn and "170,500" in drawn and "160088.0" not in drawn

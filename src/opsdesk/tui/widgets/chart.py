@@ -51,6 +51,18 @@ def _scale(metric: Metric) -> float:
     return 100.0 if metric.unit == "%" else 1.0
 
 
+WHOLE_UNITS = ("count", "CNY")
+
+
+def whole_ticks(low: float, high: float, n: int = 5) -> tuple[list[float], list[str]]:
+    """Y ticks for counts and money: `n` evenly spaced, labelled as whole numbers with
+    separators (`160,088`, never plotext's `160088.0`)."""
+    if high <= low:
+        return [low], [f"{low:,.0f}"]
+    ys = [low + (high - low) * i / (n - 1) for i in range(n)]
+    return ys, [f"{y:,.0f}" for y in ys]
+
+
 _STYLES: dict[tuple[object, object, object], Style] = {}
 
 
@@ -151,6 +163,8 @@ class KpiChart(PlotextPlot):
                     right = xs[position] > (xs[0] + xs[-1]) / 2
                     label = f"{_short(event.title)}◆" if right else f"◆{_short(event.title)}"
                     plt.text(label, x=xs[position], y=y, alignment="right" if right else "left")
+        if top and metric.unit in WHOLE_UNITS:
+            plt.yticks(*whole_ticks(low, high))
         step = max(1, len(xs) // 6)
         ticks = xs[::step]
         short = _SHORT_KEY[data.grain]
