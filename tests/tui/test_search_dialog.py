@@ -86,6 +86,32 @@ async def test_a_risk_hit_opens_the_risk(app: OpsdeskApp, tiny_store: Path) -> N
         assert app.current_mode == "risks"
 
 
+async def test_a_stand_up_action_hit_opens_that_stand_ups_record(
+    app: OpsdeskApp, tiny_store: Path
+) -> None:
+    from datetime import date
+
+    from opsdesk.store import review
+    from opsdesk.tui.screens.standup_meeting import StandupMeetingScreen
+
+    conn = open_store(tiny_store)
+    try:
+        review.add_meeting_action(
+            conn, "standup", "2026-11-20", date(2026, 11, 20), "Ring the numbat courier",
+            "li.na", None,
+        )  # fmt: skip
+    finally:
+        conn.close()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash", *"numbat courier")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchDialog) and len(_hits(app)) == 1)
+        assert "Stand-up 2026-11-20 · action 1" in _hits(app)[0]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, StandupMeetingScreen))
+        assert isinstance(app.screen, StandupMeetingScreen)
+        assert app.screen.day == date(2026, 11, 20)
+
+
 async def test_slash_from_the_explorer_and_escape(app: OpsdeskApp, tiny_store: Path) -> None:
     _note(tiny_store, "jd-home", 1, "wombat wave after the campaign")
     async with app.run_test(size=(120, 40)) as pilot:

@@ -96,11 +96,11 @@ def test_review_notes_decisions_and_actions(conn: sqlite3.Connection) -> None:
     assert _hits(conn, "bilby", "actions") == [
         ("action_item", f"Weekly review {week} · action 1", ("review", "review", week))
     ]
-    standup = review.add_meeting_action(
+    review.add_meeting_action(
         conn, "standup", "2026-11-22", date(2026, 11, 22), "Ring the wallaby carrier", "li.na", None
     )
     assert _hits(conn, "wallaby", "actions") == [
-        ("action_item", "Stand-up 2026-11-22 · action 1", ("standup", standup.source_id))
+        ("action_item", "Stand-up 2026-11-22 · action 1", ("standup", "2026-11-22"))
     ]
     (decision,) = find(conn, "October", kinds=["decisions"])
     assert decision.who == current_user() and decision.spans == ((25, 32),)

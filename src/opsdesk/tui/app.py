@@ -437,8 +437,17 @@ class OpsdeskApp(App[None]):
                 screen.week = periods.parse("week", str(opens[1]))
                 screen.reload()
             return
-        if opens[0] == "standup":
+        if opens[0] == "standup":  # its meeting record, when the hit names the stand-up's day
+            from datetime import date
+
+            from opsdesk.tui.screens.standup_meeting import StandupMeetingScreen
+
             self.action_switch_area("standup")
+            try:
+                day = date.fromisoformat(str(opens[1]))
+            except ValueError:
+                return
+            self.push_screen(StandupMeetingScreen(day))
             return
         self.notify(f"{hit.object_type} {hit.object_id} cannot be opened from search yet")
 

@@ -151,6 +151,7 @@ def _actions(conn: sqlite3.Connection, hits: Sequence[Hit]) -> dict[Ident, tuple
             opens = ("review", *meetings[source_id])
         elif kind == "standup" and source_id in meetings:
             where = _meeting_name(*meetings[source_id])
+            opens = meetings[source_id]  # ("standup", its day): the record of that stand-up
         elif kind == "risk" and source_id in risks:
             where, opens = f"Risk {risks[source_id]}", ("risk", risks[source_id])
         out[(h.source, h.object_id, h.part)] = (f"{where} · {what} {number}", opens)
