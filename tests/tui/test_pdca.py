@@ -352,3 +352,15 @@ async def test_slash_search_jumps_to_a_cycle_and_to_its_action_item(
             assert app.current_mode == "pdca"
             await pilot.press("escape")
             await wait_for(pilot, lambda: isinstance(app.screen, PdcaBoardScreen))
+
+
+def test_an_overdue_card_keeps_its_mark_in_a_narrow_column() -> None:
+    from opsdesk.tui.screens.pdca import card_text
+    from opsdesk.views.pdca import Card
+
+    card = Card(4, "Lift ROAS on paid search", "plan", "all shops", "roas", "li.na", 7, True,
+                date(2026, 11, 22))  # fmt: skip
+    # 80 columns: five stage columns of 13 cells — `r… · 7 d OVERD` was cut mid-word
+    assert card_text(card, 13).plain.split("\n")[2] == "roas · 7 d !"
+    assert card_text(card, 23).plain.split("\n")[2] == "roas · 7 d OVERDUE"
+    assert card_text(card, 13).plain.split("\n")[0] == "#4 Lift ROAS…"

@@ -43,12 +43,15 @@ def _fit(text: str, width: int) -> str:
 
 
 def card_text(card: Card, width: int, overdue_style: Any = "") -> Text:
-    """Three lines cut to `width`: `#id title`, `shop · owner`, `metric · N d` (+ OVERDUE)."""
+    """Three lines cut to `width`: `#id title`, `shop · owner`, `metric · N d` (+ OVERDUE, or
+    `!` where the column is too narrow for the word)."""
     text = Text(no_wrap=True)
     text.append(_fit(f"#{card.id} {card.title}", width))
     text.append("\n" + _fit(f"{card.shop} · {card.owner}", width))
     age = f" · {card.days_in_stage} d"
     flag = " OVERDUE" if card.overdue else ""
+    if flag and width - len(age) - len(flag) < 4:  # a narrow column: the mark, not the word
+        flag = " !"
     text.append("\n" + _fit(card.metric, width - len(age) - len(flag)) + age)
     if flag:
         text.append(flag, style=overdue_style)
