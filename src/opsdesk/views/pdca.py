@@ -279,7 +279,8 @@ def check_lines(d: CycleDetail) -> list[str]:
         return ["check: no change date yet", *follow_up_lines(d)]
     b, a = check.before, check.after
     lines = [
-        f"before: {d.fmt(b.value)} ({b.start}..{b.end}, {b.days} days with data)",
+        f"before: {d.fmt(b.value)} ({b.start}..{b.end}, {b.days} days with data,"
+        " like for like with after)",
         f"after:  {d.fmt(a.value)} ({a.start}..{a.end}, {a.days} days with data)",
         f"change: {d.fmt(check.change, signed=True)}"
         + ("" if check.change_relative is None else f" ({check.change_relative * 100:+.1f}%)"),
