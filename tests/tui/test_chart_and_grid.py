@@ -60,10 +60,13 @@ def test_counts_and_money_are_ticked_as_whole_numbers() -> None:
         ["100,000", "150,000", "200,000", "250,000", "300,000"],
     )
     assert whole_ticks(7.0, 7.0) == ([7.0], ["7"])
+    assert whole_ticks(3_579_039.0, 13_089_793.0)[1] == [
+        "4,000,000", "6,000,000", "8,000,000", "10,000,000", "12,000,000",
+    ]  # fmt: skip
     plot = Plot()
     plot.plot([1, 2, 3], [160_088.0, 170_500.0, 165_250.0], label="visitors")
     plot.yticks(*whole_ticks(160_088.0, 170_500.0))
     drawn = "\n".join(
         "".join(s.text for s in line) for line in matrix_lines(build_matrix(plot, 60, 15))
     )
-    assert "160,088" in drawn and "170,500" in drawn and "160088.0" not in drawn
+    assert "162,000" in drawn and "170,000" in drawn and "160088.0" not in drawn

@@ -14,6 +14,7 @@ the theme change. That matrix is plotext's private API, reached through textual_
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from rich.segment import Segment
@@ -55,11 +56,16 @@ WHOLE_UNITS = ("count", "CNY")
 
 
 def whole_ticks(low: float, high: float, n: int = 5) -> tuple[list[float], list[str]]:
-    """Y ticks for counts and money: `n` evenly spaced, labelled as whole numbers with
-    separators (`160,088`, never plotext's `160088.0`)."""
+    """Y ticks for counts and money: about `n` round values (a step of 1, 2 or 5 times a power
+    of ten) between `low` and `high`, labelled as whole numbers with separators (`4,000,000`,
+    never plotext's `3579039.0`)."""
     if high <= low:
         return [low], [f"{low:,.0f}"]
-    ys = [low + (high - low) * i / (n - 1) for i in range(n)]
+    raw = (high - low) / (n - 1)
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw * 0.75)
+    first = math.ceil(low / step) * step
+    ys = [first + i * step for i in range(int((high - first) // step) + 1)]
     return ys, [f"{y:,.0f}" for y in ys]
 
 
