@@ -123,6 +123,11 @@ class PdcaBoardScreen(AreaScreen):
         if not self.is_current:  # built in the background: read the focused card's cycle too
             self._read_ahead()
 
+    def on_resize(self) -> None:
+        """A resized terminal: the cards are cut again to the columns' new width."""
+        if self.board is not None:
+            self.call_after_refresh(self.show, self.board)
+
     def _read_ahead(self) -> None:
         """Read the focused card's cycle into the kept cycle screen, which is mounted and laid
         out off screen if it is not yet (the first Enter then only shows it, as later ones)."""
