@@ -49,6 +49,8 @@ Fetched = tuple[Period, views.Review | None, str, list[str], Marks, str]
 class ReviewScreen(ChoosesOnConflict):
     """Area 7: the review agenda with its cursor, the expanded item, one text line."""
 
+    TEXT_LINE = "#review-input"
+
     SCOPE = commands.REVIEW
     BINDINGS = commands.bindings(commands.REVIEW)
 
@@ -260,18 +262,6 @@ class ReviewScreen(ChoosesOnConflict):
     # What a write is based on is taken when the typing starts (the version of the note or
     # meeting, the last decision or action number seen, and the old text): the screen may
     # reload meanwhile with someone else's change, which the write must not take as seen.
-
-    def _ask(
-        self, what: str, placeholder: str, value: str = "", base: tuple[int, str] | None = None
-    ) -> None:
-        field = self.query_one("#review-input", Input)
-        self.typing = what
-        self.base = base if base is not None else self._base_now(what)
-        field.placeholder = placeholder
-        field.value = value
-        field.cursor_position = len(value)  # typing goes on from the end, replacing nothing
-        field.display = True
-        field.focus()
 
     def _base_now(self, what: str) -> tuple[int, str]:
         """(version or last number seen, old text) of what `what` writes, as shown now."""

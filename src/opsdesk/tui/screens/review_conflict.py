@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.markup import escape
+from textual.widgets import Input
 
 from opsdesk.store.review import ConflictError
 from opsdesk.tui.screens.area import AreaScreen
@@ -27,6 +28,28 @@ Save = Callable[[sqlite3.Connection, int | None], str]
 class ChoosesOnConflict(AreaScreen):
     """An area screen whose writes to a review or stand-up record, when someone else changed
     it meanwhile, ask old → theirs → yours (ConflictDialog) instead of failing."""
+
+    TEXT_LINE = ""
+    """The id selector of the screen's one text line (`#review-input`)."""
+    typing: str | None
+    base: tuple[int, str]
+
+    def _base_now(self, what: str) -> tuple[int, str]:
+        """(version or last number seen, old text) of what `what` writes, as shown now."""
+        raise NotImplementedError
+
+    def _ask(
+        self, what: str, placeholder: str, value: str = "", base: tuple[int, str] | None = None
+    ) -> None:
+        """The text line for `what`; the write is based on what is shown as typing starts."""
+        field = self.query_one(self.TEXT_LINE, Input)
+        self.typing = what
+        self.base = base if base is not None else self._base_now(what)
+        field.placeholder = placeholder
+        field.value = value
+        field.cursor_position = len(value)  # typing goes on from the end, replacing nothing
+        field.display = True
+        field.focus()
 
     def write_choosing(
         self, save: Save, based_on: int | None, old: str, edit: Callable[[Any], None]

@@ -35,6 +35,8 @@ from opsdesk.views.meetings import MeetingAction, StandupMeeting
 class StandupMeetingScreen(ChoosesOnConflict):
     """The meeting record of the stand-up of `day`."""
 
+    TEXT_LINE = "#meeting-input"
+
     SCOPE = commands.MEETING
     BINDINGS = commands.bindings(commands.MEETING)
 
@@ -107,18 +109,6 @@ class StandupMeetingScreen(ChoosesOnConflict):
 
     # -- typing -----------------------------------------------------------------------------
     # What a write is based on is taken when the typing starts (see the review screen).
-
-    def _ask(
-        self, what: str, placeholder: str, value: str = "", base: tuple[int, str] | None = None
-    ) -> None:
-        field = self.query_one("#meeting-input", Input)
-        self.typing = what
-        self.base = base if base is not None else self._base_now(what)
-        field.placeholder = placeholder
-        field.value = value
-        field.cursor_position = len(value)  # typing goes on from the end, replacing nothing
-        field.display = True
-        field.focus()
 
     def _base_now(self, what: str) -> tuple[int, str]:
         m = self.model
